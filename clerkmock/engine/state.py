@@ -1,0 +1,54 @@
+"""All emulator state in one object: tables, indexes, the id generator.  Reset = a new State; a snapshot is a
+pickle of it (C-speed: ~20 µs for an empty state, well under 1 ms for a small scenario).
+
+Every table is declared here, in the constructor, so a reset is complete by construction (moto's lesson).
+Unique look-ups (email, phone, username, external id, web3 wallet) go through indexes, never scans.
+"""
+
+from __future__ import annotations
+
+import pickle
+from dataclasses import dataclass
+
+from clerkmock.engine.ids import IdGenerator
+from clerkmock.engine.records import Identification, User, Verification
+
+
+@dataclass(slots=True)
+class Instance:
+    id: str = "ins_2clerkmockDevInstance00000"
+    environment: str = "development"  # development | production (createSession is refused in production)
+    frontend_host: str = "clerkmock.clerk.accounts.dev"
+
+
+class State:
+    def __init__(self, seed: str = "clerkmock") -> None:
+        self.ids = IdGenerator(seed)
+        self.instance = Instance()
+        self.users: dict[str, User] = {}
+        self.identifications: dict[str, Identification] = {}
+        # identification indexes: normalized value -> idn_ ids holding it (one claimed, maybe unverified copies)
+        self.email_index: dict[str, list[str]] = {}  # lower-cased email
+        self.phone_index: dict[str, list[str]] = {}  # E.164
+        self.web3_index: dict[str, list[str]] = {}  # lower-cased wallet
+        self.pending_verifications: dict[str, tuple[str, Verification]] = {}  # ver_ id -> (idn_ id, verification)
+        # unique indexes: value -> user id
+        self.username_index: dict[str, str] = {}  # lower-cased username -> user id
+        self.external_id_index: dict[str, str] = {}  # external id -> user id
+        self.provider_index: dict[tuple[str, str], str] = {}  # (provider, provider_user_id) -> user id
+        # set by later API groups; users.py reads it to filter by organization_id
+        self.org_members: dict[str, set[str]] = {}  # organization id -> user ids
+
+    # -- snapshots ------------------------------------------------------------------------------------------
+
+    def snapshot(self) -> bytes:
+        return pickle.dumps(self.__dict__, protocol=pickle.HIGHEST_PROTOCOL)
+
+    @classmethod
+    def restore(cls, blob: bytes) -> State:
+        state = cls.__new__(cls)
+        state.__dict__.update(pickle.loads(blob))
+        return state
+
+    def copy(self) -> State:
+        return State.restore(self.snapshot())

@@ -1,0 +1,123 @@
+"""Generate clerkmock/spec/index.json from the vendored Clerk OpenAPI specs.
+
+The engine validates request parameters against Clerk's own spec (like stripe-mock), but parsing the
+20k-line YAML costs ~0.35 s per version, too slow for start-up.  This script distils what the engine
+needs -- operations, path templates, query/body parameter schemas with their $refs resolved -- into
+one JSON file.  Run it after updating a vendored spec; `tests/test_spec_index.py` checks it is current.
+
+    python tools/gen_spec_index.py            # rewrite the index
+    python tools/gen_spec_index.py --check    # exit 1 if the index is stale
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import yaml
+
+SPEC_DIR = Path(__file__).resolve().parent.parent / "clerkmock" / "spec"
+VERSIONS = ["2025-11-10", "2026-05-12"]
+METHODS = ("get", "post", "put", "patch", "delete")
+# Keys of a JSON schema the engine's validator understands; the rest (descriptions, examples) is dropped.
+KEEP = {
+    "type", "nullable", "enum", "items", "properties", "required", "additionalProperties",
+    "minimum", "maximum", "minLength", "maxLength", "minItems", "maxItems", "format", "oneOf", "anyOf",
+    "allOf", "default", "pattern",
+}
+
+
+def _clean_schema(spec: dict, schema) -> dict:
+    """Resolve refs and keep only validation keywords (property names are always kept)."""
+    schema = _deref(spec, schema)
+    if not isinstance(schema, dict):
+        return {}
+    out: dict = {}
+    for key, value in schema.items():
+        if key == "properties":
+            out["properties"] = {name: _clean_schema(spec, sub) for name, sub in value.items()}
+        elif key == "items":
+            out["items"] = _clean_schema(spec, value)
+        elif key in ("oneOf", "anyOf", "allOf"):
+            out[key] = [_clean_schema(spec, sub) for sub in value]
+        elif key == "additionalProperties":
+            out[key] = value if isinstance(value, bool) else _clean_schema(spec, value)
+        elif key in KEEP:
+            out[key] = value
+    return out
+
+
+def _deref(spec: dict, node, depth: int = 0):
+    while isinstance(node, dict) and "$ref" in node and depth < 20:
+        target = spec
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        node, depth = target, depth + 1
+    return node
+
+
+def build_version(spec: dict) -> list[dict]:
+    ops = []
+    for path, item in spec["paths"].items():
+        shared = item.get("parameters", [])
+        for method in METHODS:
+            op = item.get(method)
+            if op is None:
+                continue
+            params = [_deref(spec, p) for p in shared + op.get("parameters", [])]
+            query = {
+                p["name"]: {**_clean_schema(spec, p.get("schema", {})), **({"required": True} if p.get("required") else {})}
+                for p in params if p.get("in") == "query"
+            }
+            body = None
+            rb = _deref(spec, op.get("requestBody"))
+            if rb:
+                content = rb.get("content", {})
+                ctype = next(iter(content), None)
+                body = {
+                    "content_type": ctype,
+                    "required": bool(rb.get("required")),
+                    "schema": _clean_schema(spec, content.get(ctype, {}).get("schema", {})) if ctype else {},
+                }
+            ops.append({
+                "method": method.upper(),
+                "path": path,
+                "operation_id": op["operationId"],
+                "tags": op.get("tags", []),
+                "deprecated": bool(op.get("deprecated")),
+                "query": query,
+                "body": body,
+                "success": sorted(c for c in op.get("responses", {}) if str(c).startswith("2")),
+            })
+    return ops
+
+
+def build() -> dict:
+    out = {"versions": {}}
+    for version in VERSIONS:
+        with open(SPEC_DIR / f"{version}.yml") as fh:
+            spec = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        out["versions"][version] = build_version(spec)
+    return out
+
+
+def render() -> str:
+    return json.dumps(build(), sort_keys=True, separators=(",", ":")) + "\n"
+
+
+def main() -> int:
+    target = SPEC_DIR / "index.json"
+    text = render()
+    if "--check" in sys.argv:
+        if not target.exists() or target.read_text() != text:
+            print(f"{target} is stale: run python tools/gen_spec_index.py", file=sys.stderr)
+            return 1
+        return 0
+    target.write_text(text)
+    print(f"wrote {target} ({len(text)} bytes)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
