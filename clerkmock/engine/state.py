@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from clerkmock.engine.ids import IdGenerator
 from clerkmock.engine.records import Identification, User, Verification
+from clerkmock.engine.records.organizations import OrganizationTables
+from clerkmock.engine.records.sessions import AuthTables
 
 
 @dataclass(slots=True)
@@ -36,8 +38,9 @@ class State:
         self.username_index: dict[str, str] = {}  # lower-cased username -> user id
         self.external_id_index: dict[str, str] = {}  # external id -> user id
         self.provider_index: dict[tuple[str, str], str] = {}  # (provider, provider_user_id) -> user id
-        # set by later API groups; users.py reads it to filter by organization_id
-        self.org_members: dict[str, set[str]] = {}  # organization id -> user ids
+        # the other API groups own their tables (see records/<group>.py)
+        self.orgs = OrganizationTables()
+        self.auth = AuthTables()
 
     # -- snapshots ------------------------------------------------------------------------------------------
 

@@ -1,5 +1,13 @@
-"""One module per Clerk API group; each exposes ``ROUTES`` (a `RouteSet`)."""
+"""One module per Clerk API group; each exposes ``ROUTES`` (a `RouteSet`).  Larger families are packages
+(``orgs``, ``auth``) exposing ``ROUTE_SETS``."""
 
-from clerkmock.engine.resources import email_addresses, phone_numbers, user_security, users
+from clerkmock.engine.resources import auth, email_addresses, orgs, phone_numbers, user_security, users
 
-ROUTE_SETS = [users.ROUTES, user_security.ROUTES, email_addresses.ROUTES, phone_numbers.ROUTES]
+ROUTE_SETS = [
+    users.ROUTES,
+    user_security.ROUTES,
+    email_addresses.ROUTES,
+    phone_numbers.ROUTES,
+    *orgs.ROUTE_SETS,
+    *auth.ROUTE_SETS,
+]

@@ -74,10 +74,10 @@ def filter_users(st: State, q: dict[str, Any]) -> list[User]:
         if inc:
             members: set[str] = set()
             for org in inc:
-                members |= st.org_members.get(org, set())
+                members |= st.orgs.members_by_org.get(org, set())
             candidates = _intersect(candidates, members)
         for org in exc:
-            excluded |= st.org_members.get(org, set())
+            excluded |= st.orgs.members_by_org.get(org, set())
     provider = q.get("provider")
     if provider or q.get("provider_user_id"):
         if not (provider and q.get("provider_user_id")):

@@ -10,6 +10,7 @@ import base64
 import copy
 import hashlib
 import re
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +24,8 @@ from clerkmock.engine.state import State
 from clerkmock.engine.types import Json
 
 ROUTES = RouteSet("users")
+# Other API groups register cascades here (memberships go, sessions end ...); called before the user is removed.
+USER_DELETE_HOOKS: list[Callable[[State, User], None]] = []
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_-]+$")
 MAX_BULK = 50
 VERIFICATION_ATTEMPTS = 100  # Clerk's default lockout budget (verification_attempts_remaining)
@@ -302,8 +305,8 @@ def delete_user(st: State, user: User) -> None:
         st.provider_index.pop((ea.provider, ea.provider_user_id), None)
     set_username(st, user, None)
     set_external_id(st, user, None)
-    for members in st.org_members.values():
-        members.discard(user.id)
+    for hook in USER_DELETE_HOOKS:
+        hook(st, user)
     del st.users[user.id]
 
 

@@ -1,4 +1,4 @@
-"""Stored records: plain slotted dataclasses with times in Unix ms.  No JSON, no HTTP.
+"""User-side records: users and their identifications, linked accounts and devices.  No JSON, no HTTP.
 
 Serializers in ``resources/`` turn them into Clerk's shapes; operations there create and change them.
 """
