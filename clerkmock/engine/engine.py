@@ -14,7 +14,7 @@ from email.policy import HTTP
 from typing import Any
 from urllib.parse import parse_qs
 
-from clerkmock.engine import errors, params, spec
+from clerkmock.engine import errors, params, spec, tokens
 from clerkmock.engine.clock import Clock
 from clerkmock.engine.errors import ClerkError
 from clerkmock.engine.jsonio import dumps
@@ -46,8 +46,13 @@ class Engine:
         secret_keys: Iterable[str] = (),
         default_version: str = "2025-11-10",
         seed: str = "clerkmock",
+        signing_key: str | None = None,
     ) -> None:
         self.state = state if state is not None else State(seed)
+        # The instance's RSA-2048 private key (PEM) for session tokens and JWKS; the caller persists it
+        # (clerkmock.keys).  None: the process-wide generated key (engine/tokens.py).
+        if signing_key is not None:
+            self.state.auth.signing_key = tokens.check_instance_key(signing_key)
         self.clock = clock if clock is not None else Clock()
         # Empty = accept any non-empty bearer key; otherwise strict mode (401 clerk_key_invalid for others).
         self.secret_keys: frozenset[str] = frozenset(secret_keys)
@@ -74,12 +79,13 @@ class Engine:
         self._requests += 1
         route: Route | None = None
         try:
-            if not request.path.startswith(API_PREFIX + "/") and request.path != API_PREFIX:
+            rel = _relative_path(request.path)
+            if rel is None:
                 raise errors.route_not_found(request.method, request.path, "The Backend API lives under /v1.")
             if not trusted:
-                self._authenticate(request)
+                self._authenticate(request, rel)
             version = self._negotiate_version(request)
-            rel = request.path[len(API_PREFIX) :] or "/"
+            request = _auth().m2m_tokens.legacy_verify_body(request)
             route, path_params, path_exists = self.router.match(request.method, rel)
             if route is None:
                 if path_exists:
@@ -118,7 +124,7 @@ class Engine:
 
     # -- stages ---------------------------------------------------------------------------------------------
 
-    def _authenticate(self, request: Request) -> None:
+    def _authenticate(self, request: Request, rel: str) -> None:
         header = request.headers.get("authorization")
         if not header:
             raise errors.authorization_header_format_invalid()
@@ -127,7 +133,12 @@ class Engine:
         if scheme.lower() != "bearer" or not key:
             raise errors.authorization_header_format_invalid()
         if self.secret_keys and key not in self.secret_keys:
-            raise errors.clerk_key_invalid()
+            # A machine's secret key authenticates the M2M token endpoints (and nothing else).
+            machine_ok = rel.startswith("/m2m_tokens") and _auth().common.is_machine_secret(
+                self.state, key, self.clock.now_ms()
+            )
+            if not machine_ok:
+                raise errors.clerk_key_invalid()
 
     def _negotiate_version(self, request: Request) -> str:
         header = request.headers.get(VERSION_HEADER)
@@ -194,6 +205,21 @@ class Engine:
             request=request,
             files=files,
         )
+
+
+def _auth() -> Any:
+    from clerkmock.engine.resources import auth  # lazily, as default_route_sets: resources import the engine package
+
+    return auth
+
+
+def _relative_path(path: str) -> str | None:
+    """The path under /v1, or None.  Machine-token paths are also served bare (SDKs call them both ways)."""
+    if path.startswith(API_PREFIX + "/") or path == API_PREFIX:
+        return path[len(API_PREFIX) :] or "/"
+    if path.startswith(_auth().UNVERSIONED_PREFIXES):
+        return path
+    return None
 
 
 def _template_matches(template: str, rel: str) -> bool:

@@ -285,3 +285,71 @@ def too_many_requests(retry_after: int) -> ClerkError:
 
 def internal_clerk_error() -> ClerkError:
     return ClerkError(500, "internal_clerk_error", "Oops, an unexpected error occurred")
+
+
+# -- sessions, clients and tokens (appended by the auth group) -------------------------------------------------
+
+def request_invalid_for_environment(env_types: str) -> ClerkError:
+    return ClerkError(
+        400,
+        "request_invalid_for_environment",
+        "Invalid request for environment",
+        f"Request only valid for {env_types} instances.",
+    )
+
+
+# Clerk's "Session Refresh" errors: every one is a 401, which sends the SDKs to the handshake flow.
+_SESSION_REFRESH = {
+    "session_refresh_session_not_found": ("Session not found", "No session was found with id {sid}"),
+    "expired_session_token_invalid": ("Invalid expired_token param",
+                                      "The session token provided could not be successfully verified"),
+    "expired_session_token_missing_sid": ("missing 'sid' claim",
+                                          "No 'sid' claim present in the provided expired session token"),
+    "expired_session_token_missing_azp": ("missing 'azp' claim",
+                                          "No 'azp' claim present in the provided expired session token"),
+    "refresh_sid_mismatch": ("Session ID does not match the 'sid' claim",
+                             "The 'sid' claim of the provided expired session token does not match the session ID "
+                             "provided in the request path"),
+    "refresh_token_not_found": ("Refresh token not found", "The provided refresh token was not found"),
+    "refresh_request_origin_invalid": ("Request origin is invalid", "The request_origin parameter could not be parsed"),
+    "refresh_request_origin_azp_mismatch": ("Request origin does not match azp claim",
+                                            "The request_origin parameter does not match the 'azp' claim of "
+                                            "expired_token"),
+    "session_refresh_inactive_session": ("session inactive", "The provided session is not active"),
+    "session_refresh_user_not_found": ("user not found", "The provided user was not found"),
+}
+
+
+def session_refresh_error(code: str, sid: str = "") -> ClerkError:
+    message, long_message = _SESSION_REFRESH[code]
+    return ClerkError(401, code, message, long_message.format(sid=sid))
+
+
+def cookie_invalid(long_message: str) -> ClerkError:
+    return ClerkError(400, "cookie_invalid", "invalid cookie", long_message)
+
+
+def jwt_template_reserved_claim(claim: str) -> ClerkError:
+    return ClerkError(400, "jwt_template_reserved_claim", "reserved claim used",
+                      f"You can't use the reserved claim: '{claim}'", {"param_name": "claims"})
+
+
+def machine_token_reserved_claim(claim: str) -> ClerkError:
+    return ClerkError(400, "machine_token_reserved_claim", "reserved claim used",
+                      f"You can't use the reserved claim: '{claim}'", {"param_name": "claims"})
+
+
+def sign_in_token_cannot_be_revoked(status: str) -> ClerkError:
+    return ClerkError(400, "sign_in_token_cannot_be_revoked_code", "cannot revoke",
+                      f"Sign in token cannot be revoked because its status is {status}. "
+                      "Only pending tokens can be revoked.")
+
+
+def actor_token_cannot_be_revoked(status: str) -> ClerkError:
+    return ClerkError(400, "actor_token_cannot_be_revoked_code", "cannot revoke",
+                      f"Actor token cannot be revoked because its status is {status}. "
+                      "Only pending tokens can be revoked.")
+
+
+def conflict(code: str, message: str, long_message: str | None = None) -> ClerkError:
+    return ClerkError(409, code, message, long_message)
