@@ -21,7 +21,7 @@ from clerkmock.engine.records import User
 from clerkmock.engine.resources.auth.claims import OrgMembership, user_organizations
 from clerkmock.engine.state import State
 
-SHORTCODE_RE = re.compile(r"\{\{\s*(.*?)\s*\}\}")
+SHORTCODE_RE = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
 _MISSING = object()
 
 
