@@ -40,6 +40,10 @@ def bind_routes(kind: str, segment: str) -> RouteSet:
         idns.ensure_available(st, kind, value, kind, user.id)
         if body.get("primary") and not verified:
             raise errors.form_param_value_invalid("primary", f"Only a verified {idns.KIND_LABEL[kind]} can be primary.")
+        if body.get("reserved_for_second_factor") and not verified:
+            raise errors.form_param_value_invalid(
+                "reserved_for_second_factor", "Only a verified phone number can be reserved for second factor."
+            )
         idn = idns.add(st, kind=kind, value=value, user_id=user.id, now=ctx.now,
                        status="verified" if verified else "unverified")
         if kind == "phone_number" and body.get("reserved_for_second_factor"):
@@ -78,16 +82,22 @@ def bind_routes(kind: str, segment: str) -> RouteSet:
                 if other.id != idn.id and idns.is_claimed(other):
                     raise errors.form_identifier_exists(kind, idns.KIND_LABEL[kind])
         verified_after = body["verified"] if body.get("verified") is not None else idns.is_verified(idn)
+        is_primary = user is not None and getattr(user, idns.primary_attr(kind)) == idn.id
+        # validate everything before writing: a refused request changes nothing
         if body.get("primary") and not verified_after:
             raise errors.form_param_value_invalid("primary", f"Only a verified {idns.KIND_LABEL[kind]} can be primary.")
+        if body.get("verified") is False and is_primary:
+            raise errors.form_param_value_invalid("verified", "The primary identification cannot be unverified.")
+        if body.get("reserved_for_second_factor") and not verified_after:
+            raise errors.form_param_value_invalid(
+                "reserved_for_second_factor", "Only a verified phone number can be reserved for second factor."
+            )
         if body.get("verified") is True and not idns.is_verified(idn):
             idn.verification = idns.Verification("verified", "admin")
             idn.reserved = False
             idns.release_unverified_copies(st, idn)
         elif body.get("verified") is False and idns.is_verified(idn):
             idn.verification = idns.Verification("unverified", "admin")
-            if user is not None and getattr(user, idns.primary_attr(kind)) == idn.id:
-                raise errors.form_param_value_invalid("verified", "The primary identification cannot be unverified.")
         if kind == "phone_number" and body.get("reserved_for_second_factor") is not None:
             idn.reserved_for_second_factor = body["reserved_for_second_factor"]
             if not idn.reserved_for_second_factor:
@@ -129,7 +139,8 @@ def bind_routes(kind: str, segment: str) -> RouteSet:
         elif status == "verified" and not idns.is_verified(keep):
             keep.verification = idns.Verification("verified", "admin")
             keep.reserved = False
-        setattr(user, idns.primary_attr(kind), keep.id if idns.is_verified(keep) else None)
+        # "replaces all of the user's ... with a single primary": verified and reserved ones become primary
+        setattr(user, idns.primary_attr(kind), keep.id if idns.is_claimed(keep) else None)
         user.updated_at = ctx.now
         return idns.identification_json(keep)
 

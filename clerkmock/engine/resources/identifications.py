@@ -248,19 +248,17 @@ def attempt_verification(st: State, idn: Identification, vid: str, code: str, no
     if v.status == "verified":
         raise errors.bad_request("already verified", "This verification has already been verified.",
                                  code="verification_already_verified")
+    # The spec: "an incorrect or expired code is reported through the status, not as an error".
+    if v.status in ("expired", "failed"):
+        return verification_response(vid, v, idn.kind)
     if v.expire_at is not None and now > v.expire_at:
         v.status = "expired"
-        raise errors.bad_request("expired", "This verification has expired. Prepare a new one.",
-                                 code="verification_expired")
-    if v.status == "failed":
-        raise errors.bad_request("too many failed attempts", "Too many failed attempts; prepare a new verification.",
-                                 code="verification_failed")
+        return verification_response(vid, v, idn.kind)
     v.attempts = (v.attempts or 0) + 1
     if code != v.code:
         if v.attempts >= MAX_ATTEMPTS:
             v.status = "failed"
-        raise errors.unprocessable("form_code_incorrect", "Incorrect code", "The verification code is incorrect.",
-                                   param_name="code")
+        return verification_response(vid, v, idn.kind)
     for other in holders(st, idn.kind, idn.value):
         if other.id != idn.id and is_claimed(other):
             raise errors.form_identifier_exists(idn.kind, KIND_LABEL[idn.kind])

@@ -26,9 +26,10 @@ ROUTES = RouteSet("users")
 @ROUTES.post("/users/{user_id}/remove_password", "remove_password")
 def remove_user_password(ctx: Ctx) -> Json:
     user = require_user(ctx.state, ctx.path["user_id"])
-    user.password_hash = None
-    user.password_compromised = False
-    user.updated_at = ctx.now
+    if user.password_hash is not None:  # without a password the user is returned unchanged
+        user.password_hash = None
+        user.password_compromised = False
+        user.updated_at = ctx.now
     return user_json(ctx.state, user, ctx.now)
 
 

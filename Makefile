@@ -1,0 +1,36 @@
+# Two commands do all set-up on a fresh machine:  `make serve`  and  `make test`.
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+NODE_DIR   := tests/node
+NODE_STAMP := $(if $(wildcard $(NODE_DIR)/package-lock.json),$(NODE_DIR)/node_modules/.clerkmock-installed)
+
+# First Python 3.12 found: `python3` (pyenv shims honour .python-version), python3.12, then pyenv's install dirs.
+FIND_PY := for c in python3 python3.12 $$HOME/.pyenv/versions/3.12*/bin/python; do \
+	  command -v "$$c" >/dev/null 2>&1 && \
+	  "$$c" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))' 2>/dev/null && { echo "$$c"; break; }; \
+	done
+
+.PHONY: serve test venv
+.DEFAULT_GOAL := test
+
+serve: $(STAMP)
+	$(VENV)/bin/clerkmock serve --scenario scenarios/basic.yaml
+
+test: $(STAMP) $(NODE_STAMP)
+	$(PY) -m pytest -q
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@if [ ! -x $(PY) ]; then \
+	  py="$$($(FIND_PY))"; \
+	  if [ -z "$$py" ]; then echo "error: Python 3.12 not found (try: pyenv install 3.12)" >&2; exit 1; fi; \
+	  echo "creating $(VENV) with $$py"; "$$py" -m venv $(VENV); \
+	fi
+	$(PY) -m pip install -q -e '.[test]'
+	@touch $@
+
+$(NODE_DIR)/node_modules/.clerkmock-installed: $(NODE_DIR)/package-lock.json
+	cd $(NODE_DIR) && npm ci --no-audit --no-fund
+	@touch $@

@@ -1,0 +1,130 @@
+"""`clerkmock` command line.  Thin: parse options, call the library, print."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import signal
+import sys
+import threading
+from collections import defaultdict
+from typing import Any, NoReturn
+
+import click
+
+from clerkmock import __version__
+
+ENV_SECRET_KEYS = "CLERKMOCK_SECRET_KEYS"
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="clerkmock")
+def main() -> None:
+    """clerkmock: a local emulator of Clerk's Backend API."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=4818, show_default=True, type=click.IntRange(0, 65535), help="0 = any free port.")
+@click.option("--scenario", type=click.Path(exists=True, dir_okay=False), help="YAML scenario to seed.")
+@click.option(
+    "--secret-key",
+    "secret_keys",
+    multiple=True,
+    help=f"Accept only these keys (repeatable; also ${ENV_SECRET_KEYS}). Default: any key.",
+)
+@click.option(
+    "--config-dir", type=click.Path(file_okay=False), help="Default: $CLERKMOCK_CONFIG_DIR or ~/.config/clerkmock."
+)
+@click.option("--seed", default="clerkmock", show_default=True, help="Seed for deterministic ids.")
+def serve(
+    host: str, port: int, scenario: str | None, secret_keys: tuple[str, ...], config_dir: str | None, seed: str
+) -> None:
+    """Serve the emulator until Ctrl-C / SIGTERM; prints the env an app needs."""
+    _log_to_stderr()
+    from clerkmock.mock import ClerkMock, ScenarioUnavailable
+    from clerkmock.proxy.runner import ListenError
+
+    keys = [*secret_keys, *(k for k in re.split(r"[,\s]+", os.environ.get(ENV_SECRET_KEYS, "")) if k)]
+    try:
+        mock = ClerkMock(port, host, dict.fromkeys(keys), scenario, seed, config_dir=config_dir)
+        mock.start()
+    except ListenError as exc:
+        _fail(f"{exc}" + (" (try another --port)" if exc.reason == "address already in use" else ""))
+    except (ScenarioUnavailable, OSError, ValueError) as exc:  # a bad scenario, an unreadable config dir ...
+        _fail(str(exc))
+
+    stop = threading.Event()
+    # mitmproxy runs in its own thread; signals arrive in this one.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    for name, value in mock.env().items():
+        click.echo(f"{name}={value}")
+    sys.stdout.flush()  # a parent process waits for these lines through a pipe
+    click.echo(f"clerkmock {__version__}: serving {mock.api_url} (Ctrl-C to stop)", err=True)
+    stop.wait()
+    mock.stop()
+    click.echo("clerkmock: stopped", err=True)
+
+
+@main.command()
+@click.option("--missing", "show", flag_value="missing", help="Only operations clerkmock lacks.")
+@click.option("--implemented", "show", flag_value="implemented", help="Only operations clerkmock serves.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def routes(show: str | None, as_json: bool) -> None:
+    """List the Clerk Backend API operations and whether clerkmock implements each."""
+    from clerkmock.engine import Engine
+    from clerkmock.engine.spec import all_operations
+
+    served = {(r.method, r.template): r.name for r in Engine().router.routes}
+    ops = all_operations()
+    rows: list[dict[str, Any]] = [
+        {
+            "method": op.method,
+            "path": "/v1" + op.path,
+            "operation_id": op.operation_id,
+            "tag": op.tags[0] if op.tags else "(untagged)",
+            "deprecated": op.deprecated,
+            "implemented": (op.method, op.path) in served,
+            "route": served.get((op.method, op.path)),
+        }
+        for op in ops
+    ]
+    total, done = len(rows), sum(r["implemented"] for r in rows)
+    shown = [r for r in rows if show is None or r["implemented"] == (show == "implemented")]
+    if as_json:
+        import json
+
+        click.echo(json.dumps({"implemented": done, "total": total, "operations": shown}, indent=2))
+        return
+    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in shown:
+        groups[row["tag"]].append(row)
+    width = max((len(r["path"]) for r in shown), default=0)
+    for tag in sorted(groups):
+        members = [r for r in rows if r["tag"] == tag]
+        click.echo(f"{tag} ({sum(r['implemented'] for r in members)}/{len(members)})")
+        for r in groups[tag]:
+            mark = "x" if r["implemented"] else " "
+            note = "  (deprecated)" if r["deprecated"] else ""
+            click.echo(f"  [{mark}] {r['method']:<6} {r['path']:<{width}}  {r['operation_id']}{note}")
+    click.echo(f"implemented {done} / {total} operations")
+
+
+def _log_to_stderr() -> None:
+    # Only clerkmock's own logger: mitmproxy's records (e.g. a failed bind) are turned into our one-line errors.
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(name)s %(levelname)s: %(message)s"))
+    logger = logging.getLogger("clerkmock")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(f"clerkmock: {message}", err=True)
+    sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
