@@ -38,8 +38,19 @@ def main() -> None:
     "--config-dir", type=click.Path(file_okay=False), help="Default: $CLERKMOCK_CONFIG_DIR or ~/.config/clerkmock."
 )
 @click.option("--seed", default="clerkmock", show_default=True, help="Seed for deterministic ids.")
+@click.option(
+    "--signing-key",
+    type=click.Path(exists=True, dir_okay=False),
+    help="RSA-2048 private key PEM for session tokens. Default: <config dir>/signing_key.pem (created once).",
+)
 def serve(
-    host: str, port: int, scenario: str | None, secret_keys: tuple[str, ...], config_dir: str | None, seed: str
+    host: str,
+    port: int,
+    scenario: str | None,
+    secret_keys: tuple[str, ...],
+    config_dir: str | None,
+    seed: str,
+    signing_key: str | None,
 ) -> None:
     """Serve the emulator until Ctrl-C / SIGTERM; prints the env an app needs."""
     _log_to_stderr()
@@ -48,7 +59,8 @@ def serve(
 
     keys = [*secret_keys, *(k for k in re.split(r"[,\s]+", os.environ.get(ENV_SECRET_KEYS, "")) if k)]
     try:
-        mock = ClerkMock(port, host, dict.fromkeys(keys), scenario, seed, config_dir=config_dir)
+        mock = ClerkMock(port, host, dict.fromkeys(keys), scenario, seed, config_dir=config_dir,
+                         signing_key=signing_key)
         mock.start()
     except ListenError as exc:
         _fail(f"{exc}" + (" (try another --port)" if exc.reason == "address already in use" else ""))
@@ -110,6 +122,41 @@ def routes(show: str | None, as_json: bool) -> None:
             note = "  (deprecated)" if r["deprecated"] else ""
             click.echo(f"  [{mark}] {r['method']:<6} {r['path']:<{width}}  {r['operation_id']}{note}")
     click.echo(f"implemented {done} / {total} operations")
+
+
+@main.command()
+@click.option(
+    "--config-dir", type=click.Path(file_okay=False), help="Default: $CLERKMOCK_CONFIG_DIR or ~/.config/clerkmock."
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Where `clerkmock serve` listens.")
+@click.option("--port", default=4818, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--signing-key", type=click.Path(exists=True, dir_okay=False), help="As for `serve`.")
+def env(config_dir: str | None, host: str, port: int, signing_key: str | None) -> None:
+    """Print the variables an app needs, as shell assignments: eval "$(clerkmock env)".
+
+    CLERK_JWT_KEY is the public half of the key `serve` signs session tokens with (created here if missing),
+    on one line: both Clerk SDKs strip a PEM's line breaks before use.
+    """
+    import shlex
+
+    from clerkmock.engine import State, tokens
+    from clerkmock.keys import load_or_create_signing_key
+    from clerkmock.mock import DEFAULT_SECRET_KEY
+
+    try:
+        key = load_or_create_signing_key(config_dir, pinned=signing_key)
+    except (OSError, ValueError) as exc:
+        _fail(str(exc))
+    keys = [k for k in re.split(r"[,\s]+", os.environ.get(ENV_SECRET_KEYS, "")) if k]
+    url_host = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1"}.get(host, host)
+    values = {
+        "CLERK_API_URL": f"http://[{url_host}]:{port}" if ":" in url_host else f"http://{url_host}:{port}",
+        "CLERK_SECRET_KEY": keys[0] if keys else DEFAULT_SECRET_KEY,
+        "CLERK_PUBLISHABLE_KEY": tokens.publishable_key(State().instance.frontend_host),
+        "CLERK_JWT_KEY": "".join(tokens.public_key_pem(key).splitlines()),
+    }
+    for name, value in values.items():
+        click.echo(f"{name}={shlex.quote(value)}")
 
 
 def _log_to_stderr() -> None:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 from clerkmock.config import config_dir as resolve_config_dir
 from clerkmock.engine import Clock, Engine
+from clerkmock.keys import load_or_create_signing_key
 from clerkmock.server.pipeline import Pipeline
 from clerkmock.transport import AsyncClerkMockTransport, ClerkMockTransport
 
@@ -48,14 +49,17 @@ class ClerkMock:
         clock: Clock | None = None,
         *,
         config_dir: str | os.PathLike[str] | None = None,
+        signing_key: str | os.PathLike[str] | None = None,
     ) -> None:
         self.host = host
         self.port = port  # 0 until started; then the bound port, reused by a restart
         self._keys = tuple(secret_keys)  # ordered, unlike engine.secret_keys, so `secret_key` is stable
-        self.engine = Engine(secret_keys=self._keys, seed=seed, clock=clock)
+        self.config_dir = resolve_config_dir(config_dir)
+        # The instance's RSA key: <config dir>/signing_key.pem (created once), or a pinned key file.
+        key = load_or_create_signing_key(self.config_dir, pinned=signing_key)
+        self.engine = Engine(secret_keys=self._keys, seed=seed, clock=clock, signing_key=key)
         self.scenario = load_scenario(scenario, self.engine) if scenario is not None else None
         self.pipeline = Pipeline(self.engine)  # baseline = the seeded scenario
-        self.config_dir = resolve_config_dir(config_dir)
         self._runner: ProxyRunner | None = None
 
     # -- addresses -----------------------------------------------------------------------------------------

@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 
 from clerkmock import ClerkMock
+from clerkmock.engine import tokens
+from clerkmock.engine.resources.auth.common import signing_key
 
 NODE_DIR = Path(__file__).parent / "node"
 SDK_DIR = NODE_DIR / "node_modules" / "@clerk" / "backend"
@@ -50,6 +52,9 @@ def test_clerk_backend_js_sdk_user_lifecycle(mock_server: ClerkMock) -> None:
         **os.environ,
         "CLERK_API_URL": mock_server.url,  # the server root: the SDK appends /v1
         "CLERK_SECRET_KEY": mock_server.secret_key,
+        # auth.test.mjs verifies session tokens networkless (jwtKey) and runs authenticateRequest
+        "CLERK_JWT_KEY": tokens.public_key_pem(signing_key(mock_server.engine.state)),
+        "CLERK_PUBLISHABLE_KEY": tokens.publishable_key(mock_server.engine.state.instance.frontend_host),
         "NO_COLOR": "1",
     }
     env.pop("FORCE_COLOR", None)  # NO_COLOR loses to FORCE_COLOR in node
