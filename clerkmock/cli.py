@@ -43,6 +43,13 @@ def main() -> None:
     type=click.Path(exists=True, dir_okay=False),
     help="RSA-2048 private key PEM for session tokens. Default: <config dir>/signing_key.pem (created once).",
 )
+@click.option(
+    "--listener",
+    type=click.Choice(["asyncio", "mitmproxy"]),
+    default="asyncio",
+    show_default=True,
+    help="Base-URL listener: the lean asyncio server, or a mitmproxy reverse proxy (the interception path).",
+)
 def serve(
     host: str,
     port: int,
@@ -51,18 +58,20 @@ def serve(
     config_dir: str | None,
     seed: str,
     signing_key: str | None,
+    listener: str,
 ) -> None:
     """Serve the emulator until Ctrl-C / SIGTERM; prints the env an app needs."""
     _log_to_stderr()
     from clerkmock.mock import ClerkMock, ScenarioUnavailable
     from clerkmock.proxy.runner import ListenError
+    from clerkmock.server.http import ListenError as HttpListenError
 
     keys = [*secret_keys, *(k for k in re.split(r"[,\s]+", os.environ.get(ENV_SECRET_KEYS, "")) if k)]
     try:
         mock = ClerkMock(port, host, dict.fromkeys(keys), scenario, seed, config_dir=config_dir,
-                         signing_key=signing_key)
+                         signing_key=signing_key, listener=listener)
         mock.start()
-    except ListenError as exc:
+    except (ListenError, HttpListenError) as exc:
         _fail(f"{exc}" + (" (try another --port)" if exc.reason == "address already in use" else ""))
     except (ScenarioUnavailable, OSError, ValueError) as exc:  # a bad scenario, an unreadable config dir ...
         _fail(str(exc))

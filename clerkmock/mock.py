@@ -14,13 +14,18 @@ from typing import TYPE_CHECKING, Any, Self
 from clerkmock.config import config_dir as resolve_config_dir
 from clerkmock.engine import Clock, Engine
 from clerkmock.keys import load_or_create_signing_key
+from clerkmock.server.http import BaseUrlServer
 from clerkmock.server.pipeline import Pipeline
+from clerkmock.server.runtime import LoopThread
 from clerkmock.transport import AsyncClerkMockTransport, ClerkMockTransport
 
 if TYPE_CHECKING:
     from clerkmock.proxy.runner import ProxyRunner
 
 DEFAULT_SECRET_KEY = "sk_test_clerkmock"  # what apps get when any bearer key is accepted
+# "asyncio": the lean base-URL listener (default; ~10x mitmproxy's throughput here, docs/performance.md);
+# "mitmproxy": a mitmproxy reverse-mode master answering through EmulateAddon (the interception path).
+LISTENERS = ("asyncio", "mitmproxy")
 
 
 class ScenarioUnavailable(RuntimeError):
@@ -50,7 +55,11 @@ class ClerkMock:
         *,
         config_dir: str | os.PathLike[str] | None = None,
         signing_key: str | os.PathLike[str] | None = None,
+        listener: str = "asyncio",
     ) -> None:
+        if listener not in LISTENERS:
+            raise ValueError(f"listener must be one of {', '.join(LISTENERS)}, not {listener!r}")
+        self.listener = listener
         self.host = host
         self.port = port  # 0 until started; then the bound port, reused by a restart
         self._keys = tuple(secret_keys)  # ordered, unlike engine.secret_keys, so `secret_key` is stable
@@ -61,11 +70,15 @@ class ClerkMock:
         self.scenario = load_scenario(scenario, self.engine) if scenario is not None else None
         self.pipeline = Pipeline(self.engine)  # baseline = the seeded scenario
         self._runner: ProxyRunner | None = None
+        self._loop: LoopThread | None = None
+        self._http: BaseUrlServer | None = None
 
     # -- addresses -----------------------------------------------------------------------------------------
 
     @property
     def running(self) -> bool:
+        if self._http is not None:
+            return True
         return self._runner is not None and self._runner.running
 
     @property
@@ -99,6 +112,8 @@ class ClerkMock:
     def start(self, timeout: float = 10.0) -> Self:
         if self.running:
             return self
+        if self.listener == "asyncio":
+            return self._start_asyncio(timeout)
         from clerkmock.proxy import EmulateAddon, ProxyRunner, UpstreamGuard  # mitmproxy only when serving
 
         runner = ProxyRunner(
@@ -111,10 +126,28 @@ class ClerkMock:
         self._runner, self.port = runner, runner.port or 0
         return self
 
+    def _start_asyncio(self, timeout: float) -> Self:
+        """The lean base-URL listener (server/http.py) in a loop thread: no interception cost."""
+        loop = LoopThread().start()
+        server = BaseUrlServer(self.pipeline, self.host, self.port)
+        try:
+            self.port = loop.run(server.start(), timeout)
+        except BaseException:
+            loop.stop()
+            raise
+        self._loop, self._http = loop, server
+        return self
+
     def stop(self, timeout: float = 10.0) -> None:
         runner, self._runner = self._runner, None
         if runner is not None:
             runner.stop(timeout)
+        server, self._http = self._http, None
+        loop, self._loop = self._loop, None
+        if server is not None and loop is not None:
+            loop.run(server.stop(), timeout)
+        if loop is not None:
+            loop.stop(timeout)
 
     def __enter__(self) -> Self:
         return self.start()

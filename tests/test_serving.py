@@ -224,6 +224,27 @@ def test_stop_frees_port_and_pooled_client_fails_fast(mock_server: ClerkMock) ->
         assert again.get("/__clerkmock/health").status_code == 200
 
 
-def test_second_proxy_in_process_is_refused(mock_server: ClerkMock, tmp_path: Any) -> None:
-    with pytest.raises(RuntimeError, match="already running"):
-        ClerkMock(config_dir=tmp_path).start()
+def test_two_asyncio_listeners_are_independent(tmp_path: Any) -> None:
+    with ClerkMock(config_dir=tmp_path) as a, ClerkMock(config_dir=tmp_path) as b:
+        auth = {"authorization": "Bearer sk_test_x"}
+        created = httpx.post(f"{a.url}/v1/users", json={"username": "only_in_a"}, headers=auth)
+        assert created.status_code == 200
+        assert httpx.get(f"{b.url}/v1/users/count", headers=auth).json()["total_count"] == 0
+        assert httpx.get(f"{a.url}/v1/users/count", headers=auth).json()["total_count"] == 1
+
+
+def test_mitmproxy_listener_serves_the_same_pipeline(tmp_path: Any) -> None:
+    """The interception path (EmulateAddon in a mitmproxy reverse master) answers like the lean listener."""
+    with ClerkMock(config_dir=tmp_path, listener="mitmproxy") as mock:
+        auth = {"authorization": "Bearer sk_test_x"}
+        r = httpx.post(f"{mock.url}/v1/users", json={"username": "via_mitm"}, headers=auth)
+        assert r.status_code == 200 and r.headers["content-type"] == "application/json"
+        assert httpx.get(f"{mock.url}/v1/users", headers=auth).json()[0]["username"] == "via_mitm"
+        # mitmproxy keeps its master in process globals: a second one at the same time is refused
+        with pytest.raises(RuntimeError, match="already running"):
+            ClerkMock(config_dir=tmp_path, listener="mitmproxy").start()
+
+
+def test_unknown_listener_is_a_clear_error() -> None:
+    with pytest.raises(ValueError, match="listener"):
+        ClerkMock(listener="nginx")

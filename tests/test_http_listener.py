@@ -1,0 +1,127 @@
+"""The lean base-URL listener (server/http.py) at the byte level: framing, keep-alive, and the transport
+part of fault actions it carries out from ``Response.meta``."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from clerkmock import ClerkMock
+from clerkmock.engine import Response
+
+AUTH = b"Authorization: Bearer sk_test_x\r\n"
+
+
+@pytest.fixture(scope="module")
+def mock(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClerkMock]:
+    with ClerkMock(config_dir=tmp_path_factory.mktemp("cfg")) as m:
+        yield m
+
+
+def raw(mock: ClerkMock, data: bytes, *, read_until_close: bool = True, timeout: float = 2.0) -> bytes:
+    with socket.create_connection(("127.0.0.1", mock.port), timeout=timeout) as s:
+        s.sendall(data)
+        if not read_until_close:
+            return s.recv(65536)
+        chunks = []
+        while chunk := s.recv(65536):
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def test_pipelined_requests_answer_in_order(mock: ClerkMock) -> None:
+    req = b"GET /v1/users/count HTTP/1.1\r\nHost: x\r\n" + AUTH + b"\r\n"
+    last = b"GET /__clerkmock/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    out = raw(mock, req + req + last)
+    assert out.count(b"HTTP/1.1 200 OK") == 3
+    assert out.index(b"total_count") < out.index(b'"status"')
+    assert b"connection: close" in out
+
+
+def test_chunked_body_and_expect_continue(mock: ClerkMock) -> None:
+    body = b'{"username": "chunky_user"}'
+    head = (b"POST /v1/users HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" + AUTH
+            + b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n")
+    chunked = b"%x\r\n%s\r\n%x\r\n%s\r\n0\r\n\r\n" % (5, body[:5], len(body) - 5, body[5:])
+    out = raw(mock, head + chunked)
+    assert out.startswith(b"HTTP/1.1 200 OK") and b"chunky_user" in out
+    with socket.create_connection(("127.0.0.1", mock.port), timeout=2) as s:
+        s.sendall(b"POST /v1/users HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" + AUTH
+                  + b"Expect: 100-continue\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % len(body))
+        assert s.recv(100).startswith(b"HTTP/1.1 100 Continue")
+        s.sendall(body)
+        rest = s.recv(65536)
+        assert rest.startswith(b"HTTP/1.1 422")  # the username exists now: form_identifier_exists
+        assert b"form_identifier_exists" in rest
+
+
+@pytest.mark.parametrize(
+    ("data", "status"),
+    [
+        (b"NONSENSE\r\n\r\n", b"400"),
+        (b"GET / HTTP/1.1\r\nno-colon-here\r\n\r\n", b"400"),
+        (b"POST /v1/users HTTP/1.1\r\nContent-Length: abc\r\n\r\n", b"400"),
+        (b"POST /v1/users HTTP/1.1\r\nContent-Length: 99999999999\r\n\r\n", b"413"),
+        (b"GET / HTTP/1.1\r\nX-Big: " + b"a" * 70000, b"431"),
+    ],
+)
+def test_protocol_errors_get_clerk_envelopes(mock: ClerkMock, data: bytes, status: bytes) -> None:
+    out = raw(mock, data)
+    assert out.startswith(b"HTTP/1.1 " + status), out[:80]
+    assert b'"errors"' in out and b"connection: close" in out
+
+
+def test_http10_closes_by_default(mock: ClerkMock) -> None:
+    out = raw(mock, b"GET /__clerkmock/health HTTP/1.0\r\n\r\n")
+    assert out.startswith(b"HTTP/1.1 200 OK")
+
+
+def _scripted(mock: ClerkMock, monkeypatch: pytest.MonkeyPatch, **meta: Any) -> None:
+    original = mock.pipeline.handle
+
+    def handle(request: Any, **kw: Any) -> Response:
+        response = original(request, **kw)
+        if request.path.startswith("/v1/"):
+            response.meta.update(meta)
+        return response
+
+    monkeypatch.setattr(mock.pipeline, "handle", handle)
+
+
+def test_delay(mock: ClerkMock, monkeypatch: pytest.MonkeyPatch) -> None:
+    _scripted(mock, monkeypatch, delay_ms=150)
+    t0 = time.monotonic()
+    r = httpx.get(f"{mock.url}/v1/users/count", headers={"authorization": "Bearer k"})
+    assert r.status_code == 200 and time.monotonic() - t0 >= 0.14
+
+
+def test_reset_drop_truncate_hang(mock: ClerkMock, monkeypatch: pytest.MonkeyPatch) -> None:
+    url, auth = f"{mock.url}/v1/users/count", {"authorization": "Bearer k"}
+    for action, errors in (
+        ("reset", (httpx.ReadError, httpx.RemoteProtocolError)),
+        ("drop", (httpx.RemoteProtocolError, httpx.ReadError)),
+        ("truncate", (httpx.RemoteProtocolError, httpx.ReadError)),
+    ):
+        with monkeypatch.context() as m:
+            _scripted(mock, m, transport=action)
+            with pytest.raises(errors):
+                httpx.get(url, headers=auth)
+    with monkeypatch.context() as m:
+        _scripted(mock, m, transport="hang")
+        t0 = time.monotonic()
+        with pytest.raises(httpx.ReadTimeout):
+            httpx.get(url, headers=auth, timeout=0.3)
+        assert time.monotonic() - t0 < 2
+    assert httpx.get(url, headers=auth).status_code == 200  # the listener is fine afterwards
+
+
+def test_port_in_use_is_a_listen_error(mock: ClerkMock, tmp_path: Any) -> None:
+    from clerkmock.server.http import ListenError
+
+    with pytest.raises(ListenError, match="address already in use"):
+        ClerkMock(port=mock.port, config_dir=tmp_path).start()
