@@ -287,6 +287,142 @@ def internal_clerk_error() -> ClerkError:
     return ClerkError(500, "internal_clerk_error", "Oops, an unexpected error occurred")
 
 
+# -- organizations, memberships, invitations, roles, domains (docs: "Backend API errors", "Frontend API errors") --
+
+def organization_not_found() -> ClerkError:
+    return ClerkError(404, "resource_not_found", "not found", "Given organization not found.")
+
+
+def organization_creator_not_found(user_id: str) -> ClerkError:
+    return ClerkError(400, "organization_creator_not_found", "creator not found", f"No users found with id {user_id}.")
+
+
+def organization_name_invalid(name: str, reason: str) -> ClerkError:
+    return _form("form_param_value_invalid", "invalid organization name",
+                 f"The organization name {name!r} is invalid: {reason}", "name")
+
+
+def already_a_member_in_organization(who: str) -> ClerkError:
+    return ClerkError(400, "already_a_member_in_organization", "already a member",
+                      f"{who} is already a member of the organization.")
+
+
+def organization_membership_quota_exceeded(limit: int) -> ClerkError:
+    return ClerkError(403, "organization_membership_quota_exceeded", "organization membership quota exceeded",
+                      f"You have reached your limit of {limit} organization memberships, including outstanding "
+                      "invitations.")
+
+
+def organization_minimum_permissions_needed() -> ClerkError:
+    return ClerkError(400, "organization_minimum_permissions_needed", "minimum organization permissions needed",
+                      "There has to be at least one organization member with the minimum required permissions")
+
+
+def not_an_admin_in_organization() -> ClerkError:
+    return ClerkError(403, "not_an_admin_in_organization", "not an administrator",
+                      "Current user is not an administrator in the organization. Only administrators can perform "
+                      "this action.")
+
+
+def organization_invitation_not_unique() -> ClerkError:
+    return ClerkError(400, "organization_invitation_not_unique", "organization invitation not unique",
+                      "Organizations cannot have duplicate pending invitations for an email address.")
+
+
+def duplicate_invitations(emails: list[str]) -> ClerkError:
+    return ClerkError(400, "duplicate_record", "duplicate invitations",
+                      f"There are already pending invitations for the following email addresses: {', '.join(emails)}",
+                      {"email_addresses": emails})
+
+
+def invitation_already_revoked() -> ClerkError:
+    msg = "Invitation is already revoked."
+    return ClerkError(400, "invitation_already_revoked", msg, msg)
+
+
+def invitation_already_accepted() -> ClerkError:
+    msg = "Invitation is already accepted, try signing in instead."
+    return ClerkError(400, "invitation_already_accepted", msg, msg)
+
+
+def organization_role_not_found(param: str | None = None) -> ClerkError:
+    return ClerkError(404, "resource_not_found", "not found", "Organization role not found",
+                      {"param_name": param} if param else None)
+
+
+def organization_permission_not_found(param: str | None = None) -> ClerkError:
+    return ClerkError(404, "resource_not_found", "not found", "Organization permission not found",
+                      {"param_name": param} if param else None)
+
+
+def role_set_not_found(param: str | None = None) -> ClerkError:
+    return ClerkError(404, "resource_not_found", "not found", "Role set not found",
+                      {"param_name": param} if param else None)
+
+
+def organization_role_assigned_members() -> ClerkError:
+    return ClerkError(422, "organization_role_assigned_members", "role is assigned to organization members",
+                      "The organization role is currently assigned to one or more organization members.")
+
+
+def organization_role_exists_in_invitations() -> ClerkError:
+    return ClerkError(422, "organization_role_exists_in_invitations",
+                      "role exists in pending organization invitations",
+                      "The organization role exists in one or more pending organization invitations. Please revoke "
+                      "these invitations to proceed.")
+
+
+def organization_role_default_creator_role() -> ClerkError:
+    return ClerkError(422, "organization_role_default_creator_role", "role is used as the creator role",
+                      "The organization role cannot be deleted as it is currently used as the creator role.")
+
+
+def organization_role_domain_default_role() -> ClerkError:
+    return ClerkError(422, "organization_role_domain_default_role", "role is used as the domain default role",
+                      "The organization role cannot be deleted as it is currently used as the default domain role.")
+
+
+def organization_role_permission_association_exists() -> ClerkError:
+    return ClerkError(409, "organization_role_permission_association_exists", "permission already assigned to role",
+                      "This organization permission is already associated to this organization role.")
+
+
+def organization_missing_creator_role_permissions(keys: list[str]) -> ClerkError:
+    return ClerkError(422, "organization_missing_creator_role_permissions", "missing permissions for creator role",
+                      f"The creator role must contain the following permissions: {', '.join(keys)}")
+
+
+def organization_system_permission_not_modifiable() -> ClerkError:
+    return ClerkError(403, "organization_system_permission_not_modifiable",
+                      "organization system permission cannot be modified",
+                      "This organization permission cannot be modified because it is a system permission.")
+
+
+def organization_domain_already_exists(param: str = "name") -> ClerkError:
+    return _form("organization_domain_already_exists", "organizaton domain already exists",
+                 "This domain is already used by another organization.", param)
+
+
+def organization_domain_common(param: str = "name") -> ClerkError:
+    return _form("organization_domain_common", "common email domain",
+                 "This is a common email provider domain. Please use a different one.", param)
+
+
+def organization_domain_quota_exceeded(limit: int) -> ClerkError:
+    return ClerkError(403, "organization_domain_quota_exceeded", "organization domains quota exceeded",
+                      f"You have reached your limit of {limit} domains per organization.")
+
+
+def form_resource_not_found(param: str) -> ClerkError:
+    return _form("form_resource_not_found", "is missing",
+                 f"The resource associated with the supplied {param} was not found.", param)
+
+
+def bulk_size_exceeded(limit: int) -> ClerkError:
+    return ClerkError(400, "bulk_size_exceeded", "bulk size exceeded",
+                      f"Parameters exceed the maximum allowed bulk processing size of {limit}.")
+
+
 # -- sessions, clients and tokens (appended by the auth group) -------------------------------------------------
 
 def request_invalid_for_environment(env_types: str) -> ClerkError:

@@ -70,7 +70,17 @@ def parse_json_body(raw: bytes) -> Any:
 
 
 def validate_body(data: Any, schema: dict[str, Any]) -> dict[str, Any]:
-    """Check a decoded JSON body against an object schema; return it (unchanged) when valid."""
+    """Check a decoded JSON body against an object schema; return it (unchanged) when valid.
+
+    A few bulk operations (POST /invitations/bulk, /organizations/{id}/invitations/bulk) take a JSON array:
+    their items are checked like object bodies, with ``[i].`` prefixed parameter names; the array's length
+    limits are left to the handler (Clerk answers them with ``bulk_size_exceeded``)."""
+    if schema.get("type") == "array":
+        if not isinstance(data, list):
+            raise errors.request_body_invalid("(the body must be a JSON array)")
+        for i, item in enumerate(data):
+            _check_value(item, schema.get("items", {}), f"[{i}]", depth=1)
+        return data  # type: ignore[return-value]  # handlers of array operations read ctx.body as a list
     if not isinstance(data, dict):
         raise errors.request_body_invalid("(the body must be a JSON object)")
     _check_object(data, schema, prefix="", depth=0)
