@@ -1,7 +1,8 @@
 """A user's credentials and linked things: RemoveUserPassword, VerifyPassword, VerifyTOTP, DisableMFA,
 DeleteBackupCode, DeleteTOTP, UserPasskeyDelete, UserWeb3WalletDelete, DeleteExternalAccount,
 ListUserTrustedDevices, RevokeUserTrustedDevice, SetUserPasswordCompromised, UnsetUserPasswordCompromised,
-GetOAuthAccessToken, UsersGetOrganizationMemberships, UsersGetOrganizationInvitations.
+GetOAuthAccessToken.  (UsersGetOrganizationMemberships and UsersGetOrganizationInvitations live with the
+organization groups, in ``orgs/memberships.py`` and ``orgs/org_invitations.py``.)
 """
 
 from __future__ import annotations
@@ -222,20 +223,3 @@ def revoke_user_trusted_device(ctx: Ctx) -> Json:
     device.status = "revoked"
     device.revoked_at = device.updated_at = ctx.now
     return _device_json(device)
-
-
-# -- organization views (filled by the organizations API group when it exists) -------------------------------------
-
-
-@ROUTES.get("/users/{user_id}/organization_memberships", "organization_memberships")
-def users_get_organization_memberships(ctx: Ctx) -> Json:
-    require_user(ctx.state, ctx.path["user_id"])
-    limit_offset(ctx.query)
-    return paginated([], 0)
-
-
-@ROUTES.get("/users/{user_id}/organization_invitations", "organization_invitations")
-def users_get_organization_invitations(ctx: Ctx) -> Json:
-    require_user(ctx.state, ctx.path["user_id"])
-    limit_offset(ctx.query)
-    return paginated([], 0)
