@@ -175,3 +175,31 @@ def test_verify_token_for_machine_tokens_over_http(mock_server: ClerkMock) -> No
         with pytest.raises(TokenVerificationError) as info:
             verify_token(bad, options)
         assert info.value.reason is TokenVerificationErrorReason.TOKEN_INVALID
+
+
+def test_real_organization_roles_reach_the_python_sdk() -> None:
+    """Through the organizations API (no seam patching): a custom role's permissions end up in org_permissions."""
+    e = _engine()
+    owner = _call(e, "POST", "/v1/users", {"email_address": ["owner@acme.example"]})
+    member = _call(e, "POST", "/v1/users", {"email_address": ["member@acme.example"]})
+    org = _call(e, "POST", "/v1/organizations", {"name": "Acme", "created_by": owner["id"]})
+    permission = _call(e, "POST", "/v1/organization_permissions", {"name": "Read reports", "key": "org:reports:read"})
+    role = _call(e, "POST", "/v1/organization_roles", {"name": "Analyst", "key": "org:analyst",
+                                                       "include_in_initial_role_set": True})
+    _call(e, "POST", f"/v1/organization_roles/{role['id']}/permissions/{permission['id']}")
+    _call(e, "POST", f"/v1/organizations/{org['id']}/memberships", {"user_id": member["id"], "role": "org:analyst"})
+    sess = _call(e, "POST", "/v1/sessions", {"user_id": member["id"], "active_organization_id": org["id"]})
+    token = _call(e, "POST", f"/v1/sessions/{sess['id']}/tokens")["jwt"]
+    auth = authenticate_request(_request(token), JWT_KEY).to_auth()
+    assert (auth.org_id, auth.org_slug, auth.org_role, auth.org_permissions) == (
+        org["id"], org["slug"], "analyst", ["org:reports:read"])
+    # the admin holds only system permissions, which are never put in tokens
+    admin_sess = _call(e, "POST", "/v1/sessions", {"user_id": owner["id"], "active_organization_id": org["id"]})
+    admin = authenticate_request(_request(_call(e, "POST", f"/v1/sessions/{admin_sess['id']}/tokens")["jwt"]),
+                                 JWT_KEY).to_auth()
+    assert (admin.org_role, admin.org_permissions) == ("admin", None)
+    # not a member: no session in that organization
+    outsider = _call(e, "POST", "/v1/users", {"email_address": ["out@example.com"]})
+    response = e.handle(Request.make("POST", "/v1/sessions", headers=SK,
+                                     json={"user_id": outsider["id"], "active_organization_id": org["id"]}))
+    assert response.status == 404

@@ -131,8 +131,8 @@ def test_machine_secret_rotation_grace_period() -> None:
 def test_api_keys() -> None:
     e = make_engine()
     u = user(e)
-    created = good(e, "POST", "/v1/api_keys", {"name": "CI key", "subject": u["id"], "scopes": ["read"],
-                                                "claims": {"team": "a"}, "created_by": u["id"]})
+    created = checked(e, "POST", "/v1/api_keys", {"name": "CI key", "subject": u["id"], "scopes": ["read"],
+                                                   "claims": {"team": "a"}, "created_by": u["id"]}, status=201).json()
     assert re.fullmatch(r"ak_[0-9a-f]{32}", created["id"]) and created["secret"].startswith("ak_")
     assert created["secret"] != created["id"] and created["type"] == "api_key" and created["expiration"] is None
     key_id = created["id"]
@@ -197,7 +197,7 @@ def test_machine_paths_are_served_without_v1() -> None:
     m = _machine(e)
     auth = {"authorization": "Bearer sk_test_unit"}
     created = e.handle(Request.make("POST", "/api_keys", headers=auth, json={"name": "bare", "subject": u["id"]}))
-    assert created.status == 200
+    assert created.status == 201
     secret = created.json()["secret"]
     # the Python SDK's verify_token sends {"secret": ...} to all three verify endpoints
     assert e.handle(Request.make("POST", "/api_keys/verify", headers=auth, json={"secret": secret})).status == 200

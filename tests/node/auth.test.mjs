@@ -109,6 +109,55 @@ describe('@clerk/backend verifies clerkmock session tokens', () => {
   });
 });
 
+describe('@clerk/backend reads organization claims from a v2 token', () => {
+  it('auth().has({ permission }) is true for the role\'s custom permission only', async () => {
+    const tag = run.replace(/-/g, '');
+    const owner = await clerk.users.createUser({ emailAddress: [`owner.${run}@acme.example`] });
+    const analyst = await clerk.users.createUser({ emailAddress: [`analyst.${run}@acme.example`] });
+    const org = await clerk.organizations.createOrganization({ name: `Claims ${run}`, createdBy: owner.id });
+    const read = await clerk.organizationPermissions.createOrganizationPermission({
+      name: 'Read reports', key: `org:reports${tag}:read`,
+    });
+    const manage = await clerk.organizationPermissions.createOrganizationPermission({
+      name: 'Manage billing', key: `org:billing${tag}:manage`,
+    });
+    const role = await clerk.organizationRoles.createOrganizationRole({
+      name: 'Analyst', key: `org:analyst${tag}`, includeInInitialRoleSet: true,
+    });
+    for (const permission of [read, manage]) {
+      await clerk.organizationRoles.assignPermissionToOrganizationRole({
+        organizationRoleId: role.id, permissionId: permission.id,
+      });
+    }
+    await clerk.organizations.createOrganizationMembership({ organizationId: org.id, userId: analyst.id, role: role.key });
+    const session = await clerk.sessions.createSession({ userId: analyst.id, activeOrganizationId: org.id });
+    const { jwt } = await clerk.sessions.getToken(session.id);
+
+    const state = await clerk.authenticateRequest(appRequest({ authorization: `Bearer ${jwt}` }), { jwtKey });
+    assert.equal(state.isAuthenticated, true, `${state.reason}: ${state.message}`);
+    const auth = state.toAuth();
+    assert.equal(auth.orgId, org.id);
+    assert.equal(auth.orgSlug, org.slug);
+    assert.equal(auth.orgRole, role.key);
+    assert.deepEqual([...auth.orgPermissions].sort(), [manage.key, read.key].sort());
+    assert.equal(auth.has({ permission: read.key }), true);
+    assert.equal(auth.has({ permission: manage.key }), true);
+    assert.equal(auth.has({ role: role.key }), true);
+    assert.equal(auth.has({ permission: `org:reports${tag}:manage` }), false);
+    // system permissions are not in tokens, so has() cannot see them (as with Clerk)
+    assert.equal(auth.has({ permission: 'org:sys_memberships:read' }), false);
+
+    // the owner (org:admin, only system permissions) gets the org but no custom permission
+    const ownerSession = await clerk.sessions.createSession({ userId: owner.id, activeOrganizationId: org.id });
+    const { jwt: ownerJwt } = await clerk.sessions.getToken(ownerSession.id);
+    const ownerAuth = (await clerk.authenticateRequest(appRequest({ authorization: `Bearer ${ownerJwt}` }), { jwtKey }))
+      .toAuth();
+    assert.equal(ownerAuth.orgRole, 'org:admin');
+    assert.equal(ownerAuth.has({ role: 'org:admin' }), true);
+    assert.equal(ownerAuth.has({ permission: read.key }), false);
+  });
+});
+
 describe('@clerk/backend M2M tokens against clerkmock', () => {
   it('creates a token with a machine secret key and verifies it', async () => {
     const machine = await clerk.machines.create({ name: `worker-${run}` });

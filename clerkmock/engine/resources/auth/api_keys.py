@@ -15,7 +15,7 @@ from typing import Any
 
 from clerkmock.engine import errors
 from clerkmock.engine.records.sessions import ApiKey
-from clerkmock.engine.routing import Ctx, RouteSet
+from clerkmock.engine.routing import Ctx, Reply, RouteSet
 from clerkmock.engine.state import State
 from clerkmock.engine.types import Json
 
@@ -98,7 +98,7 @@ def require_api_key(st: State, key_id: str) -> ApiKey:
 
 
 @ROUTES.post("/api_keys", "create")
-def create_api_key(ctx: Ctx) -> Json:
+def create_api_key(ctx: Ctx) -> Json | Reply:
     st, body, now = ctx.state, ctx.body, ctx.now
     _check_subject(st, body["subject"])
     if not NAME_RE.match(body["name"]):
@@ -121,7 +121,9 @@ def create_api_key(ctx: Ctx) -> Json:
     )
     st.auth.api_keys[k.id] = k
     st.auth.api_key_secrets[k.secret] = k.id
-    return api_key_json(k, now, with_secret=True)
+    # 201, not the spec's 200: the official Python SDK accepts only 201 here (its overlay reflects the live API)
+    # and @clerk/backend accepts any 2xx.
+    return Reply(201, api_key_json(k, now, with_secret=True))
 
 
 @ROUTES.get("/api_keys", "list")
