@@ -8,6 +8,8 @@ Unique look-ups (email, phone, username, external id, web3 wallet) go through in
 from __future__ import annotations
 
 import pickle
+
+from sortedcontainers import SortedList
 from dataclasses import dataclass
 
 from clerkmock.engine.ids import IdGenerator
@@ -28,6 +30,8 @@ class State:
         self.ids = IdGenerator(seed)
         self.instance = Instance()
         self.users: dict[str, User] = {}
+        # (created_at, id) kept sorted, so the default listing (-created_at) pages without sorting every user
+        self.users_by_created: SortedList = SortedList()
         self.identifications: dict[str, Identification] = {}
         # identification indexes: normalized value -> idn_ ids holding it (one claimed, maybe unverified copies)
         self.email_index: dict[str, list[str]] = {}  # lower-cased email

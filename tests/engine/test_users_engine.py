@@ -322,3 +322,26 @@ def test_web3_wallet_delete_and_missing_subresources() -> None:
     assert ok(e, "GET", f"/v1/users/{u['id']}/oauth_access_tokens/google?paginated=true") == {"data": [],
                                                                                              "total_count": 0}
     assert ok(e, "GET", f"/v1/users/{u['id']}/organization_memberships") == {"data": [], "total_count": 0}
+
+
+def test_indexed_default_listing_matches_the_sorted_one() -> None:
+    """The kept-sorted created_at index must page exactly like a full sort (same clock ms ties, past dates)."""
+    e = make_engine()
+    for i in range(12):
+        body = {"username": f"idx_user_{i}"}
+        if i % 4 == 0:
+            body["created_at"] = f"2020-01-0{1 + i // 4}T00:00:00Z"
+        if i % 3 == 0:
+            e.clock.advance(ms=5)
+        create(e, **body)
+    victim = ok(e, "GET", "/v1/users?limit=1&offset=3")[0]
+    ok(e, "DELETE", f"/v1/users/{victim['id']}")
+    moved = ok(e, "GET", "/v1/users?limit=1&offset=5")[0]
+    ok(e, "PATCH", f"/v1/users/{moved['id']}", {"created_at": "2019-06-01T00:00:00Z"},
+       headers={"clerk-api-version": "2025-11-10"})
+    for order in ("", "&order_by=created_at", "&order_by=-created_at", "&order_by=%2Bcreated_at"):
+        for limit, offset in ((5, 0), (5, 5), (10, 3), (500, 0), (3, 20)):
+            fast = ok(e, "GET", f"/v1/users?limit={limit}&offset={offset}{order}")
+            slow = ok(e, "GET", f"/v1/users?limit={limit}&offset={offset}{order}&banned=false")
+            assert [u["id"] for u in fast] == [u["id"] for u in slow], (order, limit, offset)
+    assert ok(e, "GET", "/v1/users/count")["total_count"] == 11

@@ -151,9 +151,31 @@ def _time_check(attr: str, op: str, bound: int) -> Callable[[User], bool]:
     return check
 
 
+# Parameters that narrow the set; without any of them (and ordered by created_at) the kept-sorted index pages
+# directly, in O(log n + limit) instead of sorting every user.
+FILTER_PARAMS = (
+    "email_address", "phone_number", "external_id", "username", "web3_wallet", "user_id", "organization_id",
+    "query", "email_address_query", "phone_number_query", "username_query", "name_query", "banned",
+    "last_active_at_before", "last_active_at_after", "last_active_at_since", "created_at_before",
+    "created_at_after", "last_sign_in_at_before", "last_sign_in_at_after", "provider", "provider_user_id",
+)
+
+
+def _unfiltered(q: dict[str, Any]) -> bool:
+    return not any(q.get(p) not in (None, [], "") for p in FILTER_PARAMS)
+
+
 def list_users(st: State, q: dict[str, Any]) -> list[User]:
     limit, offset = limit_offset(q)
     field, descending = parse_order_by(q.get("order_by"), ORDER_FIELDS)
+    if field == "created_at" and not q.get("starting_after") and _unfiltered(q):
+        index = st.users_by_created
+        n = len(index)
+        if descending:
+            keys = index[max(0, n - offset - limit) : max(0, n - offset)][::-1]
+        else:
+            keys = index[offset : offset + limit]
+        return [st.users[uid] for _, uid in keys]
     users = sort_records(filter_users(st, q), _order_key(st, field), descending, tiebreak=lambda u: u.id)
     cursor = q.get("starting_after")
     if cursor:
@@ -173,4 +195,6 @@ def list_users(st: State, q: dict[str, Any]) -> list[User]:
 
 
 def count_users(st: State, q: dict[str, Any]) -> int:
+    if _unfiltered(q):
+        return len(st.users)
     return len(filter_users(st, q))

@@ -262,6 +262,7 @@ def add_user(st: State, body: dict[str, Any], now: int) -> User:
     user.create_organizations_limit = body.get("create_organizations_limit")
     user.legal_accepted_at = legal
     st.users[user.id] = user
+    st.users_by_created.add((user.created_at, user.id))
     set_username(st, user, username)
     set_external_id(st, user, body.get("external_id"))
     for kind, value, status in plan:
@@ -308,6 +309,7 @@ def delete_user(st: State, user: User) -> None:
     for hook in USER_DELETE_HOOKS:
         hook(st, user)
     del st.users[user.id]
+    st.users_by_created.discard((user.created_at, user.id))
 
 
 # -- handlers ---------------------------------------------------------------------------------------------------
@@ -395,7 +397,9 @@ def update_user(ctx: Ctx) -> Json:
         if field in body:
             setattr(user, field, copy.deepcopy(body[field] or {}))
     if created_at is not None:
+        st.users_by_created.discard((user.created_at, user.id))
         user.created_at = created_at
+        st.users_by_created.add((user.created_at, user.id))
     if legal is not None:
         user.legal_accepted_at = legal
     user.updated_at = now
