@@ -26,7 +26,6 @@ from clerkmock.engine.records.organizations import (
     Organization,
     OrgInvitation,
     Role,
-    RoleSet,
 )
 from clerkmock.engine.resources.users import default_image_url, require_user
 from clerkmock.engine.state import State
@@ -50,10 +49,6 @@ def require_membership(st: State, org: Organization, user_id: str) -> Membership
     return mem
 
 
-def role_in_set(st: State, role: Role, role_set: RoleSet) -> bool:
-    return role.id in role_set.role_ids
-
-
 def assignable_role(st: State, org: Organization, key: Any, param: str = "role") -> Role:
     """The role a member or invitee of ``org`` may get: it must exist (404, as Clerk answers unknown and
     legacy keys) and belong to the organization's role set (422, inferred)."""
@@ -61,7 +56,7 @@ def assignable_role(st: State, org: Organization, key: Any, param: str = "role")
     if role is None:
         raise errors.organization_role_not_found(param)
     role_set = st.orgs.role_sets[org.role_set_id]
-    if not role_in_set(st, role, role_set):
+    if role.id not in role_set.role_ids:
         raise errors.form_param_value_invalid(
             param, f"{key} is not one of the roles of the organization's role set {role_set.key}.")
     return role
