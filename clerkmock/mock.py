@@ -17,9 +17,9 @@ from clerkmock.keys import load_or_create_signing_key
 from clerkmock.server.http import BaseUrlServer
 from clerkmock.server.pipeline import Pipeline
 from clerkmock.server.runtime import LoopThread
-from clerkmock.transport import AsyncClerkMockTransport, ClerkMockTransport
 
 if TYPE_CHECKING:
+    from clerkmock.transport import AsyncClerkMockTransport, ClerkMockTransport
     from clerkmock.proxy.runner import ProxyRunner
 
 DEFAULT_SECRET_KEY = "sk_test_clerkmock"  # what apps get when any bearer key is accepted
@@ -162,9 +162,13 @@ class ClerkMock:
     # -- in-process ----------------------------------------------------------------------------------------
 
     def transport(self, *, raise_app_exceptions: bool = True) -> ClerkMockTransport:
+        from clerkmock.transport import ClerkMockTransport  # httpx only when asked for (serve starts faster)
+
         return ClerkMockTransport(self.pipeline, raise_app_exceptions=raise_app_exceptions)
 
     def async_transport(self, *, raise_app_exceptions: bool = True) -> AsyncClerkMockTransport:
+        from clerkmock.transport import AsyncClerkMockTransport
+
         return AsyncClerkMockTransport(self.pipeline, raise_app_exceptions=raise_app_exceptions)
 
     def __repr__(self) -> str:

@@ -1,4 +1,6 @@
-"""Run a lean mitmproxy `Master` in its own thread and event loop (reference/mitmproxy.md, "In-process recipe").
+"""Run a lean mitmproxy `Master` in its own thread and event loop (reference/mitmproxy.md, "In-process recipe"),
+or inside an event loop that already runs in another thread (``loop=``), e.g. one shared with the base-URL
+listener.
 
 Lean = core, proxyserver, next_layer, tlsconfig + ours: about 2x faster per request than DumpMaster, whose ~35
 addons dominate the hook-dispatch cost.  The recipe's pitfalls, all handled here:
@@ -10,7 +12,9 @@ addons dominate the hook-dispatch cost.  The recipe's pitfalls, all handled here
 3. `reverse:https://` also opens a UDP (HTTP/3) listener in mitmproxy_rs's tokio runtime; not awaiting its
    `wait_closed()` can segfault the interpreter at exit.
 Also: mitmproxy keeps the master in process globals (`mitmproxy.ctx`) and hands every new connection to
-`ctx.master`, so two masters running at once would answer each other's traffic.  We allow one at a time.
+`ctx.master`, so two masters running at once would answer each other's traffic.  We allow one at a time, and
+that one master carries every listener at once: ``mode=["reverse:https://api.clerk.com@4818", "regular@4819",
+"transparent@4820"]``; `ports` maps each mode to its bound port.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import logging
 import threading
 import time
 from collections.abc import Sequence
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -30,19 +35,12 @@ from mitmproxy.master import Master
 from mitmproxy.options import Options
 
 from clerkmock.proxy.addon import Ready
+from clerkmock.server.http import ListenError  # one error type for every listener
 
 REVERSE_MODE = "reverse:https://api.clerk.com"
 
 _active_lock = threading.Lock()
 _active: ProxyRunner | None = None
-
-
-class ListenError(RuntimeError):
-    """The listener could not be bound (port in use, permission denied, bad address)."""
-
-    def __init__(self, host: str, port: int, reason: str) -> None:
-        super().__init__(f"cannot listen on {host}:{port}: {reason}")
-        self.host, self.port, self.reason = host, port, reason
 
 
 class _ErrorCapture(logging.Handler):
@@ -57,31 +55,48 @@ class _ErrorCapture(logging.Handler):
 
 
 class ProxyRunner:
+    """One lean mitmproxy master.  ``mode`` is a mitmproxy mode spec or a list of them (each may carry its own
+    ``@port``; ``listen_port`` is the default for those that don't).  Without ``loop`` the master gets its own
+    thread and event loop; with ``loop`` (running in another thread) it runs as a task in that loop."""
+
     def __init__(
         self,
         addons: Sequence[object],
         *,
-        mode: str = REVERSE_MODE,
+        mode: str | Sequence[str] = REVERSE_MODE,
         listen_host: str = "127.0.0.1",
         listen_port: int = 0,
         confdir: str | Path,
         options: dict[str, Any] | None = None,
+        loop: asyncio.AbstractEventLoop | None = None,
     ) -> None:
         self.addons = list(addons)
-        self.mode = mode
+        self.modes = [mode] if isinstance(mode, str) else list(mode)
+        if not self.modes:
+            raise ValueError("ProxyRunner needs at least one mode, e.g. 'regular@4819'")
+        self.mode = self.modes[0]
         self.listen_host = listen_host
         self.listen_port = listen_port  # 0 = any free port; read the real one from `port` after start()
         self.confdir = Path(confdir).expanduser()
         self.options = {"connection_strategy": "lazy", **(options or {})}
-        self.port: int | None = None
+        self.loop = loop
+        self.port: int | None = None  # the first mode's port
+        self.ports: dict[str, int] = {}  # every mode spec (as given) -> its bound port
         self._master: Master | None = None
         self._thread: threading.Thread | None = None
+        self._task: Future[None] | None = None  # the master's run() when it lives in a shared loop
         self._ready = threading.Event()
         self._error: BaseException | None = None
+        self._bound: dict[str, int] = {}
 
     @property
     def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive() and self.port is not None
+        return self._alive() and self.port is not None
+
+    def _alive(self) -> bool:
+        if self._task is not None:
+            return not self._task.done()
+        return self._thread is not None and self._thread.is_alive()
 
     def start(self, timeout: float = 10.0) -> ProxyRunner:
         global _active
@@ -106,9 +121,12 @@ class ProxyRunner:
         ps_log.addHandler(capture)
         self._ready.clear()
         self._error = None
-        self._thread = threading.Thread(target=self._run, name="clerkmock-proxy", daemon=True)
         try:
-            self._thread.start()
+            if self.loop is not None:
+                self._start_in_loop(self.loop)
+            else:
+                self._thread = threading.Thread(target=self._run, name="clerkmock-proxy", daemon=True)
+                self._thread.start()
             if not self._ready.wait(timeout):
                 with contextlib.suppress(Exception):  # best effort: leave no half-started master behind
                     self._shutdown(1.0)
@@ -122,7 +140,35 @@ class ProxyRunner:
             reason = capture.messages[-1] if capture.messages else "no listener was bound"
             if "address already in use" in reason.lower():
                 reason = "address already in use"
-            raise ListenError(self.listen_host, self.listen_port, reason)
+            raise ListenError(self.listen_host, self._failed_port(), reason)
+
+    def _failed_port(self) -> int:
+        """The port of the first mode that did not bind (the one to name in the error)."""
+        from mitmproxy.proxy.mode_specs import ProxyMode
+
+        for spec in self.modes:
+            if spec not in self._bound:
+                with contextlib.suppress(ValueError):
+                    return ProxyMode.parse(spec).listen_port(self.listen_port) or self.listen_port
+        return self.listen_port
+
+    def _start_in_loop(self, loop: asyncio.AbstractEventLoop) -> None:
+        try:
+            on_loop_thread = asyncio.get_running_loop() is loop
+        except RuntimeError:
+            on_loop_thread = False
+        if on_loop_thread:  # start() blocks until the listeners are bound: that would deadlock this loop
+            raise RuntimeError("ProxyRunner(loop=...) must be started from another thread than the loop's")
+        if not loop.is_running():
+            raise RuntimeError("ProxyRunner(loop=...) needs a loop that is already running in another thread")
+
+        def done(fut: Future[None]) -> None:
+            if not fut.cancelled() and fut.exception() is not None:
+                self._error = fut.exception()
+            self._ready.set()
+
+        self._task = asyncio.run_coroutine_threadsafe(self._main(), loop)
+        self._task.add_done_callback(done)
 
     def _run(self) -> None:
         try:
@@ -134,7 +180,7 @@ class ProxyRunner:
 
     async def _main(self) -> None:
         opts = Options(
-            mode=[self.mode], listen_host=self.listen_host, listen_port=self.listen_port, confdir=str(self.confdir)
+            mode=self.modes, listen_host=self.listen_host, listen_port=self.listen_port, confdir=str(self.confdir)
         )
         master = Master(opts)  # needs the running loop, hence created here
         master.addons.add(core.Core(), proxyserver.Proxyserver(), next_layer.NextLayer(), tlsconfig.TlsConfig())
@@ -145,8 +191,19 @@ class ProxyRunner:
 
     def _on_running(self) -> None:  # in the proxy thread, listeners bound (or failed)
         assert self._master is not None
-        addrs = self._master.addons.get("proxyserver").listen_addrs()
-        self.port = addrs[0][1] if addrs else None  # the TCP listener comes first
+        servers = self._master.addons.get("proxyserver").servers
+        ports: dict[str, int] = {}
+        for spec in self.modes:
+            try:
+                addrs = servers[spec].listen_addrs
+            except KeyError:
+                addrs = ()
+            if addrs:
+                ports[spec] = addrs[0][1]  # TCP and (reverse https) UDP share the port
+        # All or nothing: a mode that failed to bind (port in use ...) fails the start.
+        self._bound = ports
+        self.ports = ports if len(ports) == len(self.modes) else {}
+        self.port = self.ports.get(self.modes[0])
         self._ready.set()
 
     def stop(self, timeout: float = 10.0) -> None:
@@ -155,11 +212,12 @@ class ProxyRunner:
             self._shutdown(timeout)
         finally:
             self.port = None
+            self.ports = {}
             self._release()
 
     def _shutdown(self, timeout: float) -> None:
-        master, thread = self._master, self._thread
-        if master is None or thread is None or not thread.is_alive():
+        master, thread, task = self._master, self._thread, self._task
+        if master is None or not self._alive():
             return
         fut = asyncio.run_coroutine_threadsafe(_aclose(master, time.monotonic() + timeout), master.event_loop)
         try:
@@ -169,8 +227,13 @@ class ProxyRunner:
                 master.shutdown()
             raise
         finally:
-            thread.join(timeout)
+            if task is not None:  # shared loop: wait for run() to return (done hooks)
+                with contextlib.suppress(BaseException):
+                    task.result(timeout)
+            elif thread is not None:
+                thread.join(timeout)
         self._master = None
+        self._task = None
 
     def _release(self) -> None:
         global _active
