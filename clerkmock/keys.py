@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from clerkmock.config import config_dir as resolve_config_dir
 from clerkmock.engine import tokens
@@ -58,3 +59,19 @@ def _read(path: Path) -> str:
 def public_key_pem(private_pem: str) -> str:
     """What an app sets as ``CLERK_JWT_KEY`` for networkless verification."""
     return tokens.public_key_pem(private_pem)
+
+
+def _engine_of(mock_or_engine: Any) -> Any:
+    return getattr(mock_or_engine, "engine", mock_or_engine)
+
+
+def jwt_key(mock_or_engine: Any) -> str:
+    """``CLERK_JWT_KEY`` for a `ClerkMock` (or an `Engine`): the PEM public key its session tokens verify with."""
+    from clerkmock.engine.resources.auth.common import signing_key
+
+    return tokens.public_key_pem(signing_key(_engine_of(mock_or_engine).state))
+
+
+def publishable_key(mock_or_engine: Any) -> str:
+    """``CLERK_PUBLISHABLE_KEY`` for a `ClerkMock` (or an `Engine`): ``pk_test_`` + its Frontend API host."""
+    return tokens.publishable_key(_engine_of(mock_or_engine).state.instance.frontend_host)
