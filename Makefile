@@ -34,3 +34,8 @@ $(STAMP): pyproject.toml
 $(NODE_DIR)/node_modules/.clerkmock-installed: $(NODE_DIR)/package-lock.json
 	cd $(NODE_DIR) && npm ci --no-audit --no-fund
 	@touch $@
+
+# Benchmarks (not part of `make test`): needs wrk and hey (apt-get install wrk hey).  See docs/performance.md.
+.PHONY: bench
+bench: $(STAMP)
+	$(PY) bench/run.py

@@ -1,0 +1,459 @@
+"""clerkmock's benchmark: every figure measured in ONE run on this machine, next to same-run baselines.
+
+    .venv/bin/python bench/run.py              # full run (3 rounds per row, ~6 minutes)
+    .venv/bin/python bench/run.py --quick      # 1 short round per row, a smoke test of the script
+    .venv/bin/python bench/run.py --only scale # one section: baselines | base | proxy | inprocess | scale | startup
+
+Needs `wrk` and `hey` (Debian: apt-get install wrk hey) for the HTTP rows.  Servers run as subprocesses
+pinned to CPU 0, the load generator to CPU 1 (`taskset`), loopback only; every load run is bounded in time
+(wrk -d / hey -z) and killed by a timeout.  Each row is the median of the rounds, with the spread (min-max).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import resource
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+AUTH = "Bearer sk_test_bench"
+
+
+# -- helpers ---------------------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port: int, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.02)
+    raise RuntimeError(f"nothing listening on {port} after {timeout}s")
+
+
+def pinned(cpu: int, argv: list[str]) -> list[str]:
+    return ["taskset", "-c", str(cpu), *argv] if shutil.which("taskset") and os.cpu_count() and os.cpu_count() > 1 else argv  # noqa: E501
+
+
+class Server:
+    def __init__(self, argv: list[str], port: int, env: dict[str, str] | None = None) -> None:
+        self.port = port
+        self.proc = subprocess.Popen(pinned(0, argv), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                     env={**os.environ, **(env or {})}, cwd=ROOT)
+        wait_port(port)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def http_json(port: int, method: str, path: str, body: dict | None = None) -> dict | list:
+    import httpx
+
+    r = httpx.request(method, f"http://127.0.0.1:{port}{path}", json=body, headers={"authorization": AUTH})
+    r.raise_for_status()
+    return r.json()
+
+
+@dataclass
+class Row:
+    section: str
+    name: str
+    concurrency: int
+    rps: list[float] = field(default_factory=list)
+    p50_ms: list[float] = field(default_factory=list)
+    p99_ms: list[float] = field(default_factory=list)
+    errors: int = 0
+
+    def med(self, values: list[float]) -> float:
+        return statistics.median(values) if values else float("nan")
+
+    @property
+    def median_rps(self) -> float:
+        return self.med(self.rps)
+
+
+_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
+
+
+def _ms(text: str) -> float:
+    m = re.match(r"([\d.]+)(us|ms|s)", text)
+    return float(m.group(1)) * _UNITS[m.group(2)] if m else float("nan")
+
+
+def run_wrk(url: str, conc: int, seconds: float, lua: str | None = None) -> tuple[float, float, float, int]:
+    argv = ["wrk", "-t1", f"-c{conc}", f"-d{max(1, round(seconds))}s", "--latency", "-H", f"Authorization: {AUTH}"]
+    if lua:
+        argv += ["-s", lua]
+    out = subprocess.run(pinned(1, [*argv, url]), capture_output=True, text=True, timeout=seconds + 30).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))
+    p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errs = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    bad = (int(non2xx.group(1)) if non2xx else 0) + (sum(map(int, errs.groups())) if errs else 0)
+    return rps, p50, p99, bad
+
+
+def run_hey(url: str, conc: int, seconds: float, proxy: str, ca: str,
+            method: str = "GET", body: str | None = None) -> tuple[float, float, float, int]:
+    argv = ["hey", "-z", f"{seconds}s", "-c", str(conc), "-x", proxy, "-H", f"Authorization: {AUTH}", "-m", method]
+    if body is not None:
+        argv += ["-T", "application/json", "-d", body]
+    env = {**os.environ, "SSL_CERT_FILE": ca, "GOMAXPROCS": "1"}
+    out = subprocess.run(pinned(1, [*argv, url]), capture_output=True, text=True, timeout=seconds + 30,
+                         env=env).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p50 = float(re.search(r"50%+ in ([\d.]+) secs", out).group(1)) * 1000
+    p99 = float(re.search(r"99%+ in ([\d.]+) secs", out).group(1)) * 1000
+    codes = dict(re.findall(r"\[(\d{3})\]\s+(\d+) responses", out))
+    bad = sum(int(n) for c, n in codes.items() if not c.startswith("2"))
+    bad += sum(int(n) for n in re.findall(r"\[(\d+)\]\s+Get|\[(\d+)\]\s+Post", out) if n and n.isdigit())
+    return rps, p50, p99, bad
+
+
+# -- sections ---------------------------------------------------------------------------------------------------
+
+
+class Bench:
+    def __init__(self, rounds: int, seconds: float) -> None:
+        self.rounds, self.seconds = rounds, seconds
+        self.rows: list[Row] = []
+        self.notes: dict[str, object] = {}
+        self.tmp = Path(tempfile.mkdtemp(prefix="clerkmock-bench-"))
+        self.lua_create = self.tmp / "create.lua"
+        self.lua_create.write_text(
+            'counter = 0\nrequest = function()\n  counter = counter + 1\n'
+            '  local body = string.format(\'{"email_address":["bench%d-%d@example.com"]}\', math.random(1e9), counter)\n'
+            '  return wrk.format("POST", nil, {["Content-Type"]="application/json", ["Authorization"]="' + AUTH + '"}, body)\nend\n'
+        )
+        self.lua_post_empty = self.tmp / "post.lua"
+        self.lua_post_empty.write_text(
+            'wrk.method = "POST"\nwrk.body = "{}"\nwrk.headers["Content-Type"] = "application/json"\n'
+        )
+
+    def measure(self, section: str, name: str, conc: int, fn: Callable[[], tuple[float, float, float, int]]) -> Row:
+        row = Row(section, name, conc)
+        for _ in range(self.rounds):
+            rps, p50, p99, bad = fn()
+            row.rps.append(rps)
+            row.p50_ms.append(p50)
+            row.p99_ms.append(p99)
+            row.errors += bad
+        self.rows.append(row)
+        print(f"  {section:10} {name:42} c={conc:<3} {row.median_rps:>9,.0f} req/s  "
+              f"p50 {row.med(row.p50_ms):.2f} ms  p99 {row.med(row.p99_ms):.2f} ms"
+              + (f"  ({row.errors} non-2xx/errors)" if row.errors else ""), flush=True)
+        return row
+
+    # (a) and (b)
+    def baselines(self) -> None:
+        port = free_port()
+        srv = Server([PY, "bench/baselines.py", "asyncio", str(port)], port)
+        try:
+            for c in (1, 32):
+                self.measure("baseline", "(a) asyncio constant JSON", c,
+                             lambda c=c: run_wrk(f"http://127.0.0.1:{port}/v1/users/x", c, self.seconds))
+        finally:
+            srv.stop()
+        port = free_port()
+        srv = Server([PY, "bench/baselines.py", "mitm-reverse", str(port), str(self.tmp / "mitm")], port)
+        try:
+            for c in (1, 32):
+                self.measure("baseline", "(b) mitmproxy reverse constant", c,
+                             lambda c=c: run_wrk(f"http://127.0.0.1:{port}/v1/users/x", c, self.seconds))
+        finally:
+            srv.stop()
+        port = free_port()
+        confdir = self.tmp / "mitm-fwd"
+        srv = Server([PY, "bench/baselines.py", "mitm-forward", str(port), str(confdir)], port)
+        try:
+            ca = str(confdir / "mitmproxy-ca-cert.pem")
+            for c in (1, 32):
+                self.measure("baseline", "(b) mitmproxy forward HTTPS constant", c,
+                             lambda c=c: run_hey("https://api.clerk.com/v1/users/x", c, self.seconds,
+                                                 f"http://127.0.0.1:{port}", ca))
+        finally:
+            srv.stop()
+
+    def _clerkmock(self, extra: list[str] | None = None) -> tuple[Server, dict[str, str]]:
+        port = free_port()
+        argv = [PY, "-m", "clerkmock", "serve", "--port", str(port), "--scenario", "scenarios/basic.yaml",
+                "--config-dir", str(self.tmp / "cfg"), *(extra or [])]
+        srv = Server(argv, port)
+        users = http_json(port, "GET", "/v1/users?limit=1&order_by=created_at")
+        user = users[0]  # type: ignore[index]
+        ids = {"user": user["id"], "email": user["email_addresses"][0]["email_address"]}
+        try:
+            sess = http_json(port, "POST", "/v1/sessions", {"user_id": user["id"]})
+            ids["session"] = sess["id"]  # type: ignore[index]
+        except Exception:  # sessions not available
+            pass
+        return srv, ids
+
+    def calls(self, ids: dict[str, str]) -> list[tuple[str, str, str | None]]:
+        out = [
+            (f"GET /v1/users/{{id}}", f"/v1/users/{ids['user']}", None),
+            ("GET /v1/users?limit=10", "/v1/users?limit=10", None),
+            ("GET /v1/users?email_address=…", f"/v1/users?email_address={ids['email']}", None),
+            ("POST /v1/users", "/v1/users", "create"),
+        ]
+        if "session" in ids:
+            out.append(("POST /v1/sessions/{id}/tokens", f"/v1/sessions/{ids['session']}/tokens", "post"))
+        return out
+
+    def base(self) -> None:
+        srv, ids = self._clerkmock()
+        try:
+            for name, path, kind in self.calls(ids):
+                lua = {"create": str(self.lua_create), "post": str(self.lua_post_empty)}.get(kind or "")
+                for c in (1, 32):
+                    self.measure("base URL", name, c,
+                                 lambda c=c, p=path, lua=lua: run_wrk(f"http://127.0.0.1:{srv.port}{p}", c,
+                                                                      self.seconds, lua))
+        finally:
+            srv.stop()
+
+    def proxy(self) -> None:
+        help_text = subprocess.run([PY, "-m", "clerkmock", "serve", "--help"], capture_output=True, text=True).stdout
+        if "--proxy-port" not in help_text:
+            print("  proxy: skipped (this clerkmock has no --proxy-port)")
+            return
+        pport = free_port()
+        srv, ids = self._clerkmock(["--proxy-port", str(pport)])
+        wait_port(pport)
+        ca = str(self.tmp / "cfg" / "mitmproxy-ca-cert.pem")
+        try:
+            for name, path, kind in self.calls(ids):
+                if kind == "create":
+                    continue  # hey cannot vary the body; the create path is measured over the base URL
+                method, body = ("POST", "{}") if kind == "post" else ("GET", None)
+                for c in (1, 32):
+                    self.measure("fwd proxy", name, c,
+                                 lambda c=c, p=path, m=method, b=body: run_hey(
+                                     f"https://api.clerk.com{p}", c, self.seconds, f"http://127.0.0.1:{pport}", ca,
+                                     m, b))
+        finally:
+            srv.stop()
+
+    def inprocess(self) -> None:
+        import httpx
+
+        from clerkmock import ClerkMock
+        from clerkmock.engine import Request
+
+        mock = ClerkMock(scenario=str(ROOT / "scenarios/basic.yaml"), config_dir=self.tmp / "cfg")
+        client = httpx.Client(transport=mock.transport(), base_url="http://clerkmock",
+                              headers={"authorization": AUTH})
+        user = client.get("/v1/users?limit=1&order_by=created_at").json()[0]
+        ids = {"user": user["id"], "email": user["email_addresses"][0]["email_address"]}
+        sess = client.post("/v1/sessions", json={"user_id": user["id"]})
+        if sess.status_code == 200:
+            ids["session"] = sess.json()["id"]
+        n = max(500, int(4000 * self.seconds))
+        for name, path, kind in self.calls(ids):
+            def via_httpx(path: str = path, kind: str | None = kind) -> tuple[float, float, float, int]:
+                lat = []
+                bad = 0
+                for i in range(n):
+                    t = time.perf_counter()
+                    if kind == "create":
+                        r = client.post(path, json={"email_address": [f"inproc{i}-{time.perf_counter_ns()}@x.io"]})
+                    elif kind == "post":
+                        r = client.post(path, json={})
+                    else:
+                        r = client.get(path)
+                    lat.append(time.perf_counter() - t)
+                    bad += r.status_code != 200
+                return _summ(lat, bad)
+
+            self.measure("in-process", f"httpx transport: {name}", 1, via_httpx)
+
+        engine = mock.engine
+        hdrs = {"authorization": AUTH}
+        req = Request.make("GET", f"/v1/users/{ids['user']}", headers=hdrs)
+
+        def engine_calls() -> tuple[float, float, float, int]:
+            lat = []
+            for _ in range(n * 5):
+                t = time.perf_counter()
+                engine.handle(req)
+                lat.append(time.perf_counter() - t)
+            return _summ(lat, 0)
+
+        self.measure("in-process", "Engine.handle: GET /v1/users/{id}", 1, engine_calls)
+        blob_reset = []
+        for _ in range(200):
+            t = time.perf_counter()
+            mock.reset()
+            blob_reset.append(time.perf_counter() - t)
+        self.notes["reset_basic_ms"] = statistics.median(blob_reset) * 1000
+
+    def startup(self) -> None:
+        times = []
+        for _ in range(max(3, self.rounds)):
+            port = free_port()
+            t = time.perf_counter()
+            proc = subprocess.Popen([PY, "-m", "clerkmock", "serve", "--port", str(port), "--scenario",
+                                     "scenarios/basic.yaml", "--config-dir", str(self.tmp / "cfg")],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+            while True:
+                try:
+                    with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+                        s.sendall(b"GET /__clerkmock/health HTTP/1.1\r\nHost: x\r\n\r\n")
+                        if b" 200 " in s.recv(200):
+                            break
+                except OSError:
+                    time.sleep(0.002)
+                if time.perf_counter() - t > 20:
+                    break
+            times.append(time.perf_counter() - t)
+            proc.terminate()
+            proc.wait(5)
+        self.notes["first_answer_s"] = statistics.median(times)
+        print(f"  startup    serve -> first answer: {statistics.median(times):.3f} s (median of {len(times)})")
+
+    def scale(self) -> None:
+        out = subprocess.run([PY, __file__, "--scale-child"], capture_output=True, text=True, timeout=600, cwd=ROOT)
+        if out.returncode != 0:
+            print(out.stderr)
+            raise RuntimeError("scale child failed")
+        result = json.loads(out.stdout.strip().splitlines()[-1])
+        self.notes["scale"] = result
+        print(f"  scale      seeded {result['users']:,} users in {result['seed_s']:.2f} s, "
+              f"peak RSS {result['rss_mb']:.0f} MB")
+        for name, (small, big) in result["calls_us"].items():
+            print(f"  scale      {name:42} {small:8.1f} µs at 100  {big:8.1f} µs at {result['users']:,}  "
+                  f"ratio {big / small:.2f}")
+
+    # -- report ----------------------------------------------------------------------------------------------
+
+    def report(self) -> None:
+        def find(name: str, c: int) -> Row | None:
+            return next((r for r in self.rows if r.name == name and r.concurrency == c), None)
+
+        print("\n| section | call | c | req/s (median, min-max) | p50 ms | p99 ms | vs (a) | vs (b) |")
+        print("|---|---|---:|---:|---:|---:|---:|---:|")
+        for r in self.rows:
+            a = find("(a) asyncio constant JSON", r.concurrency)
+            b_name = ("(b) mitmproxy forward HTTPS constant" if r.section == "fwd proxy"
+                      else "(b) mitmproxy reverse constant")
+            b = find(b_name, r.concurrency)
+            ra = f"{r.median_rps / a.median_rps:.2f}" if a and r.section != "in-process" else ""
+            rb = f"{r.median_rps / b.median_rps:.2f}" if b and r.section != "in-process" else ""
+            spread = f"{min(r.rps):,.0f}-{max(r.rps):,.0f}"
+            print(f"| {r.section} | {r.name} | {r.concurrency} | {r.median_rps:,.0f} ({spread}) | "
+                  f"{r.med(r.p50_ms):.3f} | {r.med(r.p99_ms):.3f} | {ra} | {rb} |")
+        if self.notes:
+            print("\n" + json.dumps(self.notes, indent=2, default=str))
+
+
+def _summ(lat: list[float], bad: int) -> tuple[float, float, float, int]:
+    lat.sort()
+    total = sum(lat)
+    return len(lat) / total, lat[len(lat) // 2] * 1000, lat[int(len(lat) * 0.99)] * 1000, bad
+
+
+def scale_child(n_users: int = 100_000) -> None:
+    """In a fresh process: per-call latency at 100 users, then seed up to n_users and measure again."""
+    sys.path.insert(0, str(ROOT))
+    from clerkmock.engine import Engine, Request
+
+    hdrs = {"authorization": AUTH}
+    engine = Engine()
+
+    def seed(start: int, stop: int) -> None:
+        for i in range(start, stop):
+            r = engine.handle(Request.make("POST", "/v1/users", headers=hdrs, json={
+                "email_address": [f"user{i}@example.com"], "external_id": f"ext-{i}", "first_name": f"F{i}",
+            }), trusted=True)
+            assert r.status == 200, r.body
+
+    org = None
+    seed(0, 100)
+    r = engine.handle(Request.make("POST", "/v1/organizations", headers=hdrs, json={"name": "Scale Org",
+                                                                                    "slug": "scale-org"}))
+    if r.status == 200:
+        org = "scale-org"
+    calls = {
+        "GET /v1/users?limit=10": "/v1/users?limit=10",
+        "GET /v1/users?email_address=…": "/v1/users?email_address=user42@example.com",
+        "GET /v1/users?external_id=…": "/v1/users?external_id=ext-42",
+        "GET /v1/users/count": "/v1/users/count",
+    }
+    if org:
+        calls["GET /v1/organizations/{slug}"] = f"/v1/organizations/{org}"
+
+    def timed(path: str) -> float:
+        req = Request.make("GET", path, headers=hdrs)
+        for _ in range(200):
+            engine.handle(req)
+        lat = []
+        for _ in range(2000):
+            t = time.perf_counter()
+            engine.handle(req)
+            lat.append(time.perf_counter() - t)
+        return statistics.median(lat) * 1e6
+
+    small = {name: timed(path) for name, path in calls.items()}
+    t = time.perf_counter()
+    seed(100, n_users)
+    seed_s = (time.perf_counter() - t) * n_users / (n_users - 100)
+    big = {name: timed(path) for name, path in calls.items()}
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"users": n_users, "seed_s": seed_s, "rss_mb": rss_mb,
+                      "calls_us": {k: [small[k], big[k]] for k in calls}}))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="1 round of 1 s per row")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=2.0)
+    parser.add_argument("--only", choices=["baselines", "base", "proxy", "inprocess", "scale", "startup"],
+                        action="append")
+    parser.add_argument("--scale-child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.scale_child:
+        scale_child()
+        return
+    if args.quick:
+        args.rounds, args.seconds = 1, 1.0
+    for tool in ("wrk", "hey"):
+        if not shutil.which(tool):
+            sys.exit(f"bench: `{tool}` not found (Debian: apt-get install wrk hey)")
+    bench = Bench(args.rounds, args.seconds)
+    sections = args.only or ["baselines", "base", "proxy", "inprocess", "startup", "scale"]
+    print(f"clerkmock bench: {args.rounds} round(s) x {args.seconds:g} s per row; "
+          f"python {sys.version.split()[0]}; {os.cpu_count()} CPUs")
+    for name in sections:
+        getattr(bench, name)()
+    bench.report()
+
+
+if __name__ == "__main__":
+    main()
