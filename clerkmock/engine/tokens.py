@@ -16,13 +16,13 @@ import base64
 import threading
 import warnings
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jwt
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from jwt.algorithms import RSAAlgorithm
-from jwt.warnings import InsecureKeyLengthWarning
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+# PyJWT and cryptography are imported where they are used: importing them costs ~40 ms, which an engine that
+# never signs (or a server answering its first request) should not pay.
 
 KEY_SIZE = 2048
 PUBLIC_EXPONENT = 65537
@@ -40,8 +40,15 @@ class SigningKeyError(ValueError):
     """A PEM that is not a usable RSA-2048 private key (the message says what is wrong)."""
 
 
+class TokenInvalid(ValueError):
+    """A token that does not verify against this instance's key (bad signature, malformed, expired)."""
+
+
 def generate_private_key_pem() -> str:
     """A fresh RSA-2048 private key, PKCS#8 PEM.  Only `clerkmock.keys` (and the process default) call this."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
     key = rsa.generate_private_key(public_exponent=PUBLIC_EXPONENT, key_size=KEY_SIZE)
     return key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
@@ -59,6 +66,9 @@ def default_private_key_pem() -> str:
 
 @lru_cache(maxsize=32)
 def load_private_key(pem: str) -> rsa.RSAPrivateKey:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
     try:
         key = serialization.load_pem_private_key(pem.encode(), password=None)
     except (ValueError, TypeError) as exc:
@@ -83,6 +93,8 @@ def check_instance_key(pem: str) -> str:
 @lru_cache(maxsize=32)
 def public_key_pem(pem: str) -> str:
     """SubjectPublicKeyInfo PEM of a private key: what apps put in ``CLERK_JWT_KEY``."""
+    from cryptography.hazmat.primitives import serialization
+
     return (
         load_private_key(pem)
         .public_key()
@@ -93,6 +105,8 @@ def public_key_pem(pem: str) -> str:
 
 @lru_cache(maxsize=32)
 def _jwk_numbers(pem: str) -> tuple[str, str]:
+    from jwt.algorithms import RSAAlgorithm
+
     raw = RSAAlgorithm.to_jwk(load_private_key(pem).public_key(), as_dict=True)
     return raw["n"], raw["e"]
 
@@ -105,12 +119,17 @@ def jwk(pem: str, kid: str) -> dict[str, str]:
 
 def sign(claims: dict[str, Any], pem: str, kid: str, *, extra_headers: dict[str, Any] | None = None) -> str:
     """RS256 with the instance key; header ``{alg, kid, typ: "JWT"}`` (+ extras such as ``cat``)."""
+    import jwt
+
     headers = {"kid": kid, "typ": "JWT", **(extra_headers or {})}
     return jwt.encode(claims, load_private_key(pem), algorithm=SESSION_ALGORITHM, headers=headers)
 
 
 def sign_with(claims: dict[str, Any], algorithm: str, key: str, kid: str | None = None) -> str:
     """Sign with a JWT template's custom key: an HMAC secret or an RSA private key PEM."""
+    import jwt
+    from jwt.warnings import InsecureKeyLengthWarning
+
     headers: dict[str, Any] = {"typ": "JWT"}
     if kid:
         headers["kid"] = kid
@@ -124,7 +143,8 @@ def sign_with(claims: dict[str, Any], algorithm: str, key: str, kid: str | None 
 def check_custom_key(algorithm: str, key: str) -> None:
     """Raise SigningKeyError unless ``key`` can sign with ``algorithm``."""
     if algorithm not in TEMPLATE_ALGORITHMS:
-        raise SigningKeyError(f"unsupported signing algorithm {algorithm!r}; use one of {', '.join(TEMPLATE_ALGORITHMS)}")
+        allowed = ", ".join(TEMPLATE_ALGORITHMS)
+        raise SigningKeyError(f"unsupported signing algorithm {algorithm!r}; use one of {allowed}")
     if algorithm in HMAC_ALGORITHMS:
         if not key:
             raise SigningKeyError("an HMAC signing key must not be empty")
@@ -132,28 +152,27 @@ def check_custom_key(algorithm: str, key: str) -> None:
     load_private_key(key)
 
 
-def decode(token: str, pem: str, *, verify_exp: bool = True, leeway_s: int = 0, now_s: int | None = None) -> dict[str, Any]:
+def decode(
+    token: str, pem: str, *, verify_exp: bool = True, leeway_s: int = 0, now_s: int | None = None
+) -> dict[str, Any]:
     """Verify a token this instance signed (RS256).  Expiry is checked against ``now_s`` (the engine clock),
-    never the wall clock.  Raises ``jwt.InvalidTokenError`` subclasses."""
-    claims: dict[str, Any] = jwt.decode(
-        token,
-        load_private_key(pem).public_key(),
-        algorithms=[SESSION_ALGORITHM],
-        options={"verify_exp": False, "verify_iat": False, "verify_nbf": False, "verify_aud": False},
-    )
+    never the wall clock.  Raises `TokenInvalid`."""
+    import jwt
+
+    try:
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            load_private_key(pem).public_key(),
+            algorithms=[SESSION_ALGORITHM],
+            options={"verify_exp": False, "verify_iat": False, "verify_nbf": False, "verify_aud": False},
+        )
+    except jwt.InvalidTokenError as exc:
+        raise TokenInvalid(str(exc)) from None
     if verify_exp:
         exp = claims.get("exp")
         if not isinstance(exp, int | float) or now_s is None or exp + leeway_s <= now_s:
-            raise jwt.ExpiredSignatureError("Signature has expired")
+            raise TokenInvalid("Signature has expired")
     return claims
-
-
-def unverified_claims(token: str) -> dict[str, Any] | None:
-    try:
-        claims = jwt.decode(token, options={"verify_signature": False})
-    except jwt.InvalidTokenError:
-        return None
-    return claims if isinstance(claims, dict) else None
 
 
 def publishable_key(frontend_host: str, *, live: bool = False) -> str:

@@ -33,7 +33,8 @@ def test_sign_in_tokens() -> None:
     assert sess.user_id == u["id"] and e.state.auth.sign_in_tokens[short["id"]].status == "accepted"
     with pytest.raises(ValueError):
         sign_in_tokens.redeem(e.state, short["token"], T0)
-    fails(e, "POST", f"/v1/sign_in_tokens/{short['id']}/revoke", status=400, code="sign_in_token_cannot_be_revoked_code")
+    fails(e, "POST", f"/v1/sign_in_tokens/{short['id']}/revoke", status=400,
+          code="sign_in_token_cannot_be_revoked_code")
 
 
 def test_actor_tokens_and_impersonation_sessions() -> None:

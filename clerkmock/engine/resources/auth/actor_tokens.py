@@ -68,7 +68,8 @@ def create_actor_token(ctx: Ctx) -> Json:
                                               "session_max_duration_in_seconds must be positive.")
     token_id = st.ids.new("act")
     expires_at = now + expires_in * 1000
-    t = ActorToken(id=token_id, user_id=user.id, actor=actor, token=ticket(st, "actor_token", token_id, now, expires_at),
+    token = ticket(st, "actor_token", token_id, now, expires_at)
+    t = ActorToken(id=token_id, user_id=user.id, actor=actor, token=token,
                    created_at=now, updated_at=now, expires_at=expires_at, session_max_duration_s=session_max)
     st.auth.actor_tokens[t.id] = t
     return actor_token_json(st, t, with_secret=True)

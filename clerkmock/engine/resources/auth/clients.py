@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import jwt
-
 from clerkmock.engine import errors, tokens
 from clerkmock.engine.pagination import limit_offset, paginated
 from clerkmock.engine.records.sessions import Client
@@ -75,14 +73,16 @@ def verify_client(ctx: Ctx) -> Json:
     st = ctx.state
     try:
         claims = tokens.decode(ctx.body["token"], signing_key(st), verify_exp=False)
-    except jwt.InvalidTokenError:
+    except tokens.TokenInvalid:
         raise errors.cookie_invalid("The client token could not be verified.") from None
     missing = [c for c in ("id", "rotating_token") if not claims.get(c)]
     if missing:
         raise errors.cookie_invalid(f"The token is missing the following claims: {', '.join(missing)}")
     client = require_client(st, str(claims["id"]))
     if claims["rotating_token"] != client.rotating_token:
-        raise errors.cookie_invalid(f"The client's rotating key does not match the given one {claims['rotating_token']}")
+        raise errors.cookie_invalid(
+            f"The client's rotating key does not match the given one {claims['rotating_token']}"
+        )
     return client_json(st, client, ctx.now)
 
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import jwt
-
 from clerkmock.engine import errors, tokens
 from clerkmock.engine.pagination import limit_offset, paginated
 from clerkmock.engine.records import User
@@ -22,7 +20,6 @@ from clerkmock.engine.resources.auth import claims as claims_mod
 from clerkmock.engine.resources.auth import jwt_templates
 from clerkmock.engine.resources.auth.common import (
     DAY_MS,
-    bearer_key,
     origin_of,
     request_origin,
     require_session,
@@ -231,7 +228,7 @@ def refresh_session(ctx: Ctx) -> Json:
         raise errors.session_refresh_error("session_refresh_session_not_found", sid)
     try:
         expired = tokens.decode(body["expired_token"], signing_key(st), verify_exp=False)
-    except jwt.InvalidTokenError:
+    except tokens.TokenInvalid:
         raise errors.session_refresh_error("expired_session_token_invalid") from None
     if not expired.get("sid"):
         raise errors.session_refresh_error("expired_session_token_missing_sid")
@@ -267,5 +264,3 @@ def refresh_token_for(st: State, session_id: str) -> str:
     """The session's ``__refresh`` cookie value (what FAPI's handshake would have set), for tests."""
     return require_session(st, session_id).refresh_token
 
-
-__all__ = ["ROUTES", "bearer_key", "end_user_sessions", "mint_session_token", "open_session", "session_json"]

@@ -87,16 +87,16 @@ def _lookup(path: str, scope: dict[str, Any]) -> Any:
 
 
 def user_scope(st: State, user: User) -> dict[str, Any]:
-    def primary(kind_ids: list[str], primary_id: str | None) -> tuple[str | None, bool | None]:
+    def primary(primary_id: str | None) -> tuple[str | None, bool | None]:
         idn = st.identifications.get(primary_id) if primary_id else None
         if idn is None:
             return None, None
         verified = idn.verification is not None and idn.verification.status == "verified"
         return idn.value, verified
 
-    email, email_verified = primary(user.email_ids, user.primary_email_address_id)
-    phone, phone_verified = primary(user.phone_ids, user.primary_phone_number_id)
-    wallet, wallet_verified = primary(user.web3_ids, user.primary_web3_wallet_id)
+    email, email_verified = primary(user.primary_email_address_id)
+    phone, phone_verified = primary(user.primary_phone_number_id)
+    wallet, wallet_verified = primary(user.primary_web3_wallet_id)
     full_name = " ".join(n for n in (user.first_name, user.last_name) if n) or None
     from clerkmock.engine.resources.users import default_image_url  # users imports nothing from auth
 

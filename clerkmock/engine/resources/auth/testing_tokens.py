@@ -14,4 +14,5 @@ LIFETIME_S = 3600  # the spec example's expires_at is the token's timestamp + 1 
 @ROUTES.post("/testing_tokens", "create")
 def create_testing_token(ctx: Ctx) -> Json:
     now_s = ctx.now // 1000
-    return {"object": "testing_token", "token": f"{now_s}-c_{ctx.state.ids.token(16)}", "expires_at": now_s + LIFETIME_S}
+    token = f"{now_s}-c_{ctx.state.ids.token(16)}"
+    return {"object": "testing_token", "token": token, "expires_at": now_s + LIFETIME_S}
