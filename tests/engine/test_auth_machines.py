@@ -103,6 +103,8 @@ def test_m2m_expiry_reuse_jwt_and_reserved_claims() -> None:
           headers=key)
     fails(e, "POST", "/v1/m2m_tokens", {"token_format": "paseto"}, status=422, code="form_param_value_invalid",
           headers=key)
+    fails(e, "POST", "/v1/m2m_tokens", {"seconds_until_expiration": 1e300}, status=400, code="bad_request",
+          headers=key)
     e.clock.advance(seconds=31)
     fails(e, "POST", "/v1/m2m_tokens/verify", {"token": short["token"]}, status=404, code="resource_not_found")
     assert good(e, "GET", f"/v1/m2m_tokens?subject={m['id']}&expired=true")["m2m_tokens"][-1]["expired"] is True
@@ -170,6 +172,12 @@ def test_api_key_validation() -> None:
           code="form_param_unknown")
     fails(e, "POST", "/v1/api_keys", {"name": "abc", "subject": u["id"], "seconds_until_expiration": 0}, status=400,
           code="bad_request")
+    fails(e, "POST", "/v1/api_keys", {"name": "abc", "subject": u["id"], "seconds_until_expiration": 3.6e19},
+          status=400, code="bad_request")  # found by fuzzing: a lifetime past 64-bit ms was a 500
+    fails(e, "POST", "/v1/api_keys", {"name": "abc", "subject": "scim_" + "x" * 27}, status=404,
+          code="resource_not_found")
+    fails(e, "POST", "/v1/api_keys", {"name": "abc", "subject": "org_" + "x" * 27}, status=404,
+          code="resource_not_found")
     fails(e, "GET", "/v1/api_keys", status=400, code="missing_query_parameter")
     fails(e, "GET", f"/v1/api_keys?subject={u['id']}&limit=101", status=400, code="bad_request")
     fails(e, "GET", "/v1/api_keys/not-an-id", status=400, code="bad_request")

@@ -21,6 +21,7 @@ from clerkmock.engine.types import Json
 
 ROUTES = RouteSet("api_keys")
 MAX_LIMIT = 100
+MAX_LIFETIME_S = 315_360_000  # ten years, the largest lifetime Clerk's spec allows anywhere (session tokens)
 SUBJECT_RE = re.compile(r"^(user|org|mch|scim)_\w{27}$")
 CREATED_BY_RE = re.compile(r"^user_\w{27}$")
 NAME_RE = re.compile(r"^(\S(.*\S)?)?$")
@@ -74,6 +75,10 @@ def _check_subject(st: State, subject: str, param: str = "subject") -> None:
         raise errors.ClerkError(404, "resource_not_found", "not found", f"No user was found with id {subject}")
     if subject.startswith("mch_") and subject not in st.auth.machines:
         raise errors.ClerkError(404, "resource_not_found", "not found", f"No machine was found with id {subject}")
+    if subject.startswith("org_") and st.orgs.find_org(subject) is None:
+        raise errors.ClerkError(404, "resource_not_found", "not found", f"No organization was found with id {subject}")
+    if subject.startswith("scim_"):  # clerkmock has no SCIM directories (yet), so no such subject exists
+        raise errors.ClerkError(404, "resource_not_found", "not found", f"No SCIM directory was found with id {subject}")
 
 
 def _expiration(body: dict[str, Any], now: int) -> int | None:
@@ -82,6 +87,8 @@ def _expiration(body: dict[str, Any], now: int) -> int | None:
         return None
     if seconds <= 0:
         raise errors.bad_request("Bad Request", "Invalid 'seconds_until_expiration': must be greater than 0")
+    if seconds > MAX_LIFETIME_S:
+        raise errors.bad_request("Bad Request", f"Invalid 'seconds_until_expiration': must be at most {MAX_LIFETIME_S}")
     return now + int(seconds * 1000)
 
 

@@ -24,6 +24,7 @@ from clerkmock.engine.types import Json, Request
 
 ROUTES = RouteSet("m2m_tokens")
 MAX_LIMIT = 100
+MAX_LIFETIME_S = 315_360_000  # ten years (see api_keys.MAX_LIFETIME_S)
 JWT_CATEGORY = "cl_B7d4PD333AAA"  # @clerk/backend's JWT_CATEGORY_M2M_TOKEN
 RESERVED_CLAIMS = ("iss", "sub", "exp", "nbf", "iat", "jti")
 
@@ -117,8 +118,9 @@ def create_m2m_token(ctx: Ctx) -> Json | Reply:
                 raise errors.machine_token_reserved_claim(claim)
     token_format = body.get("token_format") or "opaque"
     ttl_s = body.get("seconds_until_expiration")
-    if ttl_s is not None and ttl_s <= 0:
-        raise errors.bad_request("Bad Request", "Invalid 'seconds_until_expiration': must be greater than 0")
+    if ttl_s is not None and not 0 < ttl_s <= MAX_LIFETIME_S:
+        raise errors.bad_request("Bad Request",
+                                 f"Invalid 'seconds_until_expiration': must be in (0, {MAX_LIFETIME_S}]")
     ttl_ms = int((ttl_s if ttl_s is not None else machine.default_token_ttl) * 1000)
     scopes = [mid for mid in machine.scopes if mid in st.auth.machines]
     min_ttl = body.get("min_remaining_ttl_seconds")
