@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from urllib.parse import parse_qs
@@ -13,6 +14,7 @@ from clerkmock.engine import Request, Response
 from clerkmock.server.pipeline import Pipeline
 
 log = logging.getLogger("clerkmock.proxy")
+HANG_MAX_S = 300.0  # a "hang" fault answers nothing for this long, then closes the connection
 
 
 def flow_to_request(req: http.Request) -> Request:
@@ -35,17 +37,35 @@ class EmulateAddon:
     def __init__(self, pipeline: Pipeline) -> None:
         self.pipeline = pipeline
 
-    def request(self, flow: http.HTTPFlow) -> None:
-        if flow.response is not None:  # an earlier addon (fault, replay ...) already answered
-            return
+    async def request(self, flow: http.HTTPFlow) -> None:
+        # async so a delay or hang fault waits without blocking the event loop's other connections
+        if flow.response is not None or flow.metadata.get("clerkmock.passthrough"):
+            return  # an earlier addon already answered (fault, replay, hosts.HostPolicy's 502) or passed it on
         resp: Response
         try:
             resp = self.pipeline.handle(flow_to_request(flow.request))
         except Exception:  # our conversion code, not the engine (the pipeline catches that)
             log.exception("clerkmock: cannot handle %s %s", flow.request.method, flow.request.path)
             resp = self.pipeline.internal_error()
+        if resp.meta.get("delay_ms"):
+            await asyncio.sleep(resp.meta["delay_ms"] / 1000)
+        action = resp.meta.get("transport")
+        if action is not None:
+            flow.metadata["clerkmock.fault"] = resp.meta.get("fault")
+        if action in ("reset", "drop"):  # mitmproxy closes the client connection; no RST control here
+            flow.kill()
+            return
+        if action == "hang":  # never answer; the client's timeout ends it.  Bounded so no task lives forever.
+            await asyncio.sleep(HANG_MAX_S)
+            flow.kill()
+            return
         # Headers are passed through untouched: Content-Type must stay exactly `application/json`.
         flow.response = http.Response.make(resp.status, resp.body, resp.headers)
+        if action == "truncate":
+            # Keep the full Content-Length, send half the body and close: the client sees a short body.
+            flow.response.headers["content-length"] = str(len(resp.body))
+            flow.response.headers["connection"] = "close"
+            flow.response.raw_content = resp.body[: len(resp.body) - max(1, len(resp.body) // 2)]
 
 
 class UpstreamGuard:

@@ -1,77 +1,234 @@
-"""`Pipeline.handle(Request) -> Response`: the one entry point shared by the mitmproxy addon, the in-process
-httpx transport and any future listener, so no way in re-implements another's logic.
+"""`Pipeline.handle(Request) -> Response`: the one entry point shared by every way in (the base-URL listener,
+the mitmproxy addon, the in-process httpx transport), so no way in re-implements another's logic.
 
-Order: control plane (``/__clerkmock/*``, no auth) -> engine.  Fault rules and the journal slot in here.
+Order: control plane (``/__clerkmock/*``, no auth, not journaled) -> fault rules -> engine -> journal.
+
+**The fault contract with adapters.**  A fault that is a response (``respond``, ``malformed``, a rate limit's
+429) comes back as an ordinary `Response`.  What only the adapter can do is put in ``Response.meta``:
+
+- ``meta["delay_ms"]`` (int): wait that long before answering (with this response, or before carrying out
+  ``meta["transport"]``);
+- ``meta["transport"]``: ``"reset"`` (TCP RST), ``"drop"`` (close without a response), ``"hang"`` (never
+  answer; the client's timeout ends it), ``"truncate"`` (send the headers and part of the body, then close).
+  For reset/drop/hang the response's status is 0 unless the rule said ``processed: true`` (then it is the
+  engine's answer, which the client never sees); for truncate it is the engine's answer to cut.
+- ``meta["fault"]``: the id of the rule that fired (for the journal and logs); ``meta["route"]``: the route.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from clerkmock.engine import Engine, Request, Response
-from clerkmock.engine.errors import internal_clerk_error
+from clerkmock.engine.errors import ClerkError, internal_clerk_error, too_many_requests
+from clerkmock.faults import FaultSet, FaultsBaseline
+from clerkmock.faults.decide import Decision
+from clerkmock.faults.rules import TRANSPORT_ACTIONS, Malformed, RateLimit, Respond, Truncate
+from clerkmock.server.journal import Journal
+
+if TYPE_CHECKING:
+    from clerkmock.scenario import Scenario
 
 log = logging.getLogger("clerkmock")
 
 CONTROL_PREFIX = "/__clerkmock"
+_NO_RESPONSE = 0  # status of a reset/drop/hang the engine never saw: there is no HTTP response
 
 
-@dataclass(slots=True)
-class _Baseline:
+@dataclass(frozen=True, slots=True)
+class Baseline:
+    """Everything `reset` returns to: the engine's state and clock, the accepted keys and default API version,
+    and the fault rules in force."""
+
     state: bytes
     clock: dict[str, object]
+    secret_keys: frozenset[str]
+    default_version: str
+    faults: FaultsBaseline
 
 
 class Pipeline:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, scenario: Scenario | None = None) -> None:
         from clerkmock.server.control import ControlPlane  # control imports Pipeline for typing
 
         self.engine = engine
-        # The engine is not thread-safe; the mitmproxy thread and test threads call concurrently.  An RLock so
+        # The engine is not thread-safe; listener threads and test threads call concurrently.  An RLock so
         # control-plane handlers may call back into pipeline methods (reset ...) while holding it.
         self.lock = threading.RLock()
+        self.faults = FaultSet(engine.state.ids.seed, lambda: self.engine.clock.now_ms())
+        self.journal = Journal()
         self.control = ControlPlane(self)
-        self._baseline = self._capture()
+        self.scenario: Scenario | None = None
+        if scenario is not None:
+            self.install_scenario(scenario)
+        self._baseline = self.capture()
+
+    # -- answering ------------------------------------------------------------------------------------------
 
     def handle(self, request: Request, *, raise_unexpected: bool = False) -> Response:
         """Answer one request.  An unexpected exception (an engine bug) is logged and answered 500
         ``internal_clerk_error`` so a server never dies; ``raise_unexpected`` re-raises it instead (the
         in-process transport does, so a test sees the real traceback rather than a retried 500)."""
-        try:
-            with self.lock:
-                if request.path == CONTROL_PREFIX or request.path.startswith(CONTROL_PREFIX + "/"):
+        if request.path == CONTROL_PREFIX or request.path.startswith(CONTROL_PREFIX + "/"):
+            try:
+                with self.lock:
                     return self.control.handle(request)
-                return self.engine.handle(request)
-        except Exception:
-            if raise_unexpected:
-                raise
-            log.exception("clerkmock: unexpected error answering %s %s", request.method, request.path)
-            return self.internal_error()
+            except Exception:
+                if raise_unexpected:
+                    raise
+                log.exception("clerkmock: unexpected error answering %s %s", request.method, request.path)
+                return self.internal_error()
+        started = time.perf_counter()
+        with self.lock:
+            try:
+                response = self._answer(request)
+            except Exception:
+                self._record(request, self.engine.error(internal_clerk_error()), started)
+                if raise_unexpected:
+                    raise
+                log.exception("clerkmock: unexpected error answering %s %s", request.method, request.path)
+                return self.engine.error(internal_clerk_error())
+            self._record(request, response, started)
+            return response
+
+    def _answer(self, request: Request) -> Response:
+        engine = self.engine
+        decision = self.faults.decide(request, engine.clock.now_ms(), self.route_name) if self.faults.rules else None
+        if decision is None:
+            return engine.handle(request)
+        response = self._faulted(request, decision)
+        meta = response.meta
+        if meta.get("route") is None:
+            meta["route"] = self.route_name(request)
+        meta["fault"] = decision.fault_id
+        if decision.rule is not None:
+            meta["fault_action"] = decision.rule.kind
+        elif decision.fired:
+            meta["fault_action"] = "delay"
+        if len(decision.fired) > 1:
+            meta["faults"] = list(decision.fired)
+        if decision.delay_ms > 0:
+            meta["delay_ms"] = decision.delay_ms
+        return response
+
+    def _faulted(self, request: Request, decision: Decision) -> Response:
+        rule = decision.rule
+        if rule is None:  # only delays fired: the engine answers, late
+            return self.engine.handle(request)
+        action = rule.action
+        if isinstance(action, Respond):
+            if action.code is not None:
+                return self.engine.error(ClerkError(
+                    action.status, action.code, action.message or action.code, action.long_message,
+                    action.meta, dict(action.headers)))
+            headers = {"content-type": "application/json", **{k.lower(): v for k, v in action.headers}}
+            return Response(action.status, action.body or b"", headers)
+        if isinstance(action, RateLimit):
+            return self.engine.error(too_many_requests(decision.retry_after_s or 1))
+        if isinstance(action, Malformed):
+            return Response(200, action.body, {"content-type": "application/json"})
+        transport = TRANSPORT_ACTIONS[type(action)]
+        if isinstance(action, Truncate) or action.processed:
+            response = self.engine.handle(request)
+        else:
+            response = Response(_NO_RESPONSE)
+        response.meta["transport"] = transport
+        return response
+
+    def _record(self, request: Request, response: Response, started: float) -> None:
+        meta = response.meta
+        status = response.status if response.status != _NO_RESPONSE and meta.get("transport") not in (
+            "reset", "drop", "hang") else None
+        self.journal.record(
+            at_ms=self.engine.clock.now_ms(),
+            method=request.method,
+            path=request.path,
+            query=request.query,
+            status=status,
+            duration_ms=round((time.perf_counter() - started) * 1000, 3),
+            route=meta.get("route"),
+            fault=meta.get("fault"),
+            action=meta.get("transport") or meta.get("fault_action"),
+            delay_ms=meta.get("delay_ms", 0),
+            error_code=meta.get("error_code"),
+        )
+
+    def route_name(self, request: Request) -> str | None:
+        """The engine route a request would reach (``users.create``), or None."""
+        from clerkmock.engine.engine import _relative_path
+
+        try:
+            rel = _relative_path(request.path)
+            if rel is None:
+                return None
+            route, _, _ = self.engine.router.match(request.method, rel)
+        except Exception:  # noqa: BLE001 - a label for matching and the journal, never an error
+            return None
+        return route.name if route is not None else None
 
     def internal_error(self) -> Response:
         """Clerk's 500 envelope; also used by adapters whose own conversion code failed."""
         with self.lock:
             return self.engine.error(internal_clerk_error())
 
+    # -- scenario ---------------------------------------------------------------------------------------------
+
+    def install_scenario(self, scenario: Scenario) -> None:
+        """Put a (seeded) scenario's fault rules and rate limit in force.  The engine side is seeded by
+        ``scenario.apply(engine)``; call `set_baseline` afterwards to make it what `reset` returns to."""
+        with self.lock:
+            now = self.engine.clock.now_ms()
+            if self.scenario is None:  # the first one; a document seeded on top does not replace it
+                self.scenario = scenario
+            if scenario.seed is not None:  # probabilities draw from the scenario's seed
+                self.faults.reseed(scenario.seed, now)
+            for rule in scenario.faults:
+                self.faults.add(rule, now)
+            if scenario.rate_limit is not None:
+                self.faults.set_rate_limit(scenario.rate_limit, now)
+
     # -- baseline / reset --------------------------------------------------------------------------------------
 
-    def set_baseline(self) -> None:
-        """Remember the current state (e.g. right after a scenario is seeded) as what `reset` returns to."""
+    def capture(self) -> Baseline:
         with self.lock:
-            self._baseline = self._capture()
+            clock = self.engine.clock
+            slots = getattr(type(clock), "__slots__", ())
+            return Baseline(
+                self.engine.state.snapshot(),
+                {s: getattr(clock, s) for s in slots},
+                self.engine.secret_keys,
+                self.engine.default_version,
+                self.faults.baseline(),
+            )
+
+    def restore(self, baseline: Baseline) -> None:
+        """Back to ``baseline``: state, clock, keys, API version and fault rules (with fresh counters)."""
+        with self.lock:
+            engine = self.engine
+            engine.state = type(engine.state).restore(baseline.state)
+            # The clock is restored in place: callers may hold a reference to `engine.clock`.
+            clock = engine.clock
+            for name, value in baseline.clock.items():
+                setattr(clock, name, value)
+            engine.secret_keys = baseline.secret_keys
+            engine.default_version = baseline.default_version
+            self.faults.restore(baseline.faults, clock.now_ms())
+
+    @property
+    def baseline(self) -> Baseline:
+        return self._baseline
+
+    def set_baseline(self, baseline: Baseline | None = None) -> None:
+        """Make ``baseline`` (default: the current state, e.g. right after seeding) what `reset` returns to."""
+        with self.lock:
+            self._baseline = baseline if baseline is not None else self.capture()
 
     def reset(self) -> None:
-        """Back to the baseline: state and clock.  Cheap (a pickle load), meant to run between tests."""
+        """Back to the baseline and an empty journal.  Cheap (a pickle load), meant to run between tests."""
         with self.lock:
-            self.engine.state = type(self.engine.state).restore(self._baseline.state)
-            # The clock is restored in place: callers may hold a reference to `engine.clock`.
-            clock = self.engine.clock
-            for name, value in self._baseline.clock.items():
-                setattr(clock, name, value)
-
-    def _capture(self) -> _Baseline:
-        clock = self.engine.clock
-        slots = getattr(type(clock), "__slots__", ())
-        return _Baseline(self.engine.state.snapshot(), {s: getattr(clock, s) for s in slots})
+            self.restore(self._baseline)
+            self.journal.clear()
