@@ -167,6 +167,41 @@ def env(config_dir: str | None, host: str, port: int, signing_key: str | None) -
         click.echo(f"{name}={shlex.quote(value)}")
 
 
+@main.group()
+def scenario() -> None:
+    """Check scenario files and print their JSON Schema."""
+
+
+@scenario.command("validate")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+def scenario_validate(files: tuple[str, ...]) -> None:
+    """Load each FILE into a throw-away engine; print `file:line: message` per problem, exit 1 if any."""
+    from clerkmock.scenario import ScenarioError, validate
+
+    failed = False
+    for path in files:
+        try:
+            validate(path)
+        except ScenarioError as exc:
+            failed = True
+            for line in exc.lines():
+                click.echo(line, err=True)
+        else:
+            click.echo(f"{path}: ok")
+    if failed:
+        sys.exit(1)
+
+
+@scenario.command("schema")
+def scenario_schema() -> None:
+    """Print the scenario format's JSON Schema (for editors: yaml-language-server's $schema)."""
+    import json
+
+    from clerkmock.scenario import json_schema
+
+    click.echo(json.dumps(json_schema(), indent=2))
+
+
 def _log_to_stderr() -> None:
     # Only clerkmock's own logger: mitmproxy's records (e.g. a failed bind) are turned into our one-line errors.
     handler = logging.StreamHandler(sys.stderr)

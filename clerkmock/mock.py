@@ -68,7 +68,7 @@ class ClerkMock:
         key = load_or_create_signing_key(self.config_dir, pinned=signing_key)
         self.engine = Engine(secret_keys=self._keys, seed=seed, clock=clock, signing_key=key)
         self.scenario = load_scenario(scenario, self.engine) if scenario is not None else None
-        self.pipeline = Pipeline(self.engine)  # baseline = the seeded scenario
+        self.pipeline = Pipeline(self.engine, scenario=self.scenario)  # baseline = the seeded scenario + its faults
         self._runner: ProxyRunner | None = None
         self._loop: LoopThread | None = None
         self._http: BaseUrlServer | None = None

@@ -1,9 +1,11 @@
-"""Shared fixtures.  `mock_server` is one ClerkMock served over real HTTP for the whole session (starting
-mitmproxy costs ~0.5 s once); every test that uses it starts from the baseline state."""
+"""Shared fixtures.  `mock_server` is one ClerkMock served over real HTTP for the whole session; it is the
+same object as the clerkmock pytest plugin's session server (`clerkmock_server.mock`), so the session runs
+one emulator.  Every test that uses `mock_server` starts from the empty instance (no scenario, no faults,
+empty journal), whatever scenario a `clerkmock` test selected before it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -11,15 +13,16 @@ from clerkmock import ClerkMock
 
 
 @pytest.fixture(scope="session")
-def mock_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClerkMock]:
-    # A private config dir: tests never write the user's ~/.config/clerkmock (mitmproxy puts its CA there).
-    mock = ClerkMock(port=0, config_dir=tmp_path_factory.mktemp("clerkmock-config"))
+def mock_server(clerkmock_server: Any) -> ClerkMock:
+    # The plugin's server has a private config dir: tests never write the user's ~/.config/clerkmock.
+    mock: ClerkMock = clerkmock_server.mock
     mock.start()
-    yield mock
-    mock.stop()
+    return mock
 
 
 @pytest.fixture(autouse=True)
 def _reset_mock_server(request: pytest.FixtureRequest) -> None:
     if "mock_server" in request.fixturenames:
-        request.getfixturevalue("mock_server").reset()
+        from clerkmock.testing import Settings
+
+        request.getfixturevalue("clerkmock_server").activate(Settings())

@@ -1,120 +1,295 @@
-"""YAML scenario files: what the emulated world looks like at start (and after every reset).
+"""YAML scenario files: what the emulated world looks like at start (and after every reset), and what goes
+wrong.  See docs/scenarios.md for every key.
+
+    scenario = load("scenarios/basic.yaml")       # parse + check structure + compile fault rules
+    scenario.apply(engine)                        # seed (all or nothing); returns the created ids
+    scenario.apply_to(pipeline)                   # ... and put its faults and rate limit in force
 
 Seed entries go through the engine's own request validation -- a user entry is a ``POST /v1/users`` body --
 so a scenario can never create state the API could not.  Errors carry ``file:line``; a failing scenario
-leaves the engine's state exactly as it was.
+leaves the engine exactly as it was.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
+from clerkmock.engine import Engine
+from clerkmock.faults import FaultRule, FaultSpecError, RateLimit, compile_rate_limit, compile_rule
+from clerkmock.faults.rules import parse_instant
+from clerkmock.scenario.errors import ScenarioError
+from clerkmock.scenario.schema import (
+    CLOCK_KEYS,
+    CREATE_REQUESTS,
+    ENVIRONMENTS,
+    EXTRA_KEYS,
+    INSTANCE_KEYS,
+    TOP_LEVEL_KEYS,
+    json_schema,
+)
+from clerkmock.scenario.seeding import Seeder, Summary
+from clerkmock.scenario.source import Document, parse_document
+from clerkmock.webhooks.config import EndpointSpec, WebhookConfigError, compile_endpoints
 
-from clerkmock.engine import Engine, Request, State
+if TYPE_CHECKING:
+    from clerkmock.server.pipeline import Pipeline
 
-TOP_LEVEL_KEYS = {"instance", "users"}
-INSTANCE_KEYS = {"environment", "seed"}
-
-
-class ScenarioError(ValueError):
-    """A scenario problem, formatted ``file:line: message``."""
-
-    def __init__(self, source: str, line: int | None, message: str) -> None:
-        self.source, self.line, self.message = source, line, message
-        super().__init__(f"{source}:{line}: {message}" if line else f"{source}: {message}")
-
-
-def _line(node: yaml.Node | None) -> int | None:
-    return node.start_mark.line + 1 if node is not None else None
-
-
-def _mapping_nodes(node: yaml.Node) -> dict[str, yaml.Node]:
-    if not isinstance(node, yaml.MappingNode):
-        return {}
-    return {k.value: v for k, v in node.value if isinstance(k, yaml.ScalarNode)}
+SECTIONS = ("users", "permissions", "roles", "organizations", "invitations", "jwt_templates", "sessions")
 
 
-def parse(text: str, source: str = "<scenario>") -> tuple[dict[str, Any], yaml.Node | None]:
-    """Return (document, node tree); the nodes carry line numbers for error messages."""
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text) if node is not None else {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ScenarioError(source, mark.line + 1 if mark else None, f"invalid YAML: {exc}") from None
-    if data is None:
-        return {}, None
-    if not isinstance(data, dict):
-        raise ScenarioError(source, _line(node), "a scenario must be a mapping of top-level keys")
-    return data, node
+@dataclass(slots=True)
+class InstanceConfig:
+    environment: str | None = None
+    seed: str | None = None
+    clock_start_ms: int | None = None
+    clock_frozen: bool | None = None
+    clock_offset_ms: int | None = None
+    secret_keys: tuple[str, ...] | None = None
+    api_version: str | None = None
 
 
-def apply(engine: Engine, data: dict[str, Any], node: yaml.Node | None, source: str) -> None:
-    """Seed ``engine`` from a parsed scenario; all or nothing."""
-    nodes = _mapping_nodes(node) if node is not None else {}
-    unknown = set(data) - TOP_LEVEL_KEYS
-    if unknown:
-        key = sorted(unknown)[0]
-        raise ScenarioError(
-            source, _line(nodes.get(key)), f"unknown top-level key {key!r} (known: {', '.join(sorted(TOP_LEVEL_KEYS))})"
-        )
-    before = engine.state.snapshot()
-    try:
-        _apply_instance(engine, data.get("instance") or {}, nodes.get("instance"), source)
-        _apply_users(engine, data.get("users") or [], nodes.get("users"), source)
-    except BaseException:
-        engine.state = State.restore(before)
-        raise
+@dataclass(slots=True)
+class Scenario:
+    source: str
+    doc: Document
+    instance: InstanceConfig = field(default_factory=InstanceConfig)
+    faults: list[FaultRule] = field(default_factory=list)
+    rate_limit: RateLimit | None = None
+    webhooks: list[EndpointSpec] = field(default_factory=list)  # installed by Pipeline.install_scenario
+    webhooks_on_seed: bool = False  # seeding emits webhook events only when asked
+
+    @property
+    def seed(self) -> str | None:
+        return self.instance.seed
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return self.doc.data
+
+    def apply(self, engine: Engine) -> Summary:
+        """Seed ``engine``: instance settings, then every entry through the API.  All or nothing."""
+        state_before = engine.state.snapshot()
+        clock_before = engine.clock.state()
+        keys_before, version_before = engine.secret_keys, engine.default_version
+        try:
+            inst = self.instance
+            if inst.seed is not None:
+                engine.state.ids.seed = inst.seed
+            if inst.clock_start_ms is not None:
+                engine.clock.set(inst.clock_start_ms, frozen=inst.clock_frozen is not False)
+            elif inst.clock_offset_ms is not None:
+                from clerkmock.engine.clock import Clock
+
+                engine.clock.set(Clock().now_ms() + inst.clock_offset_ms, frozen=bool(inst.clock_frozen))
+            elif inst.clock_frozen:
+                engine.clock.freeze()
+            with engine.outbox.emitting(self.webhooks_on_seed):
+                summary = Seeder(engine, self.doc).run()
+            # Last: production refuses POST /v1/sessions, which seeding sessions needs (reference §3).
+            if inst.environment is not None:
+                engine.state.instance.environment = inst.environment
+            if inst.secret_keys is not None:
+                engine.secret_keys = frozenset(inst.secret_keys)
+            if inst.api_version is not None:
+                engine.default_version = inst.api_version
+            return summary
+        except BaseException:
+            engine.state = type(engine.state).restore(state_before)
+            engine.clock._frozen_ms = clock_before["frozen_at_ms"]
+            engine.clock._offset_ms = clock_before["offset_ms"] or 0
+            engine.secret_keys, engine.default_version = keys_before, version_before
+            raise
+
+    def apply_to(self, pipeline: Pipeline) -> Summary:
+        """Seed the pipeline's engine and put the scenario's faults and rate limit in force."""
+        with pipeline.lock:
+            summary = self.apply(pipeline.engine)
+            pipeline.install_scenario(self)
+            return summary
 
 
-def _apply_instance(engine: Engine, instance: Any, node: yaml.Node | None, source: str) -> None:
-    if not isinstance(instance, dict):
-        raise ScenarioError(source, _line(node), "instance must be a mapping")
-    unknown = set(instance) - INSTANCE_KEYS
-    if unknown:
-        raise ScenarioError(source, _line(node), f"unknown instance key {sorted(unknown)[0]!r}")
-    if "seed" in instance:
-        engine.state.ids.seed = str(instance["seed"])
-    env = instance.get("environment")
-    if env is not None:
-        if env not in ("development", "production"):
-            raise ScenarioError(source, _line(node), "instance.environment must be development or production")
-        engine.state.instance.environment = env
+# -- loading ------------------------------------------------------------------------------------------------
+
+def parse_text(text: str, source: str = "<scenario>") -> Scenario:
+    """Parse and check a scenario document (YAML or JSON): every structural problem is reported, with its
+    line.  Seeding problems (a bad user entry ...) surface when it is applied."""
+    doc = parse_document(text, source)
+    problems: list[ScenarioError] = []
+    scenario = Scenario(source, doc)
+    data = doc.data
+    for key in data:
+        if key not in TOP_LEVEL_KEYS:
+            problems.append(doc.error((key,), f"unknown top-level key {key!r} (known: {', '.join(TOP_LEVEL_KEYS)})"))
+    if "instance" in data:
+        scenario.instance = _instance(doc, data["instance"], problems)
+    for section in SECTIONS:
+        if section in data:
+            _check_entries(doc, section, data[section], problems)
+    faults = data.get("faults")
+    if faults is not None:
+        if not isinstance(faults, list):
+            problems.append(doc.error(("faults",), "faults must be a list of rules"))
+        else:
+            ids: set[str] = set()
+            for i, raw in enumerate(faults):
+                try:
+                    rule = compile_rule(raw, f"{_slug(source)}_{i + 1}")
+                except FaultSpecError as exc:
+                    problems.append(doc.error(("faults", i, *exc.path), f"faults[{i}]: {exc.message}"))
+                    continue
+                if rule.id in ids:
+                    problems.append(doc.error(("faults", i, "id"), f"faults[{i}]: duplicate fault id {rule.id!r}"))
+                ids.add(rule.id)
+                scenario.faults.append(rule)
+    if "rate_limit" in data:
+        try:
+            scenario.rate_limit = compile_rate_limit(data["rate_limit"])
+        except FaultSpecError as exc:
+            problems.append(doc.error(("rate_limit", *exc.path[1:]), f"rate_limit: {exc.message}"))
+    if data.get("webhooks") is not None:
+        try:
+            scenario.webhooks = compile_endpoints(data["webhooks"])
+        except WebhookConfigError as exc:
+            problems.append(doc.error(("webhooks", *exc.path), exc.message))
+    if "webhooks_on_seed" in data:
+        if not isinstance(data["webhooks_on_seed"], bool):
+            problems.append(doc.error(("webhooks_on_seed",), "webhooks_on_seed must be true or false"))
+        else:
+            scenario.webhooks_on_seed = data["webhooks_on_seed"]
+    if problems:
+        problems.sort(key=lambda p: p.line or 0)
+        raise ScenarioError.collect(problems)
+    return scenario
 
 
-def _apply_users(engine: Engine, users: Any, node: yaml.Node | None, source: str) -> None:
-    if not isinstance(users, list):
-        raise ScenarioError(source, _line(node), "users must be a list of POST /v1/users bodies")
-    items = node.value if isinstance(node, yaml.SequenceNode) else []
-    for i, entry in enumerate(users):
-        entry_node = items[i] if i < len(items) else node
-        if not isinstance(entry, dict):
-            raise ScenarioError(source, _line(entry_node), f"users[{i}] must be a mapping")
-        body = dict(entry)
-        # Accept a single address as a string for convenience; the API wants arrays.
-        for key in ("email_address", "phone_number", "web3_wallet"):
-            if isinstance(body.get(key), str):
-                body[key] = [body[key]]
-        response = engine.handle(Request.make("POST", "/v1/users", json=body), trusted=True)
-        if response.status != 200:
-            err = response.json()["errors"][0]
-            param = (err.get("meta") or {}).get("param_name")
-            where = _line(_mapping_nodes(entry_node).get(param)) if param else None
-            raise ScenarioError(
-                source, where or _line(entry_node), f"users[{i}]: {err['code']}: {err['long_message']}"
-            )
-
-
-def load_scenario(path: str | Path, engine: Engine) -> None:
+def load(path: str | Path) -> Scenario:
     path = Path(path)
     try:
         text = path.read_text()
     except OSError as exc:
         raise ScenarioError(str(path), None, f"cannot read scenario: {exc.strerror}") from None
-    data, node = parse(text, str(path))
-    apply(engine, data, node, str(path))
+    return parse_text(text, str(path))
 
 
-__all__ = ["ScenarioError", "apply", "load_scenario", "parse"]
+def load_scenario(path: str | Path, engine: Engine) -> Scenario:
+    """Load a scenario file and seed ``engine`` with it (what `ClerkMock(scenario=...)` calls)."""
+    scenario = load(path)
+    scenario.apply(engine)
+    return scenario
+
+
+def validate(path: str | Path) -> Scenario:
+    """Everything a load does, against a throw-away engine: raises `ScenarioError` on the first seeding
+    problem, or with every structural one."""
+    scenario = load(path)
+    scenario.apply(Engine())
+    return scenario
+
+
+# -- structural checks ------------------------------------------------------------------------------------
+
+def _instance(doc: Document, raw: Any, problems: list[ScenarioError]) -> InstanceConfig:
+    from clerkmock.engine import spec
+
+    cfg = InstanceConfig()
+    if not isinstance(raw, dict):
+        problems.append(doc.error(("instance",), "instance must be a mapping"))
+        return cfg
+    for key in raw:
+        if key not in INSTANCE_KEYS:
+            problems.append(doc.error(("instance", key),
+                                      f"unknown instance key {key!r} (known: {', '.join(INSTANCE_KEYS)})"))
+    env = raw.get("environment")
+    if env is not None:
+        if env not in ENVIRONMENTS:
+            problems.append(doc.error(("instance", "environment"), "instance.environment must be development or production"))
+        else:
+            cfg.environment = env
+    if raw.get("seed") is not None:
+        cfg.seed = str(raw["seed"])
+    keys = raw.get("secret_keys")
+    if keys is not None:
+        if not isinstance(keys, list) or not keys or not all(isinstance(k, str) and k for k in keys):
+            problems.append(doc.error(("instance", "secret_keys"), "instance.secret_keys must be a non-empty list of keys"))
+        else:
+            cfg.secret_keys = tuple(keys)
+    version = raw.get("api_version")
+    if version is not None:
+        if str(version) not in spec.KNOWN_VERSIONS:
+            problems.append(doc.error(("instance", "api_version"),
+                                      f"instance.api_version must be one of {', '.join(spec.KNOWN_VERSIONS)}"))
+        else:
+            cfg.api_version = str(version)
+    clock = raw.get("clock")
+    if clock is not None:
+        _clock(doc, clock, cfg, problems)
+    return cfg
+
+
+def _clock(doc: Document, clock: Any, cfg: InstanceConfig, problems: list[ScenarioError]) -> None:
+    where = ("instance", "clock")
+    if not isinstance(clock, dict):
+        problems.append(doc.error(where, "instance.clock must be a mapping (start, frozen, offset_s)"))
+        return
+    for key in clock:
+        if key not in CLOCK_KEYS:
+            problems.append(doc.error((*where, key), f"unknown clock key {key!r} (known: {', '.join(CLOCK_KEYS)})"))
+    if "start" in clock and "offset_s" in clock:
+        problems.append(doc.error(where, "instance.clock takes start or offset_s, not both"))
+    start = clock.get("start")
+    if start is not None:
+        ms = start if isinstance(start, int) and not isinstance(start, bool) else parse_instant(start)
+        if ms is None:
+            problems.append(doc.error((*where, "start"), "clock.start must be an RFC 3339 time or Unix milliseconds"))
+        cfg.clock_start_ms = ms
+    offset = clock.get("offset_s")
+    if offset is not None:
+        if not isinstance(offset, (int, float)) or isinstance(offset, bool):
+            problems.append(doc.error((*where, "offset_s"), "clock.offset_s must be a number of seconds"))
+        else:
+            cfg.clock_offset_ms = int(offset * 1000)
+    frozen = clock.get("frozen")
+    if frozen is not None:
+        if not isinstance(frozen, bool):
+            problems.append(doc.error((*where, "frozen"), "clock.frozen must be true or false"))
+        else:
+            cfg.clock_frozen = frozen
+
+
+def _check_entries(doc: Document, section: str, entries: Any, problems: list[ScenarioError]) -> None:
+    method, path = CREATE_REQUESTS[section]
+    if not isinstance(entries, list):
+        problems.append(doc.error((section,), f"{section} must be a list of {method} /v1{path} bodies"))
+        return
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            problems.append(doc.error((section, i), f"{section}[{i}] must be a mapping (a {method} /v1{path} body)"))
+            continue
+        if section == "organizations":
+            for nested in ("members", "invitations"):
+                items = entry.get(nested)
+                if items is None:
+                    continue
+                if not isinstance(items, list):
+                    problems.append(doc.error((section, i, nested), f"{section}[{i}].{nested} must be a list"))
+                    continue
+                for j, item in enumerate(items):
+                    if not isinstance(item, dict):
+                        problems.append(doc.error((section, i, nested, j),
+                                                  f"{section}[{i}].{nested}[{j}] must be a mapping"))
+                    elif nested == "members" and not ("user" in item or "user_id" in item):
+                        problems.append(doc.error((section, i, nested, j),
+                                                  f"{section}[{i}].members[{j}] needs user (and role)"))
+
+
+def _slug(source: str) -> str:
+    stem = Path(source).stem if source and not source.startswith("<") else "fault"
+    return "".join(c if c.isalnum() else "_" for c in stem) or "fault"
+
+
+__all__ = [
+    "Document", "EXTRA_KEYS", "InstanceConfig", "Scenario", "ScenarioError", "load", "load_scenario",
+    "json_schema", "parse_text", "validate",
+]
