@@ -253,9 +253,10 @@ class ClerkMockFixture:
         from clerkmock.engine.resources.auth.common import signing_key
 
         state = self.engine.state
+        url = self.url  # starts the listener
         return {
             **self.mock.env(),
-            "CLERK_API_URL": self.url,
+            "CLERK_API_URL": url,
             "CLERK_PUBLISHABLE_KEY": tokens.publishable_key(
                 state.instance.frontend_host, live=state.instance.environment == "production"),
             "CLERK_JWT_KEY": "".join(tokens.public_key_pem(signing_key(state)).splitlines()),
