@@ -50,6 +50,14 @@ def main() -> None:
     show_default=True,
     help="Base-URL listener: the lean asyncio server, or a mitmproxy reverse proxy (the interception path).",
 )
+@click.option(
+    "--rate-limit",
+    type=click.Choice(["off", "development", "production"]),
+    default="off",
+    show_default=True,
+    help="Clerk's rate limit per secret key: development 100 / 10 s, production 1000 / 10 s (GET /v1/jwks exempt). "
+    "A scenario's rate_limit also turns it on.",
+)
 def serve(
     host: str,
     port: int,
@@ -59,6 +67,7 @@ def serve(
     seed: str,
     signing_key: str | None,
     listener: str,
+    rate_limit: str,
 ) -> None:
     """Serve the emulator until Ctrl-C / SIGTERM; prints the env an app needs."""
     _log_to_stderr()
@@ -69,6 +78,11 @@ def serve(
     try:
         mock = ClerkMock(port, host, dict.fromkeys(keys), scenario, seed, config_dir=config_dir,
                          signing_key=signing_key, listener=listener)
+        if rate_limit != "off":
+            from clerkmock.faults import compile_rate_limit
+
+            mock.pipeline.faults.set_rate_limit(compile_rate_limit(rate_limit))
+            mock.pipeline.set_baseline()  # reset keeps it
         mock.start()
     except ListenError as exc:
         _fail(f"{exc}" + (" (try another --port)" if exc.reason == "address already in use" else ""))
