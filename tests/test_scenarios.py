@@ -316,3 +316,13 @@ def test_schema_covers_every_key_the_loader_knows() -> None:
     assert set(schema["properties"]) == set(TOP_LEVEL_KEYS)
     assert set(schema["properties"]["instance"]["properties"]) == set(INSTANCE_KEYS)
     assert set(schema["properties"]["faults"]["items"]["properties"]) == set(RULE_KEYS)
+
+
+@pytest.mark.parametrize("doc", ["docs/scenarios.md", "docs/README-sections.md"])
+def test_yaml_examples_in_the_docs_are_valid_scenarios(doc: str) -> None:
+    import re
+
+    blocks = re.findall(r"```yaml\n(.*?)```", (ROOT / doc).read_text(), re.S)
+    assert blocks
+    for i, block in enumerate(blocks):
+        parse_text(block, f"{doc} block {i}").apply(Engine())
