@@ -61,6 +61,9 @@ class SessionServer:
     """One ClerkMock for many tests; `activate` switches to a settings' baseline and resets."""
 
     def __init__(self, mock: ClerkMock) -> None:
+        if mock.scenario is not None:
+            raise ValueError("SessionServer needs a ClerkMock without a scenario: scenarios are selected per "
+                             "test (activate(Settings(scenario=...)))")
         self.mock = mock
         self.pristine = mock.pipeline.capture()  # no scenario, no faults
         self._baselines: dict[tuple[Any, ...], tuple[Baseline, Scenario | None]] = {}
