@@ -58,6 +58,27 @@ def main() -> None:
     help="Clerk's rate limit per secret key: development 100 / 10 s, production 1000 / 10 s (GET /v1/jwks exempt). "
     "A scenario's rate_limit also turns it on.",
 )
+@click.option(
+    "--proxy-port",
+    type=click.IntRange(0, 65535),
+    help="Also listen as a forward HTTPS proxy (e.g. 4819) for apps that keep https://api.clerk.com: "
+    'eval "$(clerkmock env --proxy)".',
+)
+@click.option(
+    "--intercept-host",
+    "intercept_hosts",
+    multiple=True,
+    help="Another host to answer as the Clerk API on the proxy listeners, besides api.clerk.com and api.clerk.dev "
+    "(repeatable).",
+)
+@click.option(
+    "--passthrough", is_flag=True, help="Let other hosts through the proxy (default: refuse them with a 502)."
+)
+@click.option("--transparent", is_flag=True, help="Also listen as a transparent proxy (iptables: docs/proxy.md).")
+@click.option(
+    "--transparent-port", default=4820, show_default=True, type=click.IntRange(0, 65535),
+    help="Port of the --transparent listener.",
+)  # fmt: skip
 def serve(
     host: str,
     port: int,
@@ -68,6 +89,11 @@ def serve(
     signing_key: str | None,
     listener: str,
     rate_limit: str,
+    proxy_port: int | None,
+    intercept_hosts: tuple[str, ...],
+    passthrough: bool,
+    transparent: bool,
+    transparent_port: int,
 ) -> None:
     """Serve the emulator until Ctrl-C / SIGTERM; prints the env an app needs."""
     _log_to_stderr()
@@ -77,7 +103,9 @@ def serve(
     keys = [*secret_keys, *(k for k in re.split(r"[,\s]+", os.environ.get(ENV_SECRET_KEYS, "")) if k)]
     try:
         mock = ClerkMock(port, host, dict.fromkeys(keys), scenario, seed, config_dir=config_dir,
-                         signing_key=signing_key, listener=listener)
+                         signing_key=signing_key, listener=listener, proxy_port=proxy_port,
+                         transparent_port=transparent_port if transparent else None,
+                         intercept_hosts=intercept_hosts, passthrough=passthrough)
         if rate_limit != "off":
             from clerkmock.faults import compile_rate_limit
 
@@ -95,6 +123,11 @@ def serve(
         signal.signal(sig, lambda *_: stop.set())
     for name, value in mock.env().items():
         click.echo(f"{name}={value}")
+    if mock.proxy_port is not None:
+        for name, value in mock.proxy_env().items():
+            click.echo(f"{name}={value}")
+    if mock.transparent_port is not None:
+        click.echo(f"CLERKMOCK_TRANSPARENT_PORT={mock.transparent_port}")
     sys.stdout.flush()  # a parent process waits for these lines through a pipe
     click.echo(f"clerkmock {__version__}: serving {mock.api_url} (Ctrl-C to stop)", err=True)
     stop.wait()
@@ -153,11 +186,23 @@ def routes(show: str | None, as_json: bool) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Where `clerkmock serve` listens.")
 @click.option("--port", default=4818, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--signing-key", type=click.Path(exists=True, dir_okay=False), help="As for `serve`.")
-def env(config_dir: str | None, host: str, port: int, signing_key: str | None) -> None:
+@click.option(
+    "--proxy", is_flag=True,
+    help="For an unmodified app behind `serve --proxy-port`: HTTPS_PROXY and the CA trust variables "
+    "instead of CLERK_API_URL.",
+)  # fmt: skip
+@click.option("--proxy-port", default=4819, show_default=True, type=click.IntRange(1, 65535), help="With --proxy.")
+def env(
+    config_dir: str | None, host: str, port: int, signing_key: str | None, proxy: bool, proxy_port: int
+) -> None:
     """Print the variables an app needs, as shell assignments: eval "$(clerkmock env)".
 
     CLERK_JWT_KEY is the public half of the key `serve` signs session tokens with (created here if missing),
     on one line: both Clerk SDKs strip a PEM's line breaks before use.
+
+    --proxy: the app keeps calling https://api.clerk.com; HTTPS_PROXY sends it to `serve --proxy-port`, and
+    SSL_CERT_FILE / REQUESTS_CA_BUNDLE (system roots + clerkmock's CA) and NODE_EXTRA_CA_CERTS make it trust
+    clerkmock's certificate (the CA is created here if missing).
     """
     import shlex
 
@@ -177,6 +222,16 @@ def env(config_dir: str | None, host: str, port: int, signing_key: str | None) -
         "CLERK_PUBLISHABLE_KEY": tokens.publishable_key(State().instance.frontend_host),
         "CLERK_JWT_KEY": "".join(tokens.public_key_pem(key).splitlines()),
     }
+    if proxy:
+        from clerkmock.proxy.ca import ensure_ca, proxy_env
+
+        try:
+            files = ensure_ca(config_dir)
+        except OSError as exc:
+            _fail(f"cannot create the CA: {exc}")
+        proxy_host = f"[{url_host}]" if ":" in url_host else url_host
+        del values["CLERK_API_URL"]  # the app keeps https://api.clerk.com
+        values = {**proxy_env(f"http://{proxy_host}:{proxy_port}", files), **values}
     for name, value in values.items():
         click.echo(f"{name}={shlex.quote(value)}")
 
@@ -229,6 +284,12 @@ def _fail(message: str) -> NoReturn:
     click.echo(f"clerkmock: {message}", err=True)
     sys.exit(1)
 
+
+# ca, record, replay, verify (interception and cassettes) live in cli_proxy.py.
+from clerkmock import cli_proxy as _cli_proxy  # noqa: E402
+
+for _command in _cli_proxy.COMMANDS:
+    main.add_command(_command)
 
 if __name__ == "__main__":
     main()

@@ -56,12 +56,22 @@ class ClerkMock:
         config_dir: str | os.PathLike[str] | None = None,
         signing_key: str | os.PathLike[str] | None = None,
         listener: str = "asyncio",
+        proxy_port: int | None = None,
+        transparent_port: int | None = None,
+        intercept_hosts: Iterable[str] = (),
+        passthrough: bool = False,
     ) -> None:
         if listener not in LISTENERS:
             raise ValueError(f"listener must be one of {', '.join(LISTENERS)}, not {listener!r}")
         self.listener = listener
         self.host = host
         self.port = port  # 0 until started; then the bound port, reused by a restart
+        # Interception (docs/proxy.md): a forward proxy and/or a transparent listener for apps that call
+        # https://api.clerk.com unmodified.  None = off, 0 = any free port (then the bound one).
+        self.proxy_port = proxy_port
+        self.transparent_port = transparent_port
+        self.intercept_hosts = tuple(intercept_hosts)
+        self.passthrough = passthrough
         self._keys = tuple(secret_keys)  # ordered, unlike engine.secret_keys, so `secret_key` is stable
         self.config_dir = resolve_config_dir(config_dir)
         # The instance's RSA key: <config dir>/signing_key.pem (created once), or a pinned key file.
@@ -107,24 +117,63 @@ class ClerkMock:
         """The variables an app needs to talk to this mock."""
         return {"CLERK_API_URL": self.url, "CLERK_SECRET_KEY": self.secret_key}
 
+    @property
+    def proxy_url(self) -> str:
+        """What an unmodified app sets as HTTPS_PROXY (needs ``proxy_port``)."""
+        if not self.running or self.proxy_port is None:
+            raise RuntimeError("no forward proxy: create ClerkMock(proxy_port=0) (or serve --proxy-port) and start it")
+        host = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}.get(self.host, self.host)
+        return f"http://[{host}]:{self.proxy_port}" if ":" in host else f"http://{host}:{self.proxy_port}"
+
+    def proxy_env(self) -> dict[str, str]:
+        """HTTPS_PROXY plus the trust settings (clerkmock's CA) for an app calling https://api.clerk.com."""
+        from clerkmock.proxy.ca import ca_files, proxy_env
+
+        return proxy_env(self.proxy_url, ca_files(self.config_dir))
+
     # -- lifecycle -----------------------------------------------------------------------------------------
 
     def start(self, timeout: float = 10.0) -> Self:
         if self.running:
             return self
         if self.listener == "asyncio":
-            return self._start_asyncio(timeout)
-        from clerkmock.proxy import EmulateAddon, ProxyRunner, UpstreamGuard  # mitmproxy only when serving
+            self._start_asyncio(timeout)
+            if self.proxy_port is not None or self.transparent_port is not None:
+                assert self._loop is not None
+                try:  # the proxy listeners share the base-URL listener's loop
+                    self._start_mitmproxy(timeout, base_url=False, loop=self._loop.loop)
+                except BaseException:
+                    self.stop()
+                    raise
+            return self
+        self._start_mitmproxy(timeout, base_url=True)
+        return self
 
+    def _start_mitmproxy(self, timeout: float, *, base_url: bool, loop: Any = None) -> None:
+        """One mitmproxy master for the forward/transparent listeners (and the base URL with
+        listener="mitmproxy"); hosts.HostPolicy sorts Clerk hosts from others (502, or --passthrough)."""
+        from clerkmock.proxy import EmulateAddon, ProxyRunner  # mitmproxy only when serving through it
+        from clerkmock.proxy.listeners import Listeners
+
+        ls = Listeners(
+            self.port if base_url else None, self.proxy_port, self.transparent_port, self.intercept_hosts,
+            self.passthrough,
+        )  # fmt: skip
+        modes = ls.modes()
         runner = ProxyRunner(
-            [EmulateAddon(self.pipeline), UpstreamGuard()],
+            [ls.host_policy(), EmulateAddon(self.pipeline), *ls.guards()],
+            mode=list(modes.values()),
             listen_host=self.host,
-            listen_port=self.port,
-            confdir=self.config_dir,
+            confdir=ls.confdir(self.config_dir),
+            options=ls.options(),
+            loop=loop,
         )
         runner.start(timeout)
-        self._runner, self.port = runner, runner.port or 0
-        return self
+        bound = Listeners.bound(runner, modes)
+        self._runner = runner
+        self.port = bound.get("base", self.port)
+        self.proxy_port = bound.get("proxy", self.proxy_port)
+        self.transparent_port = bound.get("transparent", self.transparent_port)
 
     def _start_asyncio(self, timeout: float) -> Self:
         """The lean base-URL listener (server/http.py) in a loop thread: no interception cost."""
