@@ -198,6 +198,8 @@ def test_no_secret_reaches_the_cassette(recording: Recording) -> None:
     leaked = {where: v for where, v in recording.secrets.items() if v in text}
     assert leaked == {}, leaked
     assert "Corr3ct-Horse-Battery!" not in text
+    # The app got the real values all along: the recorder scrubbed a copy, never the live response.
+    assert all("<" not in v for v in recording.secrets.values())
 
 
 @pytest.fixture(scope="module")
@@ -243,6 +245,30 @@ def test_strict_replay_names_the_closest_recording(recording: Recording, tmp_pat
     finally:
         err_text = server.stop()
     assert "no recorded interaction matches GET /v1/users?limit=6" in err_text
+
+
+def test_record_scrub_pii(tmp_path: Path) -> None:
+    upstream = start(["serve", "--port", "0"], tmp_path / "up", "CLERK_SECRET_KEY")
+    cassette = tmp_path / "pii.yaml"
+    recorder = start(["record", "--upstream", upstream.env["CLERK_API_URL"], "--port", "0", "-o", str(cassette),
+                      "--scrub-pii"], tmp_path / "rec", "CLERK_API_URL")  # fmt: skip
+    try:
+        body = {"email_address": ["grace.hopper@example.org"], "phone_number": ["+14155550199"],
+                "first_name": "Grace", "last_name": "Hopper", "username": "ghopper"}  # fmt: skip
+        created = httpx.post(recorder.env["CLERK_API_URL"] + "/v1/users", json=body, headers=AUTH)
+        assert created.status_code == 200 and created.json()["first_name"] == "Grace"  # the live response is real
+        httpx.get(recorder.env["CLERK_API_URL"] + "/v1/users?email_address=grace.hopper@example.org", headers=AUTH)
+    finally:
+        recorder.stop()
+        upstream.stop()
+    text = cassette.read_text()
+    for value in ("grace.hopper", "4155550199", "Grace", "Hopper", "ghopper"):
+        assert value not in text, value
+    first, second = load_cassette(cassette).interactions
+    assert first.request.body["email_address"] == ["email1@example.com"]
+    assert first.response.body["email_addresses"][0]["email_address"] == "email1@example.com"  # consistent
+    assert second.request.query["email_address"] == ["email1@example.com"]
+    assert first.response.body["first_name"] == "First1" and first.request.body["phone_number"] == ["+15550100001"]
 
 
 def test_record_refuses_a_bad_upstream(tmp_path: Path) -> None:
