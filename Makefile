@@ -39,3 +39,8 @@ $(NODE_DIR)/node_modules/.clerkmock-installed: $(NODE_DIR)/package-lock.json
 .PHONY: bench
 bench: $(STAMP)
 	$(PY) bench/run.py
+
+# The larger spec-driven fuzz run (the suite runs 10 cases per operation): bench/fuzz.py --examples N.
+.PHONY: fuzz
+fuzz: $(STAMP)
+	$(PY) bench/fuzz.py --examples $(or $(EXAMPLES),100)

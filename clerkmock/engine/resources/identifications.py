@@ -209,9 +209,14 @@ def identification_json(idn: Identification) -> dict[str, Any]:
 
 # -- verification flow (prepare / attempt) -------------------------------------------------------------------
 
+def _random_code(st: State) -> str:
+    """A deterministic six-digit one-time code for a real (non-test) identifier."""
+    return f"{int(st.ids.hex('code', 12).rpartition('_')[2], 16) % 1_000_000:06d}"
+
+
 def prepare_verification(st: State, idn: Identification, now: int) -> dict[str, Any]:
     strategy = "email_code" if idn.kind == "email_address" else "phone_code"
-    code = TEST_CODE if is_test_identifier(idn) else f"{int(st.ids.token(4), 62) % 1_000_000:06d}"
+    code = TEST_CODE if is_test_identifier(idn) else _random_code(st)
     v = Verification("unverified", strategy, attempts=0, expire_at=now + CODE_TTL_MS, code=code)
     if not is_verified(idn):
         idn.verification = v
