@@ -9,6 +9,7 @@ ignores them.  JSON bodies: unknown keys -> 422 ``form_param_unknown``, missing 
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from clerkmock.engine import errors
@@ -16,6 +17,9 @@ from clerkmock.engine.jsonio import JSONDecodeError, loads
 
 MAX_ARRAY_QUERY = 100  # "Accepts up to 100 …" on every array filter of GET /users
 MAX_DEPTH = 64
+# Clerk's integers are Go int64s: a value outside that range is refused, never stored (it could not be encoded
+# back: orjson writes at most 64-bit integers) or used in arithmetic.
+INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
 
 
 def parse_query(raw: dict[str, list[str]], schema: dict[str, Any]) -> dict[str, Any]:
@@ -51,12 +55,23 @@ def _query_scalar(name: str, value: str, schema: dict[str, Any]) -> Any:
         if low not in ("true", "false", "1", "0"):
             raise errors.invalid_query_parameter_value(name, f"'{value}' is not a boolean (true or false)")
         return low in ("true", "1")
-    if kind in ("integer", "number"):
+    if kind == "integer":
+        # Decimal ASCII digits with an optional sign (int() would also take "1_000", " 5" and non-ASCII digits).
+        digits = value[1:] if value[:1] in ("+", "-") else value
+        if not (digits.isascii() and digits.isdigit()):
+            raise errors.invalid_query_parameter_value(name, f"'{value}' is not a number")
+        number = int(value) if len(digits) <= 19 else INT64_MAX + 1  # int() refuses 4,300+ digits anyway
+        if not INT64_MIN <= number <= INT64_MAX:
+            raise errors.invalid_query_parameter_value(name, f"'{value[:40]}' is out of range")
+        return number
+    if kind == "number":
         try:
-            number = int(value) if kind == "integer" else float(value)
+            real = float(value)
         except ValueError:
             raise errors.invalid_query_parameter_value(name, f"'{value}' is not a number") from None
-        return number
+        if not math.isfinite(real):
+            raise errors.invalid_query_parameter_value(name, f"'{value}' is not a finite number")
+        return real
     if "enum" in schema and value not in schema["enum"]:
         raise errors.invalid_query_parameter_value(name, f"'{value}' is not one of {', '.join(schema['enum'])}")
     return value
@@ -143,6 +158,8 @@ def _check_value(value: Any, schema: dict[str, Any], name: str, depth: int) -> N
         allowed = ", ".join(str(v) for v in schema["enum"])
         raise errors.form_param_value_invalid(name, f"{name} must be one of: {allowed}.")
     if kind in ("integer", "number"):
+        if kind == "integer" and not INT64_MIN <= value <= INT64_MAX:
+            raise errors.form_param_value_invalid(name, f"{name} must be a 64-bit integer.")
         if "minimum" in schema and value < schema["minimum"]:
             raise errors.form_param_value_invalid(name, f"{name} must be at least {schema['minimum']}.")
         if "maximum" in schema and value > schema["maximum"]:

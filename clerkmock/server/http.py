@@ -22,12 +22,21 @@ from time import time
 from urllib.parse import parse_qs
 
 from clerkmock.engine import Request, Response
-from clerkmock.server.pipeline import Pipeline
+from clerkmock.engine.engine import MAX_BODY_BYTES as JSON_BODY_BYTES
+from clerkmock.engine.engine import MAX_UPLOAD_BYTES
+from clerkmock.engine.errors import ClerkError, request_too_large
+from clerkmock.server.pipeline import CONTROL_PREFIX, Pipeline
 
 log = logging.getLogger("clerkmock")
 
 MAX_HEAD_BYTES = 64 * 1024
 MAX_BODY_BYTES = 11 * 1024 * 1024  # above the engine's largest limit (10 MiB uploads): the engine answers 413
+MAX_CHUNKS = 100_000  # per chunked body: real clients send KB-sized chunks; 1-byte chunks would cost CPU
+MAX_CHUNK_LINE = 4096  # a chunk-size line (with extensions) or a trailer line
+# After an early 413, the rest of the declared body (if at most this much) is read and dropped, so the client,
+# still sending, gets the answer instead of a reset; the connection closes after it, or after DISCARD_SECONDS.
+DISCARD_BYTES = 64 * 1024 * 1024
+DISCARD_SECONDS = 30.0
 _REASONS = {s.value: s.phrase for s in HTTPStatus}
 
 
@@ -40,9 +49,57 @@ class ListenError(RuntimeError):
 
 
 class _HttpError(Exception):
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, *, error: ClerkError | None = None, discard: int = 0) -> None:
         super().__init__(message)
         self.status = status
+        self.error = error  # the Clerk error to answer with (default: one made from status and message)
+        self.discard = discard  # body bytes still to come that the client will send anyway
+
+
+_PROTOCOL_CODES = {
+    400: "bad_request",
+    413: "request_body_too_large",
+    431: "request_header_too_large",
+}
+
+
+def _body_limit(target: str, headers: dict[str, str]) -> int:
+    """The engine's limit for this request's body, known from its head: a larger body is refused before it is
+    read (JSON and form bodies 1 MiB, multipart uploads 10 MiB; the control plane up to MAX_BODY_BYTES)."""
+    if target.startswith(CONTROL_PREFIX):
+        return MAX_BODY_BYTES
+    if headers.get("content-type", "")[:10].lower() == "multipart/":
+        return MAX_UPLOAD_BYTES
+    return JSON_BODY_BYTES
+
+
+def _request_line(line: str) -> tuple[str, str, str]:
+    try:
+        method, target, version = line.split(" ")
+    except ValueError:
+        raise _HttpError(400, "malformed request line") from None
+    if not (method.isascii() and method.isalpha()) or not target:
+        raise _HttpError(400, "malformed request line")
+    if version != "HTTP/1.1" and version != "HTTP/1.0":
+        # A 4xx, not 505: bad input is never answered with a server error (HTTP/2 needs TLS ALPN or h2c upgrade,
+        # neither of which is offered, so only a confused or hostile client gets here).
+        if version.startswith("HTTP/"):
+            raise _HttpError(400, f"HTTP version {version[5:]!r} is not supported; speak HTTP/1.1")
+        raise _HttpError(400, "malformed request line")
+    return method, target, version
+
+
+def _check_partial_head(buf: bytearray) -> None:
+    """Refuse garbage before the head is complete (a TLS hello, a binary protocol, a line that never ends), so
+    it is answered at once instead of waiting for a blank line that may never come."""
+    line_end = buf.find(b"\r\n", 0, MAX_HEAD_BYTES)
+    if line_end >= 0:
+        _request_line(bytes(buf[:line_end]).decode("latin-1"))
+        return
+    space = buf.find(b" ", 0, 32)
+    method = bytes(buf[:space] if space >= 0 else buf[:32])
+    if (method and not method.isalpha()) or (space < 0 and len(buf) >= 32):
+        raise _HttpError(400, "malformed request line")
 
 
 _date_cache: tuple[int, bytes] = (0, b"")
@@ -69,7 +126,8 @@ def render(response: Response, *, keep_alive: bool) -> bytes:
 
 
 class _Connection(asyncio.Protocol):
-    __slots__ = ("server", "transport", "buffer", "waiting", "closed", "_continue_sent")
+    __slots__ = ("server", "transport", "buffer", "waiting", "closed", "_continue_sent", "_paused", "_discard",
+                 "_chunks")
 
     def __init__(self, server: BaseUrlServer) -> None:
         self.server = server
@@ -78,6 +136,10 @@ class _Connection(asyncio.Protocol):
         self.waiting = False  # a delayed or hanging answer is pending: later requests wait their turn
         self.closed = False
         self._continue_sent = False
+        self._paused = False  # the client is not reading our answers: stop reading its requests (flow control)
+        self._discard = 0  # bytes of a refused body still to read and drop before closing
+        # a chunked body being decoded, kept across reads so each byte is decoded once: (pos, body, chunks)
+        self._chunks: tuple[int, bytearray, int] | None = None
 
     # -- asyncio.Protocol -----------------------------------------------------------------------------------
 
@@ -95,18 +157,43 @@ class _Connection(asyncio.Protocol):
         self.server.connections.discard(self)
 
     def data_received(self, data: bytes) -> None:
+        if self._discard:
+            self._discard -= min(len(data), self._discard)
+            if not self._discard and self.transport is not None:
+                self.transport.close()
+            return
         self.buffer += data
         if not self.waiting:
             self._process()
 
+    def eof_received(self) -> bool | None:
+        """The client half-closed with a request still incomplete: answer 400 rather than closing silently."""
+        if self.buffer.strip() and not self.waiting and not self.closed:
+            self._send_raw(400, "incomplete request: the connection was closed before the request ended")
+        return None  # close our side too
+
+    def pause_writing(self) -> None:
+        """The transport's write buffer is over its high-water mark: a client pipelining requests without
+        reading the answers.  Stop reading and answering until it drains, so memory stays bounded."""
+        self._paused = True
+        if self.transport is not None:
+            self.transport.pause_reading()
+
+    def resume_writing(self) -> None:
+        self._paused = False
+        if self.transport is not None and not self.closed:
+            self.transport.resume_reading()
+            if self.buffer and not self.waiting:
+                self._process()
+
     # -- parsing ---------------------------------------------------------------------------------------------
 
     def _process(self) -> None:
-        while not self.closed and not self.waiting:
+        while not self.closed and not self.waiting and not self._paused:
             try:
                 parsed = self._parse_one()
             except _HttpError as exc:
-                self._send_raw(exc.status, str(exc))
+                self._send_raw(exc.status, str(exc), exc.error, exc.discard)
                 return
             if parsed is None:
                 return
@@ -115,16 +202,16 @@ class _Connection(asyncio.Protocol):
 
     def _parse_one(self) -> tuple[Request, bool] | None:
         buf = self.buffer
+        while buf[:2] == b"\r\n":  # empty lines before a request line are ignored (RFC 9112 §2.2)
+            del buf[:2]
         end = buf.find(b"\r\n\r\n")
-        if end < 0:
+        if end < 0 or end > MAX_HEAD_BYTES:
             if len(buf) > MAX_HEAD_BYTES:
                 raise _HttpError(431, "request header too large")
+            _check_partial_head(buf)
             return None
-        try:
-            lines = bytes(buf[:end]).decode("latin-1").split("\r\n")
-            method, target, version = lines[0].split(" ")
-        except ValueError:
-            raise _HttpError(400, "malformed request line") from None
+        lines = bytes(buf[:end]).decode("latin-1").split("\r\n")
+        method, target, version = _request_line(lines[0])
         headers: dict[str, str] = {}
         for line in lines[1:]:
             name, sep, value = line.partition(":")
@@ -135,7 +222,7 @@ class _Connection(asyncio.Protocol):
             headers[key] = f"{headers[key]}, {value}" if key in headers else value
         start = end + 4
         if "chunked" in headers.get("transfer-encoding", "").lower():
-            decoded = self._dechunk(start)
+            decoded = self._dechunk(start, _body_limit(target, headers))
             if decoded is None:
                 return None
             body, consumed = decoded
@@ -144,8 +231,15 @@ class _Connection(asyncio.Protocol):
                 length = int(headers.get("content-length", "0") or "0")
             except ValueError:
                 raise _HttpError(400, "invalid content-length") from None
-            if length < 0 or length > MAX_BODY_BYTES:
-                raise _HttpError(413, "request body too large")
+            if length < 0:
+                raise _HttpError(400, "invalid content-length")
+            if length > JSON_BODY_BYTES and length > (limit := _body_limit(target, headers)):
+                # Refused from the head alone: the body is never buffered.  Unless the client waits for a
+                # 100 Continue (then it sends nothing more), the rest of its body is read and dropped.
+                # An absurd length (more than DISCARD_BYTES) is not waited for: the connection closes at once.
+                waits = headers.get("expect", "").lower() == "100-continue" or length > DISCARD_BYTES
+                rest = 0 if waits else length - (len(buf) - start)
+                raise _HttpError(413, "request body too large", error=request_too_large(limit), discard=rest)
             if len(buf) - start < length:
                 self._maybe_continue(headers)
                 return None
@@ -165,29 +259,52 @@ class _Connection(asyncio.Protocol):
             self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
             self._continue_sent = True
 
-    def _dechunk(self, start: int) -> tuple[bytes, int] | None:
-        buf, pos, body = self.buffer, start, bytearray()
-        while True:
-            line_end = buf.find(b"\r\n", pos)
-            if line_end < 0:
-                return None
-            try:
-                size = int(bytes(buf[pos:line_end]).split(b";")[0].strip() or b"x", 16)
-            except ValueError:
-                raise _HttpError(400, "malformed chunk size") from None
-            pos = line_end + 2
-            if size == 0:
-                trailer_end = buf.find(b"\r\n", pos)
-                while trailer_end >= 0 and trailer_end != pos:  # skip trailer headers
-                    pos = trailer_end + 2
-                    trailer_end = buf.find(b"\r\n", pos)
-                return (bytes(body), trailer_end + 2) if trailer_end >= 0 else None
-            if len(buf) < pos + size + 2:
-                return None
-            body += buf[pos : pos + size]
-            if len(body) > MAX_BODY_BYTES:
-                raise _HttpError(413, "request body too large")
-            pos += size + 2
+    def _dechunk(self, start: int, limit: int) -> tuple[bytes, int] | None:
+        """Decode a chunked body from ``start``; None while incomplete.  Progress is kept between reads (the
+        buffer only grows until the request is consumed), so a body in many reads is decoded once."""
+        buf = self.buffer
+        pos, body, chunks = self._chunks or (start, bytearray(), 0)
+        try:
+            while True:
+                line_end = buf.find(b"\r\n", pos, pos + MAX_CHUNK_LINE)
+                if line_end < 0:
+                    if len(buf) - pos >= MAX_CHUNK_LINE:
+                        raise _HttpError(400, "malformed chunk size")
+                    return None
+                try:
+                    size = int(bytes(buf[pos:line_end]).split(b";")[0].strip() or b"x", 16)
+                except ValueError:
+                    raise _HttpError(400, "malformed chunk size") from None
+                if size < 0:
+                    raise _HttpError(400, "malformed chunk size")
+                if size == 0:
+                    trailer = line_end + 2
+                    while True:  # trailer lines up to an empty one
+                        trailer_end = buf.find(b"\r\n", trailer, trailer + MAX_CHUNK_LINE)
+                        if trailer_end < 0:
+                            if len(buf) - trailer >= MAX_CHUNK_LINE or trailer - line_end > MAX_HEAD_BYTES:
+                                raise _HttpError(400, "malformed chunked trailer")
+                            return None
+                        if trailer_end == trailer:
+                            self._chunks = None
+                            return bytes(body), trailer_end + 2
+                        trailer = trailer_end + 2
+                if len(body) + size > limit:
+                    raise _HttpError(413, "request body too large", error=request_too_large(limit))
+                chunks += 1
+                if chunks > MAX_CHUNKS:
+                    raise _HttpError(400, f"more than {MAX_CHUNKS} chunks in one body")
+                data_start = line_end + 2
+                if len(buf) < data_start + size + 2:
+                    return None
+                if buf[data_start + size : data_start + size + 2] != b"\r\n":
+                    raise _HttpError(400, "malformed chunk")
+                body += buf[data_start : data_start + size]
+                pos = data_start + size + 2
+                self._chunks = (pos, body, chunks)
+        except _HttpError:
+            self._chunks = None
+            raise
 
     # -- answering -------------------------------------------------------------------------------------------
 
@@ -232,19 +349,24 @@ class _Connection(asyncio.Protocol):
             if self.buffer:
                 self._process()
 
-    def _send_raw(self, status: int, message: str) -> None:
-        """Protocol-level errors (before a request exists): Clerk's envelope, then close."""
-        from clerkmock.engine.errors import ClerkError
-
-        code = {400: "bad_request", 413: "request_body_too_large", 431: "request_header_too_large"}.get(
-            status, "bad_request"
-        )
+    def _send_raw(self, status: int, message: str, error: ClerkError | None = None, discard: int = 0) -> None:
+        """Protocol-level errors (before a request exists): Clerk's envelope, then close; after an early 413,
+        first read and drop the rest of the body the client is still sending (a lingering close)."""
+        error = error or ClerkError(status, _PROTOCOL_CODES.get(status, "bad_request"), message)
         pipeline = self.server.pipeline
         with pipeline.lock:
-            response = pipeline.engine.error(ClerkError(status, code, message))
-        if self.transport is not None:
-            self.transport.write(render(response, keep_alive=False))
-            self.transport.close()
+            response = pipeline.engine.error(error)
+        transport = self.transport
+        if transport is None:
+            return
+        self.closed = True  # no further requests on this connection
+        self.buffer.clear()
+        transport.write(render(response, keep_alive=False))
+        if discard > 0:
+            self._discard = discard
+            asyncio.get_running_loop().call_later(DISCARD_SECONDS, transport.close)
+        else:
+            transport.close()
 
 
 class BaseUrlServer:
