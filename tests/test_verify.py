@@ -103,3 +103,16 @@ def test_verify_cli_prints_each_difference_and_a_score(tmp_path: Path) -> None:
 
     failing = subprocess.run([*cmd, "--min-score", "99"], capture_output=True, text=True, timeout=60, check=False)
     assert failing.returncode == 1 and "below --min-score 99" in failing.stderr
+
+
+def test_a_status_difference_names_the_emulators_error_instead_of_every_field(tmp_path: Path) -> None:
+    path = _record(tmp_path, "clerkmock", _lifecycle()[:1])
+    data = yaml.safe_load(path.read_text())
+    data["interactions"][0]["request"]["json"]["email_address"] = ["not-an-email"]
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    fresh = ClerkMock(config_dir=tmp_path / "cfg")
+    report = verify(load_cassette(path), fresh.pipeline.handle, fresh.secret_key)
+    lines = report.lines()
+    assert lines[1] == "    status  200 recorded, 422 from the emulator"
+    assert lines[2].startswith("    error   the emulator answered 'form_param_format_invalid: ")
+    assert len(report.results[0].comparison.differences) == 2 and report.score == 0.0

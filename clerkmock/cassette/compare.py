@@ -49,6 +49,8 @@ class Difference:
             return f"length  {where}: {self.recorded} items recorded, {self.actual} from the emulator"
         if self.kind == "status":
             return f"status  {self.recorded} recorded, {self.actual} from the emulator"
+        if self.recorded is None and self.path == ".errors[0]":
+            return f"error   the emulator answered {_short(self.actual, 160)}"
         return f"value   {where}: {_short(self.recorded)} recorded, {_short(self.actual)} from the emulator"
 
 
@@ -121,9 +123,9 @@ def _type(v: Any) -> str:
     return "object"
 
 
-def _short(v: Any) -> str:
+def _short(v: Any, limit: int = 60) -> str:
     text = json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else repr(v)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 # -- the run ---------------------------------------------------------------------------------------------------
@@ -174,8 +176,15 @@ def verify(cassette: Cassette, handle: Callable[[Request], Response], secret_key
         rec = inter.response
         comparison = Comparison()
         if rec.status != response.status:
+            # Different statuses mean different kinds of body (a user vs an error): say what came back instead
+            # of listing every field as missing.
             comparison.differences.append(Difference("status", "", rec.status, response.status))
-        if rec.body_kind == "json" or kind == "json":
+            if kind == "json" and isinstance(actual, dict) and actual.get("errors"):
+                err = actual["errors"][0]
+                comparison.differences.append(
+                    Difference("value", ".errors[0]", None, f"{err.get('code')}: {err.get('long_message')}")
+                )
+        elif rec.body_kind == "json" or kind == "json":
             compare_json(rec.body if rec.body_kind == "json" else None, actual if kind == "json" else None, "",
                          comparison)
         if rec.body_kind == "json" and kind == "json":
