@@ -79,6 +79,19 @@ def main() -> None:
     "--transparent-port", default=4820, show_default=True, type=click.IntRange(0, 65535),
     help="Port of the --transparent listener.",
 )  # fmt: skip
+@click.option(
+    "--webhook", "webhooks", multiple=True, metavar="URL",
+    help="Deliver Svix-signed webhook events to URL (repeatable; docs/webhooks.md).",
+)
+@click.option(
+    "--webhook-secret", metavar="whsec_…",
+    help="Signing secret for webhook endpoints without their own. Default: derived from --seed "
+    "(what `clerkmock env` prints as CLERK_WEBHOOK_SIGNING_SECRET).",
+)
+@click.option(
+    "--webhook-retry-schedule", metavar="SECONDS",
+    help="Seconds before each webhook retry, comma-separated (e.g. 1,5,30). Default: Svix's 5s,5m,30m,2h,5h,10h,10h.",
+)  # fmt: skip
 def serve(
     host: str,
     port: int,
@@ -94,6 +107,9 @@ def serve(
     passthrough: bool,
     transparent: bool,
     transparent_port: int,
+    webhooks: tuple[str, ...],
+    webhook_secret: str | None,
+    webhook_retry_schedule: str | None,
 ) -> None:
     """Serve the emulator until Ctrl-C / SIGTERM; prints the env an app needs."""
     _log_to_stderr()
@@ -105,7 +121,8 @@ def serve(
         mock = ClerkMock(port, host, dict.fromkeys(keys), scenario, seed, config_dir=config_dir,
                          signing_key=signing_key, listener=listener, proxy_port=proxy_port,
                          transparent_port=transparent_port if transparent else None,
-                         intercept_hosts=intercept_hosts, passthrough=passthrough)
+                         intercept_hosts=intercept_hosts, passthrough=passthrough, webhooks=webhooks,
+                         webhook_secret=webhook_secret, webhook_retry_schedule=webhook_retry_schedule)
         if rate_limit != "off":
             from clerkmock.faults import compile_rate_limit
 
@@ -192,13 +209,18 @@ def routes(show: str | None, as_json: bool) -> None:
     "instead of CLERK_API_URL.",
 )  # fmt: skip
 @click.option("--proxy-port", default=4819, show_default=True, type=click.IntRange(1, 65535), help="With --proxy.")
+@click.option("--seed", default="clerkmock", show_default=True,
+              help="As for `serve` (the webhook signing secret derives from it).")
+@click.option("--webhook-secret", metavar="whsec_…", help="As for `serve`.")
 def env(
-    config_dir: str | None, host: str, port: int, signing_key: str | None, proxy: bool, proxy_port: int
+    config_dir: str | None, host: str, port: int, signing_key: str | None, proxy: bool, proxy_port: int,
+    seed: str, webhook_secret: str | None,
 ) -> None:
     """Print the variables an app needs, as shell assignments: eval "$(clerkmock env)".
 
     CLERK_JWT_KEY is the public half of the key `serve` signs session tokens with (created here if missing),
-    on one line: both Clerk SDKs strip a PEM's line breaks before use.
+    on one line: both Clerk SDKs strip a PEM's line breaks before use.  CLERK_WEBHOOK_SIGNING_SECRET is what
+    `serve` signs webhooks with (--webhook-secret, or derived from --seed: give both commands the same).
 
     --proxy: the app keeps calling https://api.clerk.com; HTTPS_PROXY sends it to `serve --proxy-port`, and
     SSL_CERT_FILE / REQUESTS_CA_BUNDLE (system roots + clerkmock's CA) and NODE_EXTRA_CA_CERTS make it trust
@@ -209,6 +231,7 @@ def env(
     from clerkmock.engine import State, tokens
     from clerkmock.keys import load_or_create_signing_key
     from clerkmock.mock import DEFAULT_SECRET_KEY
+    from clerkmock.webhooks.signing import check_secret, generated_secret
 
     try:
         key = load_or_create_signing_key(config_dir, pinned=signing_key)
@@ -221,7 +244,13 @@ def env(
         "CLERK_SECRET_KEY": keys[0] if keys else DEFAULT_SECRET_KEY,
         "CLERK_PUBLISHABLE_KEY": tokens.publishable_key(State().instance.frontend_host),
         "CLERK_JWT_KEY": "".join(tokens.public_key_pem(key).splitlines()),
+        "CLERK_WEBHOOK_SIGNING_SECRET": webhook_secret or generated_secret(seed),
     }
+    if webhook_secret is not None:
+        try:
+            check_secret(webhook_secret)
+        except ValueError as exc:
+            _fail(f"--webhook-secret: {exc}")
     if proxy:
         from clerkmock.proxy.ca import ensure_ca, proxy_env
 

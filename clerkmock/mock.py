@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Self
 
 from clerkmock.config import config_dir as resolve_config_dir
@@ -17,6 +17,9 @@ from clerkmock.keys import load_or_create_signing_key
 from clerkmock.server.http import BaseUrlServer
 from clerkmock.server.pipeline import Pipeline
 from clerkmock.server.runtime import LoopThread
+from clerkmock.webhooks.config import check_schedule
+from clerkmock.webhooks.dispatcher import WebhookDispatcher
+from clerkmock.webhooks.signing import check_secret
 
 if TYPE_CHECKING:
     from clerkmock.transport import AsyncClerkMockTransport, ClerkMockTransport
@@ -60,6 +63,9 @@ class ClerkMock:
         transparent_port: int | None = None,
         intercept_hosts: Iterable[str] = (),
         passthrough: bool = False,
+        webhooks: Iterable[str | dict[str, Any]] = (),
+        webhook_secret: str | None = None,
+        webhook_retry_schedule: Sequence[float] | str | None = None,
     ) -> None:
         if listener not in LISTENERS:
             raise ValueError(f"listener must be one of {', '.join(LISTENERS)}, not {listener!r}")
@@ -78,7 +84,19 @@ class ClerkMock:
         key = load_or_create_signing_key(self.config_dir, pinned=signing_key)
         self.engine = Engine(secret_keys=self._keys, seed=seed, clock=clock, signing_key=key)
         self.scenario = load_scenario(scenario, self.engine) if scenario is not None else None
-        self.pipeline = Pipeline(self.engine, scenario=self.scenario)  # baseline = the seeded scenario + its faults
+        self.pipeline = Pipeline(self.engine)
+        # Webhooks (docs/webhooks.md): endpoints given here (serve --webhook) are in place before the scenario's
+        # are added, so both get what seeding emitted (webhooks_on_seed).
+        dispatcher = self.pipeline.webhooks
+        if webhook_secret is not None:
+            dispatcher.default_secret = check_secret(webhook_secret)
+        if webhook_retry_schedule is not None:
+            dispatcher.retry_schedule = check_schedule(webhook_retry_schedule)
+        for endpoint in webhooks:
+            dispatcher.add(endpoint, source="cli")
+        if self.scenario is not None:
+            self.pipeline.install_scenario(self.scenario)
+        self.pipeline.set_baseline()  # baseline = the seeded scenario + its faults + the webhook endpoints
         self._runner: ProxyRunner | None = None
         self._loop: LoopThread | None = None
         self._http: BaseUrlServer | None = None
@@ -115,7 +133,13 @@ class ClerkMock:
 
     def env(self) -> dict[str, str]:
         """The variables an app needs to talk to this mock."""
-        return {"CLERK_API_URL": self.url, "CLERK_SECRET_KEY": self.secret_key}
+        return {"CLERK_API_URL": self.url, "CLERK_SECRET_KEY": self.secret_key,
+                "CLERK_WEBHOOK_SIGNING_SECRET": self.webhooks.signing_secret}
+
+    @property
+    def webhooks(self) -> WebhookDispatcher:
+        """Webhook endpoints, deliveries and `flush()` (docs/webhooks.md)."""
+        return self.pipeline.webhooks
 
     @property
     def proxy_url(self) -> str:
@@ -188,6 +212,7 @@ class ClerkMock:
         return self
 
     def stop(self, timeout: float = 10.0) -> None:
+        self.pipeline.webhooks.close()  # delivery threads; they start again with the next event
         runner, self._runner = self._runner, None
         if runner is not None:
             runner.stop(timeout)

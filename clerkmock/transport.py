@@ -95,6 +95,8 @@ class ClerkMockTransport(httpx.BaseTransport):
         req = to_request(request, request.read())
         response = self.pipeline.handle(req, raise_unexpected=self.raise_app_exceptions)
         if response.meta.get("transport") is None and not response.meta.get("delay_ms"):
+            if "deferred" in response.meta:  # a blocking wait (webhook flush), run outside the pipeline lock
+                response = response.meta["deferred"]()
             return to_httpx(response, request)  # the common case, kept short
         wait = _wait(response, request)
         if wait:
@@ -112,6 +114,8 @@ class AsyncClerkMockTransport(httpx.AsyncBaseTransport):
         # Called inline, not in a thread: an engine call takes micro- to milliseconds, less than a thread hop.
         response = self.pipeline.handle(req, raise_unexpected=self.raise_app_exceptions)
         if response.meta.get("transport") is None and not response.meta.get("delay_ms"):
+            if "deferred" in response.meta:  # a blocking wait (webhook flush): off the event loop
+                response = await asyncio.to_thread(response.meta["deferred"])
             return to_httpx(response, request)
         wait = _wait(response, request)
         if wait:

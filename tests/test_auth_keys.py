@@ -63,9 +63,11 @@ def test_env_command(tmp_path: Path) -> None:
     assert values["CLERK_PUBLISHABLE_KEY"] == tokens.publishable_key("clerkmock.clerk.accounts.dev")
     pem = (tmp_path / KEY_FILE).read_text()
     assert values["CLERK_JWT_KEY"] == "".join(tokens.public_key_pem(pem).splitlines())
-    assert len(result.output.strip().splitlines()) == 4
-    # the same key as a server started on this config dir
-    assert ClerkMock(config_dir=tmp_path).engine.state.auth.signing_key == pem
+    assert len(result.output.strip().splitlines()) == 5
+    # the same key as a server started on this config dir, and the secret it signs webhooks with
+    mock = ClerkMock(config_dir=tmp_path)
+    assert mock.engine.state.auth.signing_key == pem
+    assert values["CLERK_WEBHOOK_SIGNING_SECRET"] == mock.webhooks.signing_secret
 
 
 def test_env_command_rejects_a_bad_pinned_key(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from urllib.parse import parse_qs
 from clerkmock.engine import errors, params, spec, tokens
 from clerkmock.engine.clock import Clock
 from clerkmock.engine.errors import ClerkError
+from clerkmock.engine.events import Outbox
 from clerkmock.engine.jsonio import dumps
 from clerkmock.engine.router import Route, Router
 from clerkmock.engine.routing import Ctx, Reply, Upload
@@ -48,12 +49,15 @@ class Engine:
         seed: str = "clerkmock",
         signing_key: str | None = None,
     ) -> None:
+        # Webhook events recorded by the operations (engine/events.py); the pipeline drains it.
+        self.outbox = Outbox(seed)
         self.state = state if state is not None else State(seed)
         # The instance's RSA-2048 private key (PEM) for session tokens and JWKS; the caller persists it
         # (clerkmock.keys).  None: the process-wide generated key (engine/tokens.py).
         if signing_key is not None:
             self.state.auth.signing_key = tokens.check_instance_key(signing_key)
         self.clock = clock if clock is not None else Clock()
+        self.outbox.clock = self.clock
         # Empty = accept any non-empty bearer key; otherwise strict mode (401 clerk_key_invalid for others).
         self.secret_keys: frozenset[str] = frozenset(secret_keys)
         if default_version not in spec.KNOWN_VERSIONS:
@@ -71,11 +75,34 @@ class Engine:
             route.operation_id = op.operation_id if op else None
         self._requests = 0
 
+    @property
+    def state(self) -> State:
+        return self._state
+
+    @state.setter
+    def state(self, state: State) -> None:
+        """Installing a state (a reset, a restored snapshot) links it to this engine's outbox."""
+        self._state = state
+        state.events = self.outbox
+
     # -- the pipeline ---------------------------------------------------------------------------------------
 
     def handle(self, request: Request, *, trusted: bool = False) -> Response:
         """Answer one Backend API request.  ``trusted`` skips authentication: for clerkmock's own callers
         (scenario seeding, the control plane), never for traffic from an app."""
+        outbox = self.outbox
+        if not outbox.enabled:
+            return self._handle(request, trusted)
+        mark = outbox.begin(request, self.clock)
+        try:
+            response = self._handle(request, trusted)
+        except BaseException:
+            outbox.end(mark)
+            raise
+        outbox.end(mark if response.status >= 400 else None)  # a refused request leaves no event either
+        return response
+
+    def _handle(self, request: Request, trusted: bool) -> Response:
         self._requests += 1
         route: Route | None = None
         try:

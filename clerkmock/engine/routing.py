@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from clerkmock.engine import events
 from clerkmock.engine.clock import Clock
 from clerkmock.engine.router import Route
 from clerkmock.engine.state import State
@@ -51,6 +52,11 @@ class Ctx:
 
     def version_before(self, version: str) -> bool:
         return self.version < version  # ISO dates compare as strings
+
+    def emit(self, type_: str, data: Any) -> None:
+        """Record a webhook event about a change this request just made (engine/events.py); ``data`` may be
+        a zero-argument callable, called only when someone listens."""
+        events.emit(self.state, type_, data, self.now)
 
 
 class RouteSet:

@@ -8,10 +8,12 @@ Unique look-ups (email, phone, username, external id, web3 wallet) go through in
 from __future__ import annotations
 
 import pickle
+import weakref
 
 from sortedcontainers import SortedList
 from dataclasses import dataclass
 
+from clerkmock.engine.events import Outbox
 from clerkmock.engine.ids import IdGenerator
 from clerkmock.engine.records import Identification, User, Verification
 from clerkmock.engine.records.organizations import OrganizationTables
@@ -25,7 +27,27 @@ class Instance:
     frontend_host: str = "clerkmock.clerk.accounts.dev"
 
 
+class _OutboxLink:
+    """``State.events``: the engine's webhook outbox (engine/events.py), or None.  Held outside the instance's
+    ``__dict__``, so snapshots, JSON state documents and id rewrites never see it: events are not state.  A
+    restored State has no link until the `Engine` installs it."""
+
+    def __init__(self) -> None:
+        self.links: weakref.WeakKeyDictionary[State, Outbox] = weakref.WeakKeyDictionary()
+
+    def __get__(self, st: State | None, owner: type | None = None) -> Outbox | None:
+        return None if st is None else self.links.get(st)
+
+    def __set__(self, st: State, outbox: Outbox | None) -> None:
+        if outbox is None:
+            self.links.pop(st, None)
+        else:
+            self.links[st] = outbox
+
+
 class State:
+    events = _OutboxLink()
+
     def __init__(self, seed: str = "clerkmock") -> None:
         self.ids = IdGenerator(seed)
         self.instance = Instance()

@@ -47,6 +47,8 @@ class EmulateAddon:
         except Exception:  # our conversion code, not the engine (the pipeline catches that)
             log.exception("clerkmock: cannot handle %s %s", flow.request.method, flow.request.path)
             resp = self.pipeline.internal_error()
+        if resp.meta.get("deferred") is not None:  # a blocking wait (webhook flush): off the event loop
+            resp = await asyncio.to_thread(resp.meta["deferred"])
         if resp.meta.get("delay_ms"):
             await asyncio.sleep(resp.meta["delay_ms"] / 1000)
         action = resp.meta.get("transport")

@@ -310,6 +310,13 @@ class _Connection(asyncio.Protocol):
 
     def _answer(self, request: Request, keep_alive: bool) -> None:
         response = self.server.pipeline.handle(request)
+        deferred = response.meta.get("deferred")
+        if deferred is not None:  # a blocking wait (webhook flush): off the loop, later requests queue behind it
+            self.waiting = True
+            future = asyncio.get_running_loop().run_in_executor(None, deferred)
+            future.add_done_callback(lambda f: self._deliver(
+                f.result() if f.exception() is None else self.server.pipeline.internal_error(), keep_alive, True))
+            return
         delay = response.meta.get("delay_ms")
         if delay:
             self.waiting = True

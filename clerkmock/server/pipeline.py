@@ -13,6 +13,10 @@ Order: control plane (``/__clerkmock/*``, no auth, not journaled) -> fault rules
   For reset/drop/hang the response's status is 0 unless the rule said ``processed: true`` (then it is the
   engine's answer, which the client never sees); for truncate it is the engine's answer to cut.
 - ``meta["fault"]``: the id of the rule that fired (for the journal and logs); ``meta["route"]``: the route.
+- ``meta["deferred"]``: a callable returning the real response, which may block (the control plane waiting
+  for webhook deliveries): run it on a worker thread, never on an event loop nor under the pipeline lock.
+
+After each request the events the engine recorded go to ``self.webhooks`` (clerkmock/webhooks/).
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from clerkmock.engine import Engine, Request, Response
 from clerkmock.engine.errors import ClerkError, internal_clerk_error, too_many_requests
@@ -29,6 +33,7 @@ from clerkmock.faults import FaultSet, FaultsBaseline
 from clerkmock.faults.decide import Decision
 from clerkmock.faults.rules import TRANSPORT_ACTIONS, Malformed, RateLimit, Respond, Truncate
 from clerkmock.server.journal import Journal
+from clerkmock.webhooks.dispatcher import WebhookDispatcher
 
 if TYPE_CHECKING:
     from clerkmock.scenario import Scenario
@@ -42,13 +47,14 @@ _NO_RESPONSE = 0  # status of a reset/drop/hang the engine never saw: there is n
 @dataclass(frozen=True, slots=True)
 class Baseline:
     """Everything `reset` returns to: the engine's state and clock, the accepted keys and default API version,
-    and the fault rules in force."""
+    the fault rules in force and the webhook endpoints."""
 
     state: bytes
     clock: dict[str, object]
     secret_keys: frozenset[str]
     default_version: str
     faults: FaultsBaseline
+    webhooks: tuple[Any, ...] = ()  # the webhook endpoints configured (WebhookDispatcher.snapshot)
 
 
 class Pipeline:
@@ -61,6 +67,8 @@ class Pipeline:
         self.lock = threading.RLock()
         self.faults = FaultSet(engine.state.ids.seed, lambda: self.engine.clock.now_ms())
         self.journal = Journal()
+        # Webhook deliveries: the engine's events are handed over after every request (_hand_over_events).
+        self.webhooks = WebhookDispatcher(engine.outbox, seed=engine.outbox.seed)
         self.control = ControlPlane(self)
         self.scenario: Scenario | None = None
         if scenario is not None:
@@ -76,7 +84,9 @@ class Pipeline:
         if request.path == CONTROL_PREFIX or request.path.startswith(CONTROL_PREFIX + "/"):
             try:
                 with self.lock:
-                    return self.control.handle(request)
+                    response = self.control.handle(request)
+                    self._hand_over_events()
+                    return response
             except Exception:
                 if raise_unexpected:
                     raise
@@ -93,7 +103,13 @@ class Pipeline:
                 log.exception("clerkmock: unexpected error answering %s %s", request.method, request.path)
                 return self.engine.error(internal_clerk_error())
             self._record(request, response, started)
+            self._hand_over_events()
             return response
+
+    def _hand_over_events(self) -> None:
+        """The webhook events the engine recorded go to the dispatcher, in the order they happened."""
+        if self.engine.outbox.pending:
+            self.webhooks.enqueue(self.engine.outbox.drain())
 
     def _answer(self, request: Request) -> Response:
         engine = self.engine
@@ -190,6 +206,9 @@ class Pipeline:
                 self.faults.add(rule, now)
             if scenario.rate_limit is not None:
                 self.faults.set_rate_limit(scenario.rate_limit, now)
+            for endpoint in getattr(scenario, "webhooks", ()):
+                self.webhooks.add(endpoint, source="scenario")
+            self._hand_over_events()  # what seeding emitted (webhooks_on_seed) goes to the endpoints
 
     # -- baseline / reset --------------------------------------------------------------------------------------
 
@@ -203,6 +222,7 @@ class Pipeline:
                 self.engine.secret_keys,
                 self.engine.default_version,
                 self.faults.baseline(),
+                self.webhooks.snapshot(),
             )
 
     def restore(self, baseline: Baseline) -> None:
@@ -217,6 +237,9 @@ class Pipeline:
             engine.secret_keys = baseline.secret_keys
             engine.default_version = baseline.default_version
             self.faults.restore(baseline.faults, clock.now_ms())
+            # endpoints back to the baseline's; undelivered events and the delivery log are dropped
+            self.engine.outbox.clear()
+            self.webhooks.restore(baseline.webhooks)
 
     @property
     def baseline(self) -> Baseline:

@@ -10,7 +10,8 @@ from __future__ import annotations
 from clerkmock.engine import errors
 from clerkmock.engine.records import Identification
 from clerkmock.engine.resources import identifications as idns
-from clerkmock.engine.resources.users import deleted_json, require_user
+from clerkmock.engine.resources import messages
+from clerkmock.engine.resources.users import deleted_json, emit_updated, require_user
 from clerkmock.engine.routing import Ctx, RouteSet
 from clerkmock.engine.state import State
 from clerkmock.engine.types import Json
@@ -54,6 +55,7 @@ def bind_routes(kind: str, segment: str) -> RouteSet:
         primary = body.get("primary")
         idns.attach(user, idn, primary=primary if primary is not None else (None if verified else False))
         user.updated_at = ctx.now
+        emit_updated(st, user, ctx.now)
         return idns.identification_json(idn)
 
     @routes.get(item, "get")
@@ -68,6 +70,7 @@ def bind_routes(kind: str, segment: str) -> RouteSet:
             user = st.users[idn.user_id]
             idns.detach(st, user, idn)
             user.updated_at = ctx.now
+            emit_updated(st, user, ctx.now)
         else:
             idns.remove(st, idn)
         return deleted_json(kind, idn.id)
@@ -107,17 +110,25 @@ def bind_routes(kind: str, segment: str) -> RouteSet:
         idn.updated_at = ctx.now
         if user is not None:
             user.updated_at = ctx.now
+            emit_updated(st, user, ctx.now)
         return idns.identification_json(idn)
 
     @routes.post(f"{item}/prepare_verification", "prepare_verification")
     def prepare_verification(ctx: Ctx) -> Json:
         idn = require(ctx.state, kind, ctx.path[id_param])
-        return idns.prepare_verification(ctx.state, idn, ctx.now)
+        reply = idns.prepare_verification(ctx.state, idn, ctx.now)
+        emit_code_sent(ctx, idn, reply["id"])
+        return reply
 
     @routes.post(f"{item}/attempt_verification", "attempt_verification")
     def attempt_verification(ctx: Ctx) -> Json:
         idn = require(ctx.state, kind, ctx.path[id_param])
-        return idns.attempt_verification(ctx.state, idn, ctx.body["verification_id"], ctx.body["code"], ctx.now)
+        was_verified = idns.is_verified(idn)
+        reply = idns.attempt_verification(ctx.state, idn, ctx.body["verification_id"], ctx.body["code"], ctx.now)
+        user = ctx.state.users.get(idn.user_id or "")
+        if user is not None and not was_verified and idns.is_verified(idn):
+            emit_updated(ctx.state, user, ctx.now)
+        return reply
 
     @routes.put(f"/users/{{user_id}}/{kind}", "replace")
     def replace(ctx: Ctx) -> Json:
@@ -142,9 +153,21 @@ def bind_routes(kind: str, segment: str) -> RouteSet:
         # "replaces all of the user's ... with a single primary": verified and reserved ones become primary
         setattr(user, idns.primary_attr(kind), keep.id if idns.is_claimed(keep) else None)
         user.updated_at = ctx.now
+        emit_updated(st, user, ctx.now)
         return idns.identification_json(keep)
 
     return routes
+
+
+def emit_code_sent(ctx: Ctx, idn: Identification, verification_id: str) -> None:
+    """The code PrepareVerification "sends": an ``email.created`` / ``sms.created`` event carrying it."""
+    code = ctx.state.pending_verifications[verification_id][1].code or ""
+    if idn.kind == "email_address":
+        ctx.emit("email.created", lambda: messages.verification_email_json(
+            ctx.state, to=idn.value, code=code, email_address_id=idn.id, user_id=idn.user_id, now=ctx.now))
+    elif idn.kind == "phone_number":
+        ctx.emit("sms.created", lambda: messages.verification_sms_json(
+            ctx.state, to=idn.value, code=code, phone_number_id=idn.id, user_id=idn.user_id, now=ctx.now))
 
 
 __all__ = ["bind_routes", "require"]

@@ -15,7 +15,7 @@ from clerkmock.engine import errors, passwords
 from clerkmock.engine.pagination import limit_offset, paginated
 from clerkmock.engine.records import TrustedDevice
 from clerkmock.engine.resources import identifications as idns
-from clerkmock.engine.resources.users import _hash_code, deleted_json, require_user, user_json
+from clerkmock.engine.resources.users import _hash_code, deleted_json, emit_updated, require_user, updated, user_json
 from clerkmock.engine.routing import Ctx, RouteSet
 from clerkmock.engine.types import Json
 
@@ -31,6 +31,7 @@ def remove_user_password(ctx: Ctx) -> Json:
         user.password_hash = None
         user.password_compromised = False
         user.updated_at = ctx.now
+        return updated(ctx, user)
     return user_json(ctx.state, user, ctx.now)
 
 
@@ -51,7 +52,7 @@ def _set_compromised(ctx: Ctx, value: bool) -> Json:
         raise errors.bad_request("no password set", "This user does not have a password set.", code="no_password_set")
     user.password_compromised = value
     user.updated_at = ctx.now
-    return user_json(ctx.state, user, ctx.now)
+    return updated(ctx, user)
 
 
 @ROUTES.post("/users/{user_id}/password/set_compromised", "set_password_compromised")
@@ -82,6 +83,8 @@ def verify_totp(ctx: Ctx) -> Json:
     for stored in user.backup_code_hashes:
         if hmac.compare_digest(stored, hashed):
             user.backup_code_hashes.remove(stored)  # a backup code works once
+            if not user.backup_code_hashes:  # the last one: backup_code_enabled turns false
+                emit_updated(ctx.state, user, ctx.now)
             return {"verified": True, "code_type": "backup_code"}
     raise errors.unprocessable("totp_incorrect_code", "Incorrect code", "The TOTP or backup code is incorrect.",
                                param_name="code")
@@ -91,6 +94,7 @@ def _mfa_changed(ctx: Ctx, user_id: str) -> Json:
     user = require_user(ctx.state, user_id)
     user.mfa_disabled_at = ctx.now
     user.updated_at = ctx.now
+    updated(ctx, user)
     return {"user_id": user.id}
 
 
@@ -131,6 +135,7 @@ def user_passkey_delete(ctx: Ctx) -> Json:
         raise errors.resource_not_found(f"No passkey was found with id {pid}")
     user.passkeys.remove(passkey)
     user.updated_at = ctx.now
+    updated(ctx, user)
     return deleted_json("passkey", pid)
 
 
@@ -143,6 +148,7 @@ def user_web3_wallet_delete(ctx: Ctx) -> Json:
         raise errors.resource_not_found(f"No web3 wallet was found with id {wid}")
     idns.detach(st, user, st.identifications[wid])
     user.updated_at = ctx.now
+    updated(ctx, user)
     return deleted_json("web3_wallet", wid)
 
 
@@ -157,6 +163,7 @@ def delete_external_account(ctx: Ctx) -> Json:
     user.external_accounts.remove(account)
     st.provider_index.pop((account.provider, account.provider_user_id), None)
     user.updated_at = ctx.now
+    updated(ctx, user)
     return deleted_json("external_account", eid)
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from clerkmock.engine import errors, passwords
+from clerkmock.engine import errors, events, passwords
 from clerkmock.engine.metadata import deep_merge
 from clerkmock.engine.records import User
 from clerkmock.engine.resources import identifications as idns
@@ -132,6 +132,18 @@ def external_account_json(ea: Any) -> dict[str, Any]:
 
 def deleted_json(obj: str, id_: str, **extra: Any) -> dict[str, Any]:
     return {"object": obj, "id": id_, "deleted": True, **extra}
+
+
+def updated(ctx: Ctx, user: User) -> dict[str, Any]:
+    """The user's JSON after a change, also recorded as a ``user.updated`` webhook event."""
+    reply = user_json(ctx.state, user, ctx.now)
+    ctx.emit("user.updated", reply)
+    return reply
+
+
+def emit_updated(st: State, user: User, now: int) -> None:
+    """``user.updated`` for a change made outside a user handler (an email address added, a session ...)."""
+    events.emit(st, "user.updated", lambda: user_json(st, user, now), now)
 
 
 # -- operations ------------------------------------------------------------------------------------------------
@@ -299,6 +311,10 @@ def _hash_code(code: str) -> str:
 
 
 def delete_user(st: State, user: User) -> None:
+    # the cascades first, while the user is whole: their webhook payloads (organizationMembership.deleted,
+    # session.ended) embed the user's data
+    for hook in USER_DELETE_HOOKS:
+        hook(st, user)
     for kind in ("email_address", "phone_number", "web3_wallet"):
         for idn_id in list(getattr(user, idns.user_list_attr(kind))):
             idns.remove(st, st.identifications[idn_id])
@@ -306,8 +322,6 @@ def delete_user(st: State, user: User) -> None:
         st.provider_index.pop((ea.provider, ea.provider_user_id), None)
     set_username(st, user, None)
     set_external_id(st, user, None)
-    for hook in USER_DELETE_HOOKS:
-        hook(st, user)
     del st.users[user.id]
     st.users_by_created.discard((user.created_at, user.id))
 
@@ -329,7 +343,9 @@ def get_users_count(ctx: Ctx) -> Json:
 @ROUTES.post("/users", "create")
 def create_user(ctx: Ctx) -> Json:
     user = add_user(ctx.state, ctx.body, ctx.now)
-    return user_json(ctx.state, user, ctx.now)
+    reply = user_json(ctx.state, user, ctx.now)
+    ctx.emit("user.created", reply)
+    return reply
 
 
 @ROUTES.get("/users/{user_id}", "get")
@@ -403,13 +419,17 @@ def update_user(ctx: Ctx) -> Json:
     if legal is not None:
         user.legal_accepted_at = legal
     user.updated_at = now
-    return user_json(st, user, now)
+    return updated(ctx, user)
 
 
 @ROUTES.delete("/users/{user_id}", "delete")
 def delete_user_handler(ctx: Ctx) -> Json:
     user = require_user(ctx.state, ctx.path["user_id"])
-    delete_user(ctx.state, user)
+    external_id = user.external_id
+    delete_user(ctx.state, user)  # its hooks emit organizationMembership.deleted, session.ended ...
+    # the webhook's DeletedObject carries the external id, when there was one (the BAPI answer does not)
+    ctx.emit("user.deleted", lambda: deleted_json("user", user.id, **(
+        {"external_id": external_id} if external_id is not None else {})))
     return deleted_json("user", user.id)
 
 
@@ -419,7 +439,7 @@ def _set_flag(ctx: Ctx, field: str, value: bool) -> Json:
     if field == "locked":
         user.lockout_expires_at = None  # locked through the API: never expires on its own
     user.updated_at = ctx.now
-    return user_json(ctx.state, user, ctx.now)
+    return updated(ctx, user)
 
 
 @ROUTES.post("/users/{user_id}/ban", "ban")
@@ -450,7 +470,7 @@ def _bulk_ban(ctx: Ctx, banned: bool) -> Json:
     for user in users:
         user.banned = banned
         user.updated_at = ctx.now
-    return [user_json(ctx.state, u, ctx.now) for u in users]
+    return [updated(ctx, u) for u in users]
 
 
 @ROUTES.post("/users/ban", "ban_bulk")
@@ -470,7 +490,7 @@ def update_user_metadata(ctx: Ctx) -> Json:
         if ctx.body.get(field) is not None:
             setattr(user, field, deep_merge(getattr(user, field), ctx.body[field]))
     user.updated_at = ctx.now
-    return user_json(ctx.state, user, ctx.now)
+    return updated(ctx, user)
 
 
 @ROUTES.put("/users/{user_id}/metadata", "replace_metadata")
@@ -480,7 +500,7 @@ def replace_user_metadata(ctx: Ctx) -> Json:
         if field in ctx.body:
             setattr(user, field, copy.deepcopy(ctx.body[field] or {}))
     user.updated_at = ctx.now
-    return user_json(ctx.state, user, ctx.now)
+    return updated(ctx, user)
 
 
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
@@ -497,7 +517,7 @@ def set_user_profile_image(ctx: Ctx) -> Json:
     digest = hashlib.sha256(upload.data).hexdigest()[:24]
     user.image_url = f"https://img.clerk.com/clerkmock/{user.id}/{digest}"
     user.updated_at = ctx.now
-    return user_json(ctx.state, user, ctx.now)
+    return updated(ctx, user)
 
 
 def _looks_like_image(data: bytes) -> bool:
@@ -509,4 +529,4 @@ def delete_user_profile_image(ctx: Ctx) -> Json:
     user = require_user(ctx.state, ctx.path["user_id"])
     user.image_url = None
     user.updated_at = ctx.now
-    return user_json(ctx.state, user, ctx.now)
+    return updated(ctx, user)

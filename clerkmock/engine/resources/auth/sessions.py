@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from clerkmock.engine import errors, tokens
+from clerkmock.engine import errors, events, tokens
 from clerkmock.engine.pagination import limit_offset, paginated
 from clerkmock.engine.records import User
 from clerkmock.engine.records.sessions import Client, Session
@@ -55,6 +55,20 @@ def session_json(sess: Session, now: int) -> dict[str, Any]:
     }
 
 
+def session_event_json(st: State, sess: Session, now: int) -> dict[str, Any]:
+    """The ``session.*`` webhook payload: the session (the webhook spec's Session has no ``tasks``) with its
+    ``user`` embedded."""
+    out = session_json(sess, now)
+    del out["tasks"]
+    user = st.users.get(sess.user_id)
+    out["user"] = users.user_json(st, user, now) if user is not None else None
+    return out
+
+
+def emit_session(st: State, type_: str, sess: Session, now: int | None = None) -> None:
+    events.emit(st, type_, lambda: session_event_json(st, sess, now if now is not None else sess.updated_at), now)
+
+
 def token_json(jwt_value: str) -> dict[str, Any]:
     return {"object": "token", "jwt": jwt_value}
 
@@ -95,6 +109,7 @@ def open_session(
     if actor is None:  # an impersonation is not the user's own sign-in
         user.last_sign_in_at = now
         user.last_active_at = now
+    emit_session(st, "session.created", sess, now)
     return sess
 
 
@@ -112,6 +127,7 @@ def end_user_sessions(st: State, user: User) -> None:
         sess = st.auth.sessions[sid]
         if sess.status in TOKEN_STATUSES:
             sess.status = "ended"
+            emit_session(st, "session.ended", sess)
 
 
 users.USER_DELETE_HOOKS.append(end_user_sessions)
@@ -195,7 +211,10 @@ def get_session(ctx: Ctx) -> Json:
 @ROUTES.post("/sessions/{session_id}/revoke", "revoke")
 def revoke_session(ctx: Ctx) -> Json:
     sess = require_session(ctx.state, ctx.path["session_id"])
+    before = sess.status
     set_status(sess, "revoked", ctx.now)
+    if sess.status != before:
+        emit_session(ctx.state, "session.revoked", sess, ctx.now)
     return session_json(sess, ctx.now)
 
 

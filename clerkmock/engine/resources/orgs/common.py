@@ -12,10 +12,11 @@ from __future__ import annotations
 import base64
 import copy
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 from urllib.parse import quote
 
-from clerkmock.engine import errors
+from clerkmock.engine import errors, events
 from clerkmock.engine.metadata import deep_merge
 from clerkmock.engine.pagination import limit_offset
 from clerkmock.engine.records import User
@@ -224,6 +225,7 @@ def add_membership(
     *,
     public_metadata: dict[str, Any] | None = None,
     private_metadata: dict[str, Any] | None = None,
+    emit: bool = True,
 ) -> Membership:
     """Add ``user`` to ``org``.  Refuses a second membership (400) and a full organization (403; pending
     invitations count against the limit, except the ones this membership accepts).  Pending invitations of
@@ -253,7 +255,20 @@ def add_membership(
     st.orgs.membership_index[(org.id, user.id)] = mem.id
     st.orgs.members_by_org.setdefault(org.id, set()).add(user.id)
     st.orgs.orgs_by_user.setdefault(user.id, set()).add(org.id)
+    if emit:
+        emit_membership_added(st, mem, accepted, now)
     return mem
+
+
+def emit_membership_added(st: State, mem: Membership, accepted: Sequence[OrgInvitation], now: int) -> None:
+    """``organizationMembership.created``, then ``organizationInvitation.accepted`` for each invitation the
+    membership accepted (with the new member's ``user_id``, as the webhook spec's accepted payload has)."""
+    from clerkmock.engine.resources.orgs.org_invitations import org_invitation_json
+
+    events.emit(st, "organizationMembership.created", partial(membership_json, st, mem), now)
+    for inv in accepted:
+        events.emit(st, "organizationInvitation.accepted",
+                    {**org_invitation_json(st, inv, now), "user_id": mem.user_id}, now)
 
 
 def check_keeps_a_manager(st: State, mem: Membership, new_role: Role | None) -> None:
@@ -268,6 +283,8 @@ def check_keeps_a_manager(st: State, mem: Membership, new_role: Role | None) -> 
 
 
 def remove_membership(st: State, mem: Membership) -> None:
+    # every way out (DeleteOrganizationMembership, a deleted organization or user) is a webhook event
+    events.emit(st, "organizationMembership.deleted", partial(membership_json, st, mem))
     del st.orgs.memberships[mem.id]
     st.orgs.membership_index.pop((mem.org_id, mem.user_id), None)
     members = st.orgs.members_by_org.get(mem.org_id)

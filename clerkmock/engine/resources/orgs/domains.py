@@ -136,7 +136,9 @@ def create_organization_domain(ctx: Ctx) -> Json:
     dom = OrgDomain(id=st.ids.new("orgdmn"), org_id=org.id, name=name, enrollment_mode=mode,
                     verified=body.get("verified") is not False, created_at=ctx.now, updated_at=ctx.now)
     st.orgs.domains[dom.id] = dom
-    return domain_json(st, dom, ctx.now)
+    reply = domain_json(st, dom, ctx.now)
+    ctx.emit("organizationDomain.created", reply)
+    return reply
 
 
 @ROUTES.get("/organizations/{organization_id}/domains", "list")
@@ -155,7 +157,9 @@ def update_organization_domain(ctx: Ctx) -> Json:
     if ctx.body.get("verified") is not None:
         dom.verified = ctx.body["verified"]
     dom.updated_at = ctx.now
-    return domain_json(ctx.state, dom, ctx.now)
+    reply = domain_json(ctx.state, dom, ctx.now)
+    ctx.emit("organizationDomain.updated", reply)
+    return reply
 
 
 @ROUTES.delete("/organizations/{organization_id}/domains/{domain_id}", "delete")
@@ -163,7 +167,9 @@ def delete_organization_domain(ctx: Ctx) -> Json:
     org = require_org(ctx.state, ctx.path["organization_id"])
     dom = require_domain(ctx.state, org.id, ctx.path["domain_id"])
     del ctx.state.orgs.domains[dom.id]
-    return deleted_json("organization_domain", dom.id)
+    reply = deleted_json("organization_domain", dom.id)
+    ctx.emit("organizationDomain.deleted", reply)
+    return reply
 
 
 @ROUTES.post("/organizations/{organization_id}/domains/{domain_id}/verify_ownership", "verify_ownership")
@@ -172,6 +178,7 @@ def verify_organization_domain_ownership(ctx: Ctx) -> Json:
     dom = require_domain(ctx.state, org.id, ctx.path["domain_id"])
     if dom.ownership_verified_at is None:  # idempotent: a second call changes nothing
         dom.ownership_verified_at = dom.updated_at = ctx.now
+        ctx.emit("organizationDomain.updated", lambda: domain_json(ctx.state, dom, ctx.now))
     return domain_json(ctx.state, dom, ctx.now)
 
 

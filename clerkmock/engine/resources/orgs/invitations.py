@@ -16,12 +16,14 @@ Rules (the spec's descriptions, Clerk's error index):
 from __future__ import annotations
 
 import copy
+from functools import partial
 from typing import Any
 
-from clerkmock.engine import errors
+from clerkmock.engine import errors, events
 from clerkmock.engine.pagination import limit_offset, paginated, parse_order_by, sort_records
 from clerkmock.engine.records.organizations import Invitation
 from clerkmock.engine.resources import identifications as idns
+from clerkmock.engine.resources import messages
 from clerkmock.engine.resources.orgs.common import contains, invitation_status, ticket_url
 from clerkmock.engine.routing import Ctx, RouteSet
 from clerkmock.engine.state import State
@@ -81,6 +83,9 @@ def add_invitations(st: State, items: list[dict[str, Any]], now: int) -> list[In
         )
         st.orgs.invitations[inv.id] = inv
         out.append(inv)
+        if inv.notify:  # the invitation email Clerk sends (there is no invitation.* webhook event)
+            events.emit(st, "email.created", partial(messages.invitation_email_json, st, to=inv.email_address,
+                                                     url=inv.url, slug=inv.template_slug), now)
     return out
 
 

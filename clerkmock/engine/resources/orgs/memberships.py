@@ -88,6 +88,13 @@ def remove_user_memberships(st: State, user: User) -> None:
 users.USER_DELETE_HOOKS.append(remove_user_memberships)
 
 
+def updated(ctx: Ctx, mem: Membership) -> dict[str, Any]:
+    """The membership's JSON after a change, also recorded as an ``organizationMembership.updated`` event."""
+    reply = membership_json(ctx.state, mem)
+    ctx.emit("organizationMembership.updated", reply)
+    return reply
+
+
 # -- handlers ---------------------------------------------------------------------------------------------------
 
 
@@ -121,6 +128,7 @@ def update_organization_membership(ctx: Ctx) -> Json:
         check_keeps_a_manager(st, mem, role)
         mem.role_id = role.id
         mem.updated_at = ctx.now
+        return updated(ctx, mem)
     return membership_json(st, mem)
 
 
@@ -144,7 +152,7 @@ def update_organization_membership_metadata(ctx: Ctx) -> Json:
         if ctx.body.get(field) is not None:
             setattr(mem, field, deep_merge(getattr(mem, field), ctx.body[field]))
     mem.updated_at = ctx.now
-    return membership_json(st, mem)
+    return updated(ctx, mem)
 
 
 @ROUTES.get("/organization_memberships", "list_instance")

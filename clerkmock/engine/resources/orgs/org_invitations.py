@@ -17,10 +17,11 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from clerkmock.engine import errors
+from clerkmock.engine import errors, events
 from clerkmock.engine.pagination import parse_order_by, sort_records
 from clerkmock.engine.records.organizations import Organization, OrgInvitation
 from clerkmock.engine.resources import identifications as idns
+from clerkmock.engine.resources import messages
 from clerkmock.engine.resources.orgs.common import (
     assignable_role,
     contains,
@@ -129,7 +130,24 @@ def store(st: State, planned: Planned) -> list[OrgInvitation]:
         inv.id = st.ids.new("orginv")
         inv.url = ticket_url(st, redirect_url)
         st.orgs.org_invitations[inv.id] = inv
+        emit_created(st, inv)
     return [inv for inv, _ in planned]
+
+
+def emit_created(st: State, inv: OrgInvitation) -> None:
+    """``organizationInvitation.created``, and the invitation email Clerk sends (``email.created``)."""
+    now = inv.created_at
+    events.emit(st, "organizationInvitation.created", lambda: org_invitation_json(st, inv, now), now)
+
+    def email() -> dict[str, Any]:
+        org = st.orgs.orgs[inv.org_id]
+        inviter = st.users.get(inv.inviter_id) if inv.inviter_id else None
+        name = " ".join(n for n in (inviter.first_name, inviter.last_name) if n) if inviter else ""
+        return messages.invitation_email_json(st, to=inv.email_address, url=inv.url or "",
+                                              slug="organization_invitation", organization_name=org.name,
+                                              inviter_name=name or None)
+
+    events.emit(st, "email.created", email, now)
 
 
 def require_org_invitation(st: State, org: Organization, invitation_id: str) -> OrgInvitation:
@@ -216,7 +234,9 @@ def revoke_organization_invitation(ctx: Ctx) -> Json:
         raise errors.bad_request("invitation expired", "Only pending organization invitations can be revoked.")
     inv.status = "revoked"
     inv.updated_at = ctx.now
-    return org_invitation_json(st, inv, ctx.now)
+    reply = org_invitation_json(st, inv, ctx.now)
+    ctx.emit("organizationInvitation.revoked", reply)
+    return reply
 
 
 @ROUTES.get("/organization_invitations", "list_instance")

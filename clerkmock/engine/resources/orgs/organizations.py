@@ -19,15 +19,17 @@ import copy
 import hashlib
 import re
 import unicodedata
+from functools import partial
 from typing import Any
 
-from clerkmock.engine import errors
+from clerkmock.engine import errors, events
 from clerkmock.engine.metadata import deep_merge
 from clerkmock.engine.pagination import parse_order_by, sort_records, split_signed
 from clerkmock.engine.records.organizations import Organization
 from clerkmock.engine.resources.orgs.common import (
     add_membership,
     contains,
+    emit_membership_added,
     org_json,
     page,
     remove_membership,
@@ -45,6 +47,15 @@ URL_OR_HTML_RE = re.compile(r"https?://|www\.|<[^>]*>|[<>]", re.IGNORECASE)
 ORDER_FIELDS = ["name", "created_at", "members_count"]
 IMAGE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp", "image/x-icon", "image/vnd.microsoft.icon"}
 IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"RIFF", b"\x00\x00\x01\x00")
+
+
+def org_event_json(st: State, org: Organization, now: int) -> dict[str, Any]:
+    """The ``organization.*`` webhook payload: the organization with its counts, as the spec's examples."""
+    return org_json(st, org, now=now, members_count=True, missing_admin=True)
+
+
+def emit_updated(ctx: Ctx, org: Organization) -> None:
+    ctx.emit("organization.updated", lambda: org_event_json(ctx.state, org, ctx.now))
 
 
 def with_logo_json(st: State, org: Organization) -> dict[str, Any]:
@@ -120,10 +131,15 @@ def add_org(st: State, body: dict[str, Any], now: int) -> Organization:
     )
     st.orgs.orgs[org.id] = org
     st.orgs.slug_index[slug] = org.id
+    mem = None
     if creator is not None:
         creator_role_id = st.orgs.role_sets[role_set_id].creator_role_id
         assert creator_role_id is not None  # role sets always name a creator role (role_sets.py)
-        add_membership(st, org, creator, st.orgs.roles[creator_role_id], now)
+        mem = add_membership(st, org, creator, st.orgs.roles[creator_role_id], now, emit=False)
+    # organization.created (counting its creator), then the creator's organizationMembership.created
+    events.emit(st, "organization.created", lambda: org_event_json(st, org, now), now)
+    if mem is not None:
+        emit_membership_added(st, mem, (), now)
     return org
 
 
@@ -136,6 +152,7 @@ def delete_org(st: State, org: Organization) -> None:
         del st.orgs.org_invitations[inv_id]
     for dom_id in [d.id for d in st.orgs.domains.values() if d.org_id == org.id]:
         del st.orgs.domains[dom_id]
+        events.emit(st, "organizationDomain.deleted", partial(deleted_json, "organization_domain", dom_id))
     st.orgs.slug_index.pop(org.slug, None)
     del st.orgs.orgs[org.id]
 
@@ -225,14 +242,17 @@ def update_organization(ctx: Ctx) -> Json:
         if field in body:
             setattr(org, field, copy.deepcopy(body[field] or {}))
     org.updated_at = ctx.now
+    emit_updated(ctx, org)
     return org_json(st, org)
 
 
 @ROUTES.delete("/organizations/{organization_id}", "delete")
 def delete_organization(ctx: Ctx) -> Json:
     org = require_org(ctx.state, ctx.path["organization_id"])
-    delete_org(ctx.state, org)
-    return deleted_json("organization", org.id, slug=org.slug)
+    delete_org(ctx.state, org)  # emits organizationMembership.deleted / organizationDomain.deleted first
+    reply = deleted_json("organization", org.id, slug=org.slug)
+    ctx.emit("organization.deleted", reply)
+    return reply
 
 
 @ROUTES.patch("/organizations/{organization_id}/metadata", "merge_metadata")
@@ -242,6 +262,7 @@ def merge_organization_metadata(ctx: Ctx) -> Json:
         if ctx.body.get(field) is not None:
             setattr(org, field, deep_merge(getattr(org, field), ctx.body[field]))
     org.updated_at = ctx.now
+    emit_updated(ctx, org)
     return org_json(ctx.state, org)
 
 
@@ -252,6 +273,7 @@ def replace_organization_metadata(ctx: Ctx) -> Json:
         if field in ctx.body:
             setattr(org, field, copy.deepcopy(ctx.body[field] or {}))
     org.updated_at = ctx.now
+    emit_updated(ctx, org)
     return org_json(ctx.state, org)
 
 
@@ -270,6 +292,7 @@ def upload_organization_logo(ctx: Ctx) -> Json:
     digest = hashlib.sha256(upload.data).hexdigest()[:24]
     org.image_url = f"https://img.clerk.com/clerkmock/{org.id}/{digest}"
     org.updated_at = ctx.now
+    emit_updated(ctx, org)
     return with_logo_json(ctx.state, org)
 
 
@@ -278,4 +301,5 @@ def delete_organization_logo(ctx: Ctx) -> Json:
     org = require_org(ctx.state, ctx.path["organization_id"])
     org.image_url = None
     org.updated_at = ctx.now
+    emit_updated(ctx, org)
     return org_json(ctx.state, org)

@@ -14,11 +14,17 @@ at once, so ``role_set_migration`` is always null.
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import Any
 
-from clerkmock.engine import errors
+from clerkmock.engine import errors, events
 from clerkmock.engine.records.organizations import Organization, Role, RoleSet
-from clerkmock.engine.resources.orgs.common import invitation_status, missing_creator_permissions, page
+from clerkmock.engine.resources.orgs.common import (
+    invitation_status,
+    membership_json,
+    missing_creator_permissions,
+    page,
+)
 from clerkmock.engine.resources.orgs.roles import check_name, search
 from clerkmock.engine.resources.users import deleted_json
 from clerkmock.engine.routing import Ctx, RouteSet
@@ -133,6 +139,7 @@ def reassign(st: State, rs_orgs: list[Organization], mapping: dict[str, str], no
         if mem.org_id in org_ids and mem.role_id in mapping:
             mem.role_id = mapping[mem.role_id]
             mem.updated_at = now
+            events.emit(st, "organizationMembership.updated", partial(membership_json, st, mem), now)
     for inv in st.orgs.org_invitations.values():
         if inv.org_id in org_ids and inv.role_id in mapping and invitation_status(inv, now) == "pending":
             role = st.orgs.roles[mapping[inv.role_id]]

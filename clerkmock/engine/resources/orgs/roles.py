@@ -59,6 +59,13 @@ def role_json(st: State, role: Role) -> dict[str, Any]:
     }
 
 
+def role_updated(ctx: Ctx, role: Role) -> dict[str, Any]:
+    """The role's JSON after a change, also recorded as a ``role.updated`` webhook event."""
+    reply = role_json(ctx.state, role)
+    ctx.emit("role.updated", reply)
+    return reply
+
+
 # -- operations ------------------------------------------------------------------------------------------------
 
 
@@ -162,7 +169,9 @@ def create_organization_role(ctx: Ctx) -> Json:
         initial = st.orgs.initial_role_set()
         initial.role_ids.append(role.id)
         initial.updated_at = ctx.now
-    return role_json(st, role)
+    reply = role_json(st, role)
+    ctx.emit("role.created", reply)
+    return reply
 
 
 @ROLE_ROUTES.get("/organization_roles/{organization_role_id}", "get")
@@ -190,7 +199,7 @@ def update_organization_role(ctx: Ctx) -> Json:
     if perms is not None:
         role.permission_ids = perms
     role.updated_at = ctx.now
-    return role_json(st, role)
+    return role_updated(ctx, role)
 
 
 @ROLE_ROUTES.delete("/organization_roles/{organization_role_id}", "delete")
@@ -204,7 +213,9 @@ def delete_organization_role(ctx: Ctx) -> Json:
             role_set.updated_at = ctx.now
     del st.orgs.role_keys[role.key]
     del st.orgs.roles[role.id]
-    return deleted_json("role", role.id)
+    reply = deleted_json("role", role.id)
+    ctx.emit("role.deleted", reply)
+    return reply
 
 
 @ROLE_ROUTES.post("/organization_roles/{organization_role_id}/permissions/{permission_id}", "assign_permission")
@@ -216,7 +227,7 @@ def assign_permission_to_organization_role(ctx: Ctx) -> Json:
         raise errors.organization_role_permission_association_exists()
     role.permission_ids.append(perm.id)
     role.updated_at = ctx.now
-    return role_json(st, role)
+    return role_updated(ctx, role)
 
 
 @ROLE_ROUTES.delete("/organization_roles/{organization_role_id}/permissions/{permission_id}", "remove_permission")
@@ -230,7 +241,7 @@ def remove_permission_from_organization_role(ctx: Ctx) -> Json:
     check_creator_keeps(st, role, remaining)
     role.permission_ids = remaining
     role.updated_at = ctx.now
-    return role_json(st, role)
+    return role_updated(ctx, role)
 
 
 # -- permission handlers -----------------------------------------------------------------------------------------
@@ -251,7 +262,9 @@ def create_organization_permission(ctx: Ctx) -> Json:
                       type="user", created_at=ctx.now, updated_at=ctx.now)
     st.orgs.permissions[perm.id] = perm
     st.orgs.permission_keys[key] = perm.id
-    return permission_json(perm)
+    reply = permission_json(perm)
+    ctx.emit("permission.created", reply)
+    return reply
 
 
 @PERMISSION_ROUTES.get("/organization_permissions/{permission_id}", "get")
@@ -276,7 +289,9 @@ def update_organization_permission(ctx: Ctx) -> Json:
     if body.get("description") is not None:
         perm.description = body["description"]
     perm.updated_at = ctx.now
-    return permission_json(perm)
+    reply = permission_json(perm)
+    ctx.emit("permission.updated", reply)
+    return reply
 
 
 @PERMISSION_ROUTES.delete("/organization_permissions/{permission_id}", "delete")
@@ -285,10 +300,16 @@ def delete_organization_permission(ctx: Ctx) -> Json:
     perm = require_permission(st, ctx.path["permission_id"])
     if perm.type == "system":
         raise errors.organization_system_permission_not_modifiable()
+    changed = []
     for role in st.orgs.roles.values():
         if perm.id in role.permission_ids:
             role.permission_ids.remove(perm.id)
             role.updated_at = ctx.now
+            changed.append(role)
     del st.orgs.permission_keys[perm.key]
     del st.orgs.permissions[perm.id]
-    return deleted_json("permission", perm.id)
+    reply = deleted_json("permission", perm.id)
+    ctx.emit("permission.deleted", reply)
+    for role in changed:  # the roles that granted it changed too
+        role_updated(ctx, role)
+    return reply
