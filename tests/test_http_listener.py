@@ -125,3 +125,26 @@ def test_port_in_use_is_a_listen_error(mock: ClerkMock, tmp_path: Any) -> None:
 
     with pytest.raises(ListenError, match="address already in use"):
         ClerkMock(port=mock.port, config_dir=tmp_path).start()
+
+
+def test_idle_and_incomplete_connections_are_swept(mock: ClerkMock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No idle or header timeout would let a client that sends half a request hold a connection forever."""
+    from clerkmock.server import http as listener
+
+    server = mock._http
+    assert server is not None
+    with socket.create_connection(("127.0.0.1", mock.port), timeout=2) as half, \
+            socket.create_connection(("127.0.0.1", mock.port), timeout=2) as idle:
+        half.sendall(b"GET /v1/users HTTP/1.1\r\nHost: x\r\n")  # never finished
+        idle.sendall(b"GET /__clerkmock/health HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert idle.recv(1000).startswith(b"HTTP/1.1 200")
+        time.sleep(0.1)
+        monkeypatch.setattr(listener, "INCOMPLETE_REQUEST_SECONDS", 0.0)
+        mock._loop.loop.call_soon_threadsafe(server._sweep)
+        assert half.recv(100) == b""  # closed
+        idle.sendall(b"GET /__clerkmock/health HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert idle.recv(1000).startswith(b"HTTP/1.1 200")  # idle keep-alive survives the short limit
+        monkeypatch.setattr(listener, "IDLE_KEEPALIVE_SECONDS", 0.0)
+        time.sleep(0.05)
+        mock._loop.loop.call_soon_threadsafe(server._sweep)
+        assert idle.recv(100) == b""

@@ -37,6 +37,11 @@ MAX_CHUNK_LINE = 4096  # a chunk-size line (with extensions) or a trailer line
 # still sending, gets the answer instead of a reset; the connection closes after it, or after DISCARD_SECONDS.
 DISCARD_BYTES = 64 * 1024 * 1024
 DISCARD_SECONDS = 30.0
+# A client that sends half a request and stops is closed after this; so is a keep-alive connection left idle
+# (nginx's default keep-alive timeout is 75 s; clients re-open pooled connections transparently).
+INCOMPLETE_REQUEST_SECONDS = 30.0
+IDLE_KEEPALIVE_SECONDS = 75.0
+SWEEP_SECONDS = 5.0
 _REASONS = {s.value: s.phrase for s in HTTPStatus}
 
 
@@ -127,7 +132,7 @@ def render(response: Response, *, keep_alive: bool) -> bytes:
 
 class _Connection(asyncio.Protocol):
     __slots__ = ("server", "transport", "buffer", "waiting", "closed", "_continue_sent", "_paused", "_discard",
-                 "_chunks")
+                 "_chunks", "last_active")
 
     def __init__(self, server: BaseUrlServer) -> None:
         self.server = server
@@ -140,6 +145,7 @@ class _Connection(asyncio.Protocol):
         self._discard = 0  # bytes of a refused body still to read and drop before closing
         # a chunked body being decoded, kept across reads so each byte is decoded once: (pos, body, chunks)
         self._chunks: tuple[int, bytearray, int] | None = None
+        self.last_active = time()  # read by the server's idle sweep (one timer per server, not per read)
 
     # -- asyncio.Protocol -----------------------------------------------------------------------------------
 
@@ -157,6 +163,7 @@ class _Connection(asyncio.Protocol):
         self.server.connections.discard(self)
 
     def data_received(self, data: bytes) -> None:
+        self.last_active = time()
         if self._discard:
             self._discard -= min(len(data), self._discard)
             if not self._discard and self.transport is not None:
@@ -385,6 +392,7 @@ class BaseUrlServer:
         self.host, self.port = host, port
         self.connections: set[_Connection] = set()
         self._server: asyncio.Server | None = None
+        self._sweeper: asyncio.TimerHandle | None = None
 
     async def start(self) -> int:
         loop = asyncio.get_running_loop()
@@ -396,12 +404,28 @@ class BaseUrlServer:
             reason = "address already in use" if exc.errno == 98 else (exc.strerror or str(exc))
             raise ListenError(self.host, self.port, reason) from None
         self.port = self._server.sockets[0].getsockname()[1]
+        self._sweeper = loop.call_later(SWEEP_SECONDS, self._sweep)
         return self.port
+
+    def _sweep(self) -> None:
+        """Close connections that sent half a request and went quiet, and keep-alive connections idle for long;
+        a connection held by a scripted ``hang`` or ``delay`` is left alone (the fault decides its fate)."""
+        now = time()
+        for conn in list(self.connections):
+            if conn.waiting or conn.transport is None:
+                continue
+            limit = INCOMPLETE_REQUEST_SECONDS if conn.buffer else IDLE_KEEPALIVE_SECONDS
+            if now - conn.last_active > limit:
+                conn.transport.close()
+        if self._server is not None:
+            self._sweeper = asyncio.get_running_loop().call_later(SWEEP_SECONDS, self._sweep)
 
     async def stop(self) -> None:
         if self._server is None:
             return
         self._server.close()
+        if self._sweeper is not None:
+            self._sweeper.cancel()
         for conn in list(self.connections):
             if conn.transport is not None:
                 conn.transport.close()
