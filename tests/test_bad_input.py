@@ -395,7 +395,7 @@ def test_http_garbage_gets_a_quick_clerk_shaped_answer(mock: ClerkMock, data: by
 def test_chunked_bodies_are_decoded_once_however_they_arrive(mock: ClerkMock) -> None:
     """A chunked body in many small reads was re-decoded from its start on every read (quadratic, blocking the
     event loop); now progress is kept.  60 KB in 1-byte chunks, written in small pieces."""
-    body = b'{"username":"chunky_' + b"a" * 40 + b'","public_metadata":{"k":"' + b"x" * 60_000 + b'"}}'
+    body = b'{"username":"chunky_' + b"a" * 40 + b'","external_id":"' + b"x" * 60_000 + b'"}'
     wire = b"".join(b"1\r\n%s\r\n" % body[i:i + 1] for i in range(len(body))) + b"0\r\nX-Trailer: 1\r\n\r\n"
     head = (b"POST /v1/users HTTP/1.1\r\nHost: x\r\n" + AUTH_LINE + b"Content-Type: application/json\r\n"
             b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n")
@@ -408,7 +408,7 @@ def test_chunked_bodies_are_decoded_once_however_they_arrive(mock: ClerkMock) ->
         while chunk := s.recv(65536):
             out += chunk
     assert out.startswith(b"HTTP/1.1 200"), out[:300]
-    assert b'"k":"' + b"x" * 60_000 + b'"' in out  # the whole body arrived, in order
+    assert b'"external_id":"' + b"x" * 60_000 + b'"' in out  # the whole body arrived, in order
     assert time.perf_counter() - started < 10
 
 
@@ -442,7 +442,7 @@ def test_chunked_body_in_many_reads_is_linear(mock: ClerkMock) -> None:
     re-decoded from the start); now each chunk is decoded once."""
     from clerkmock.server.http import BaseUrlServer, _Connection
 
-    body = b'{"username":"linear_user","public_metadata":{"k":"' + b"x" * 20_000 + b'"}}'
+    body = b'{"username":"linear_user","external_id":"' + b"x" * 20_000 + b'"}'
     wire = (b"POST /v1/users HTTP/1.1\r\nHost: x\r\n" + AUTH_LINE + b"Content-Type: application/json\r\n"
             b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
             + b"".join(b"1\r\n%s\r\n" % body[i:i + 1] for i in range(len(body))) + b"0\r\n\r\n")

@@ -215,6 +215,7 @@ class Engine:
                 else:
                     raise errors.unsupported_content_type(ctype, "application/json")
                 body = params.validate_body(body, body_spec["schema"])
+                params.check_metadata_size(body)
             elif body_spec["schema"].get("required"):
                 params.validate_body({}, body_spec["schema"])  # raises form_param_missing for the first one
         elif request.body.strip() and op is not None and request.method in ("POST", "PATCH", "PUT"):

@@ -489,3 +489,10 @@ def actor_token_cannot_be_revoked(status: str) -> ClerkError:
 
 def conflict(code: str, message: str, long_message: str | None = None) -> ClerkError:
     return ClerkError(409, code, message, long_message)
+
+
+def form_param_value_too_large(param: str, limit_bytes: int) -> ClerkError:
+    return _form(
+        "form_param_value_too_large", "is too large", f"{param} exceeds the maximum allowed size of {limit_bytes} bytes.",
+        param,
+    )

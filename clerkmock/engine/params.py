@@ -210,3 +210,18 @@ def _check_depth(value: Any, name: str, depth: int) -> None:
             stack.extend((v, d + 1) for v in item.values())
         elif isinstance(item, list):
             stack.extend((v, d + 1) for v in item)
+
+
+METADATA_MAX_BYTES = 8 * 1024  # "Metadata is limited to 8KB maximum" (Clerk's docs, users and organizations)
+
+
+def check_metadata_size(body: Any) -> None:
+    """Every ``*_metadata`` object in a request body must encode to at most 8 KB of JSON."""
+    if not isinstance(body, dict):
+        return
+    for key, value in body.items():
+        if key.endswith("metadata") and isinstance(value, dict):
+            from clerkmock.engine.jsonio import dumps
+
+            if len(dumps(value)) > METADATA_MAX_BYTES:
+                raise errors.form_param_value_too_large(key, METADATA_MAX_BYTES)

@@ -345,3 +345,17 @@ def test_indexed_default_listing_matches_the_sorted_one() -> None:
             slow = ok(e, "GET", f"/v1/users?limit={limit}&offset={offset}{order}&banned=false")
             assert [u["id"] for u in fast] == [u["id"] for u in slow], (order, limit, offset)
     assert ok(e, "GET", "/v1/users/count")["total_count"] == 11
+
+
+def test_metadata_is_limited_to_8kb() -> None:
+    e = make_engine()
+    u = create(e, username="meta_big")
+    big = {"blob": "x" * 8200}
+    for method, path, body in (
+        ("POST", "/v1/users", {"username": "meta_big2", "public_metadata": big}),
+        ("PATCH", f"/v1/users/{u['id']}/metadata", {"private_metadata": big}),
+        ("PUT", f"/v1/users/{u['id']}/metadata", {"unsafe_metadata": big}),
+    ):
+        r = call(e, method, path, body)
+        assert r.status == 422 and error_code(r) == "form_param_value_too_large", path
+    assert ok(e, "PATCH", f"/v1/users/{u['id']}/metadata", {"public_metadata": {"blob": "x" * 8000}})
