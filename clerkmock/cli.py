@@ -92,6 +92,11 @@ def main() -> None:
     "--webhook-retry-schedule", metavar="SECONDS",
     help="Seconds before each webhook retry, comma-separated (e.g. 1,5,30). Default: Svix's 5s,5m,30m,2h,5h,10h,10h.",
 )  # fmt: skip
+@click.option(
+    "--state-file", type=click.Path(dir_okay=False), metavar="PATH",
+    help="Load state from PATH at start (if it exists) and keep it written there, atomically, at most ~100 ms "
+    "after changes and on shutdown (docs/persistence.md).",
+)  # fmt: skip
 def serve(
     host: str,
     port: int,
@@ -110,6 +115,7 @@ def serve(
     webhooks: tuple[str, ...],
     webhook_secret: str | None,
     webhook_retry_schedule: str | None,
+    state_file: str | None,
 ) -> None:
     """Serve the emulator until Ctrl-C / SIGTERM; prints the env an app needs."""
     _log_to_stderr()
@@ -122,7 +128,8 @@ def serve(
                          signing_key=signing_key, listener=listener, proxy_port=proxy_port,
                          transparent_port=transparent_port if transparent else None,
                          intercept_hosts=intercept_hosts, passthrough=passthrough, webhooks=webhooks,
-                         webhook_secret=webhook_secret, webhook_retry_schedule=webhook_retry_schedule)
+                         webhook_secret=webhook_secret, webhook_retry_schedule=webhook_retry_schedule,
+                         state_file=state_file)
         if rate_limit != "off":
             from clerkmock.faults import compile_rate_limit
 
@@ -146,6 +153,9 @@ def serve(
     if mock.transparent_port is not None:
         click.echo(f"CLERKMOCK_TRANSPARENT_PORT={mock.transparent_port}")
     sys.stdout.flush()  # a parent process waits for these lines through a pipe
+    if mock.state_file is not None:
+        verb = "loaded from" if mock.state_loaded else "writing to"
+        click.echo(f"clerkmock: state {verb} {mock.state_file.path}", err=True)
     click.echo(f"clerkmock {__version__}: serving {mock.api_url} (Ctrl-C to stop)", err=True)
     stop.wait()
     mock.stop()

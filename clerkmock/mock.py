@@ -22,6 +22,7 @@ from clerkmock.webhooks.dispatcher import WebhookDispatcher
 from clerkmock.webhooks.signing import check_secret
 
 if TYPE_CHECKING:
+    from clerkmock.server.persistence import StateFile
     from clerkmock.transport import AsyncClerkMockTransport, ClerkMockTransport
     from clerkmock.proxy.runner import ProxyRunner
 
@@ -66,6 +67,7 @@ class ClerkMock:
         webhooks: Iterable[str | dict[str, Any]] = (),
         webhook_secret: str | None = None,
         webhook_retry_schedule: Sequence[float] | str | None = None,
+        state_file: str | os.PathLike[str] | None = None,
     ) -> None:
         if listener not in LISTENERS:
             raise ValueError(f"listener must be one of {', '.join(LISTENERS)}, not {listener!r}")
@@ -97,6 +99,15 @@ class ClerkMock:
         if self.scenario is not None:
             self.pipeline.install_scenario(self.scenario)
         self.pipeline.set_baseline()  # baseline = the seeded scenario + its faults + the webhook endpoints
+        # --state-file (server/persistence.py): loaded over the seeded state, which stays what `reset` returns to.
+        self.state_file: StateFile | None = None
+        self.state_loaded = False
+        if state_file is not None:
+            from clerkmock.server.persistence import StateFile
+
+            self.state_file = StateFile(state_file, self.pipeline)
+            self.state_loaded = self.state_file.load_or_create()
+            self.state_file.start()
         self._runner: ProxyRunner | None = None
         self._loop: LoopThread | None = None
         self._http: BaseUrlServer | None = None
@@ -212,6 +223,8 @@ class ClerkMock:
         return self
 
     def stop(self, timeout: float = 10.0) -> None:
+        if self.state_file is not None:
+            self.state_file.flush()
         self.pipeline.webhooks.close()  # delivery threads; they start again with the next event
         runner, self._runner = self._runner, None
         if runner is not None:

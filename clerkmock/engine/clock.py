@@ -59,3 +59,8 @@ class Clock:
 
     def state(self) -> dict[str, int | None]:
         return {"frozen_at_ms": self._frozen_ms, "offset_ms": self._offset_ms}
+
+    def restore_state(self, state: dict[str, int | None]) -> None:
+        """The inverse of `state` (in place: callers may hold a reference to this clock)."""
+        self._frozen_ms = state.get("frozen_at_ms")
+        self._offset_ms = state.get("offset_ms") or 0

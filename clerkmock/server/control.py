@@ -117,8 +117,7 @@ class ControlPlane:
             raise ClerkError(400, "state_document_invalid", "invalid state document", str(exc)) from None
         self.engine.state = state
         if clock is not None:
-            self.engine.clock._frozen_ms = clock.get("frozen_at_ms")
-            self.engine.clock._offset_ms = clock.get("offset_ms") or 0
+            self.engine.clock.restore_state(clock)
         return _json({"restored": True, "users": len(state.users)}, "control.state")
 
     # -- seed -----------------------------------------------------------------------------------------------

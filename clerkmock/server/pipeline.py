@@ -25,6 +25,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from clerkmock.engine import Engine, Request, Response
@@ -71,6 +72,8 @@ class Pipeline:
         self.webhooks = WebhookDispatcher(engine.outbox, seed=engine.outbox.seed)
         self.control = ControlPlane(self)
         self.scenario: Scenario | None = None
+        # Called (under the lock) after any request that may have changed state: persistence listens here.
+        self.change_listeners: list[Callable[[], None]] = []
         if scenario is not None:
             self.install_scenario(scenario)
         self._baseline = self.capture()
@@ -86,6 +89,8 @@ class Pipeline:
                 with self.lock:
                     response = self.control.handle(request)
                     self._hand_over_events()
+                    if request.method != "GET":
+                        self._changed()
                     return response
             except Exception:
                 if raise_unexpected:
@@ -104,7 +109,13 @@ class Pipeline:
                 return self.engine.error(internal_clerk_error())
             self._record(request, response, started)
             self._hand_over_events()
+            if request.method != "GET":
+                self._changed()
             return response
+
+    def _changed(self) -> None:
+        for listener in self.change_listeners:
+            listener()
 
     def _hand_over_events(self) -> None:
         """The webhook events the engine recorded go to the dispatcher, in the order they happened."""
