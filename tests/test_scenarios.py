@@ -318,7 +318,7 @@ def test_schema_covers_every_key_the_loader_knows() -> None:
     assert set(schema["properties"]["faults"]["items"]["properties"]) == set(RULE_KEYS)
 
 
-@pytest.mark.parametrize("doc", ["docs/scenarios.md", "docs/README-sections.md"])
+@pytest.mark.parametrize("doc", ["docs/scenarios.md", "README.md"])
 def test_yaml_examples_in_the_docs_are_valid_scenarios(doc: str) -> None:
     import re
 
