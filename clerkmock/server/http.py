@@ -209,6 +209,8 @@ class _Connection(asyncio.Protocol):
 
     def _parse_one(self) -> tuple[Request, bool] | None:
         buf = self.buffer
+        if not buf:  # the common case after answering: nothing pipelined behind it
+            return None
         while buf[:2] == b"\r\n":  # empty lines before a request line are ignored (RFC 9112 §2.2)
             del buf[:2]
         end = buf.find(b"\r\n\r\n")

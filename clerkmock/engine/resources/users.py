@@ -9,9 +9,11 @@ from __future__ import annotations
 import base64
 import copy
 import hashlib
+import json
 import re
 from collections.abc import Callable
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from clerkmock.engine import errors, events, passwords
@@ -36,7 +38,13 @@ VERIFICATION_ATTEMPTS = 100  # Clerk's default lockout budget (verification_atte
 def default_image_url(st: State, user: User) -> str:
     """Clerk's default avatar URL encodes {type, iid, rid, initials} as base64 JSON under img.clerk.com."""
     initials = "".join(n[0] for n in (user.first_name, user.last_name) if n).upper()
-    raw = f'{{"type":"default","iid":"{st.instance.id}","rid":"{user.id}","initials":"{initials}"}}'
+    return _default_image_url(st.instance.id, user.id, initials)
+
+
+@lru_cache(maxsize=4096)  # serialized on every read of a user; the inputs rarely change
+def _default_image_url(instance_id: str, user_id: str, initials: str) -> str:
+    raw = json.dumps({"type": "default", "iid": instance_id, "rid": user_id, "initials": initials},
+                     separators=(",", ":"))
     return "https://img.clerk.com/" + base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
