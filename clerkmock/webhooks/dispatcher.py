@@ -2,8 +2,8 @@
 Clerk (through Svix) does.
 
 * **Asynchronous, in order per endpoint.**  Each endpoint has a FIFO queue and its own daemon thread (started
-  on demand, with its own ``httpx.Client``, loopback-friendly: ``trust_env=False`` so ``HTTPS_PROXY`` never
-  routes a delivery through clerkmock's own proxy).  An event is delivered only after the ones before it on
+  on demand, ended after ``IDLE_EXIT_S`` with nothing to send, with its own ``httpx.Client``;
+  ``trust_env=False`` so ``HTTPS_PROXY`` never routes a delivery through clerkmock's own proxy).  An event is delivered only after the ones before it on
   that endpoint succeeded, failed for good or were dropped: a failing endpoint holds back what follows.
 * **Retries with backoff.**  A non-2xx answer or a connection error is retried after each delay of the
   retry schedule (Svix's by default: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h; configurable per dispatcher and
@@ -48,6 +48,7 @@ log = logging.getLogger("clerkmock")
 
 USER_AGENT = "Svix-Webhooks/1.x (clerkmock)"
 DEFAULT_TIMEOUT_S = 15.0  # Svix's per-attempt timeout
+IDLE_EXIT_S = 30.0  # a delivery thread with nothing to do for this long ends
 LOG_LIMIT = 2000  # finished deliveries kept in the log (pending ones are always kept)
 RESPONSE_EXCERPT = 300
 
@@ -461,7 +462,7 @@ class WebhookDispatcher:
     # -- the delivery threads -------------------------------------------------------------------------------------
 
     def _ensure_worker(self, endpoint: Endpoint) -> None:
-        if self._closed or (endpoint.worker is not None and endpoint.worker.is_alive()):
+        if self._closed or endpoint.worker is not None:
             return
         endpoint.worker = threading.Thread(target=self._run, args=(endpoint,), daemon=True,
                                            name=f"clerkmock-webhooks-{endpoint.id}")
@@ -473,7 +474,9 @@ class WebhookDispatcher:
             while True:
                 with self._cond:
                     d = self._next(endpoint)
-                    if d is None:
+                    if d is None:  # let go under the lock: an event queued from now on starts a new thread
+                        if endpoint.worker is threading.current_thread():
+                            endpoint.worker = None
                         return
                     d.status = DELIVERING
                     generation, url, secret = self._generation, endpoint.url, endpoint.secret
@@ -497,7 +500,9 @@ class WebhookDispatcher:
                     endpoint.worker = None
 
     def _next(self, endpoint: Endpoint) -> Delivery | None:
-        """The head of the endpoint's queue once it is due; None when the thread should end."""
+        """The head of the endpoint's queue once it is due; None when the thread should end (closed, removed,
+        or idle for IDLE_EXIT_S: the next event starts a new one)."""
+        idle_since = time.monotonic()
         while True:
             if self._closed or endpoint.removed:
                 return None
@@ -511,7 +516,10 @@ class WebhookDispatcher:
                     return d
                 self._cond.wait(wait)
             else:
-                self._cond.wait()
+                remaining = idle_since + IDLE_EXIT_S - time.monotonic()
+                if remaining <= 0:
+                    return None
+                self._cond.wait(remaining)
 
     def _record(self, endpoint: Endpoint, d: Delivery, attempt: Attempt) -> None:
         d.attempts.append(attempt)

@@ -278,3 +278,29 @@ def test_default_secret_derives_from_the_seed_or_is_pinned() -> None:
     assert ClerkMock(webhook_secret=pinned).webhooks.default_secret == pinned
     with pytest.raises(ValueError):
         ClerkMock(webhook_secret="whsec_short")
+
+
+def test_idle_delivery_threads_end_and_come_back(rx: Receiver, monkeypatch: pytest.MonkeyPatch) -> None:
+    from clerkmock.webhooks import dispatcher
+
+    monkeypatch.setattr(dispatcher, "IDLE_EXIT_S", 0.05)
+    mock = make(rx)
+    create_users(mock, 1)
+    assert mock.webhooks.flush(5)
+    (endpoint,) = mock.webhooks.endpoints
+    deadline = time.monotonic() + 5
+    while endpoint.worker is not None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert endpoint.worker is None
+    create_users(mock, 1)
+    assert mock.webhooks.flush(5) and len(rx.ok()) == 2
+
+
+def test_stop_ends_the_delivery_threads(rx: Receiver) -> None:
+    with ClerkMock(port=0, webhooks=[rx.url]) as mock:
+        create_users(mock, 1)
+        assert mock.webhooks.flush(5)
+        (endpoint,) = mock.webhooks.endpoints
+    assert endpoint.worker is None
+    create_users(mock, 1)  # the in-process transport still works after stop(): delivery resumes on demand
+    assert mock.webhooks.flush(5) and len(rx.ok()) == 2
