@@ -145,16 +145,24 @@ class Bench:
         self.rows: list[Row] = []
         self.notes: dict[str, object] = {}
         self.tmp = Path(tempfile.mkdtemp(prefix="clerkmock-bench-"))
-        self.lua_create = self.tmp / "create.lua"
-        self.lua_create.write_text(
-            'counter = 0\nrequest = function()\n  counter = counter + 1\n'
-            '  local body = string.format(\'{"email_address":["bench%d-%d@example.com"]}\', math.random(1e9), counter)\n'
-            '  return wrk.format("POST", nil, {["Content-Type"]="application/json", ["Authorization"]="' + AUTH + '"}, body)\nend\n'
-        )
         self.lua_post_empty = self.tmp / "post.lua"
         self.lua_post_empty.write_text(
             'wrk.method = "POST"\nwrk.body = "{}"\nwrk.headers["Content-Type"] = "application/json"\n'
         )
+
+    def lua_create(self) -> str:
+        """A fresh script per wrk run: every run (and round) creates users no earlier run created, so the
+        POST /v1/users rows measure creates, not 422 duplicates."""
+        nonce = time.time_ns()
+        path = self.tmp / f"create-{nonce}.lua"
+        path.write_text(
+            'counter = 0\nrequest = function()\n  counter = counter + 1\n'
+            f'  local body = string.format(\'{{"email_address":["bench{nonce}-%d@example.com"]}}\', counter)\n'
+            # headers given to wrk.format replace wrk's -H ones: repeat the key here
+            f'  return wrk.format("POST", nil, {{["Content-Type"]="application/json", ["Authorization"]="{AUTH}"}}, body)'
+            '\nend\n'
+        )
+        return str(path)
 
     def measure(self, section: str, name: str, conc: int, fn: Callable[[], tuple[float, float, float, int]]) -> Row:
         row = Row(section, name, conc)
@@ -230,11 +238,12 @@ class Bench:
         srv, ids = self._clerkmock()
         try:
             for name, path, kind in self.calls(ids):
-                lua = {"create": str(self.lua_create), "post": str(self.lua_post_empty)}.get(kind or "")
                 for c in (1, 32):
-                    self.measure("base URL", name, c,
-                                 lambda c=c, p=path, lua=lua: run_wrk(f"http://127.0.0.1:{srv.port}{p}", c,
-                                                                      self.seconds, lua))
+                    def once(c: int = c, p: str = path, kind: str | None = kind) -> tuple[float, float, float, int]:
+                        lua = self.lua_create() if kind == "create" else str(self.lua_post_empty) if kind else None
+                        return run_wrk(f"http://127.0.0.1:{srv.port}{p}", c, self.seconds, lua)
+
+                    self.measure("base URL", name, c, once)
         finally:
             srv.stop()
 
