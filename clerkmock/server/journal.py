@@ -7,16 +7,17 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from clerkmock.faults.matching import path_matches
 
 DEFAULT_MAX_ENTRIES = 10_000
 
 
-@dataclass(frozen=True, slots=True)
-class JournalEntry:
+class JournalEntry(NamedTuple):
+    """Immutable; a NamedTuple rather than a frozen dataclass because one is built per request on the hot path
+    (a frozen dataclass's __init__ costs ~2 µs, a tuple's a fraction of that)."""
+
     seq: int  # 1, 2, ... since the last clear
     at_ms: int  # engine clock
     method: str
@@ -31,7 +32,7 @@ class JournalEntry:
     error_code: str | None = None  # Clerk error code of an error response
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return self._asdict()
 
     def matches(self, method: str | None = None, path: str | None = None) -> bool:
         if method is not None and self.method != method.upper():
