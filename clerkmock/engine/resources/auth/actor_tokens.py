@@ -15,7 +15,7 @@ from clerkmock.engine import errors
 from clerkmock.engine.records.sessions import ActorToken, Session
 from clerkmock.engine.resources import users
 from clerkmock.engine.resources.auth.sessions import open_session
-from clerkmock.engine.resources.auth.sign_in_tokens import ticket, ticket_url
+from clerkmock.engine.resources.auth.sign_in_tokens import accept_ticket, ticket, ticket_json
 from clerkmock.engine.routing import Ctx, RouteSet
 from clerkmock.engine.state import State
 from clerkmock.engine.types import Json
@@ -26,14 +26,7 @@ DEFAULT_SESSION_MAX_S = 1800
 
 
 def actor_token_json(st: State, t: ActorToken, *, with_secret: bool) -> dict[str, Any]:
-    out: dict[str, Any] = {"object": "actor_token", "id": t.id, "status": t.status, "user_id": t.user_id,
-                           "actor": t.actor}
-    if with_secret:
-        out["token"] = t.token
-        out["url"] = ticket_url(st, t.token)
-    out["created_at"] = t.created_at
-    out["updated_at"] = t.updated_at
-    return out
+    return ticket_json(st, "actor_token", t, {"actor": t.actor}, with_secret=with_secret)
 
 
 def require_actor_token(st: State, token_id: str) -> ActorToken:
@@ -45,10 +38,7 @@ def require_actor_token(st: State, token_id: str) -> ActorToken:
 
 def redeem(st: State, token: str, now: int) -> Session:
     """Use a pending, unexpired actor token: it becomes ``accepted`` and an impersonation session opens."""
-    t = next((t for t in st.auth.actor_tokens.values() if t.token == token), None)
-    if t is None or t.status != "pending" or now >= t.expires_at or t.user_id not in st.users:
-        raise ValueError("this actor token is unknown, used, revoked or expired")
-    t.status, t.updated_at = "accepted", now
+    t = accept_ticket(st, st.auth.actor_tokens, token, now, "actor token")
     return open_session(st, st.users[t.user_id], now, actor=t.actor, lifetime_ms=t.session_max_duration_s * 1000)
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import quote
 
 from clerkmock.engine import errors, tokens
-from clerkmock.engine.records.sessions import Session, SignInToken
+from clerkmock.engine.records.sessions import ActorToken, Session, SignInToken
 from clerkmock.engine.resources import users
 from clerkmock.engine.resources.auth.claims import org_membership
 from clerkmock.engine.resources.auth.common import issuer, seconds, signing_key
@@ -35,14 +35,30 @@ def ticket(st: State, kind: str, token_id: str, now: int, expires_at: int) -> st
     return tokens.sign(claims, signing_key(st), st.instance.id)
 
 
-def sign_in_token_json(st: State, t: SignInToken, *, with_secret: bool) -> dict[str, Any]:
-    out: dict[str, Any] = {"object": "sign_in_token", "id": t.id, "status": t.status, "user_id": t.user_id}
+def ticket_json(st: State, obj: str, t: SignInToken | ActorToken, extra: dict[str, Any], *,
+                with_secret: bool) -> dict[str, Any]:
+    """The shape sign-in and actor tokens share; the ticket and its URL only in the create response."""
+    out: dict[str, Any] = {"object": obj, "id": t.id, "status": t.status, "user_id": t.user_id, **extra}
     if with_secret:
         out["token"] = t.token
         out["url"] = ticket_url(st, t.token)
     out["created_at"] = t.created_at
     out["updated_at"] = t.updated_at
     return out
+
+
+def accept_ticket[T: (SignInToken, ActorToken)](st: State, table: dict[str, T], token: str, now: int,
+                                                 what: str) -> T:
+    """Mark the pending, unexpired ticket ``token`` accepted (what FAPI does at the ticket URL)."""
+    t = next((t for t in table.values() if t.token == token), None)
+    if t is None or t.status != "pending" or now >= t.expires_at or t.user_id not in st.users:
+        raise ValueError(f"this {what} is unknown, used, revoked or expired")
+    t.status, t.updated_at = "accepted", now
+    return t
+
+
+def sign_in_token_json(st: State, t: SignInToken, *, with_secret: bool) -> dict[str, Any]:
+    return ticket_json(st, "sign_in_token", t, {}, with_secret=with_secret)
 
 
 def require_sign_in_token(st: State, token_id: str) -> SignInToken:
@@ -55,10 +71,7 @@ def require_sign_in_token(st: State, token_id: str) -> SignInToken:
 def redeem(st: State, token: str, now: int) -> Session:
     """Use a pending, unexpired sign-in token: it becomes ``accepted`` and its user gets a new session (what FAPI
     does at the ticket URL).  Raises ValueError when the token cannot be used."""
-    t = next((t for t in st.auth.sign_in_tokens.values() if t.token == token), None)
-    if t is None or t.status != "pending" or now >= t.expires_at or t.user_id not in st.users:
-        raise ValueError("this sign-in token is unknown, used, revoked or expired")
-    t.status, t.updated_at = "accepted", now
+    t = accept_ticket(st, st.auth.sign_in_tokens, token, now, "sign-in token")
     return open_session(st, st.users[t.user_id], now, org_id=t.org_id)
 
 
