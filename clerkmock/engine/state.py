@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from clerkmock.engine.events import Outbox
 from clerkmock.engine.ids import IdGenerator
 from clerkmock.engine.records import Identification, User, Verification
+from clerkmock.engine.records.instance import InstanceTables
 from clerkmock.engine.records.organizations import OrganizationTables
 from clerkmock.engine.records.sessions import AuthTables
 
@@ -67,6 +68,7 @@ class State:
         # the other API groups own their tables (see records/<group>.py)
         self.orgs = OrganizationTables()
         self.auth = AuthTables()
+        self.instance_config = InstanceTables()
 
     # -- snapshots ------------------------------------------------------------------------------------------
 

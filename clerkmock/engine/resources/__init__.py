@@ -1,7 +1,7 @@
 """One module per Clerk API group; each exposes ``ROUTES`` (a `RouteSet`).  Larger families are packages
 (``orgs``, ``auth``) exposing ``ROUTE_SETS``."""
 
-from clerkmock.engine.resources import auth, email_addresses, orgs, phone_numbers, user_security, users
+from clerkmock.engine.resources import auth, email_addresses, instance, orgs, phone_numbers, user_security, users
 
 ROUTE_SETS = [
     users.ROUTES,
@@ -10,4 +10,5 @@ ROUTE_SETS = [
     phone_numbers.ROUTES,
     *orgs.ROUTE_SETS,
     *auth.ROUTE_SETS,
+    *instance.ROUTE_SETS,
 ]
