@@ -30,7 +30,8 @@ from clerkmock.engine.types import Json
 ROUTES = RouteSet("domains")
 PROXY_ROUTES = RouteSet("proxy_checks")
 HOST_RE = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$")
-DEV_HOST_RE = re.compile(r"^(?:localhost|(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62})(?::\d{1,5})?$")
+DEV_HOST_RE = re.compile(  # development instances: a port is allowed, and localhost
+    r"^(?:localhost|(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62})(?::\d{1,5})?$")
 DEV_SUFFIX = ".clerk.accounts.dev"
 
 
@@ -120,7 +121,8 @@ def change_primary_domain(st: State, home_url: str, is_secondary: bool) -> None:
     parts = _split(home_url.strip())
     host = (parts.hostname or "").lower()
     if parts.scheme not in ("http", "https") or not HOST_RE.match(host):
-        raise errors.form_param_format_invalid("home_url", "home_url must be a valid URL, e.g. https://www.example.com.")
+        raise errors.form_param_format_invalid("home_url",
+                                               "home_url must be a valid URL, e.g. https://www.example.com.")
     if not is_secondary:
         host = ".".join(host.split(".")[-2:])
     primary = st.instance_config.domains[PRIMARY_DOMAIN_ID]

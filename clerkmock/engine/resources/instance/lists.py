@@ -32,7 +32,8 @@ from clerkmock.engine.types import Json
 ALLOWLIST_ROUTES = RouteSet("allowlist_identifiers")
 BLOCKLIST_ROUTES = RouteSet("blocklist_identifiers")
 REDIRECT_ROUTES = RouteSet("redirect_urls")
-DOMAIN_WILDCARD_RE = re.compile(r"^\*@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
+LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+DOMAIN_WILDCARD_RE = re.compile(rf"^\*@{LABEL}(?:\.{LABEL})+$")  # an email domain: *@example.com
 URL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://\S+$")
 
 # -- serializers --------------------------------------------------------------------------------------------------
