@@ -52,6 +52,7 @@ def test_satellites_add_update_delete() -> None:
     api("PATCH", "/v1/domains/dmn_missing", {"name": "z.example.com"}, status=404, code="resource_not_found")
     primary = api("PATCH", f"/v1/domains/{PRIMARY_DOMAIN_ID}", {"name": "app.example.com"})
     assert primary["name"] == "app.example.com" and primary["is_satellite"] is False
+    assert primary["frontend_api_url"] == f"https://{api.state.instance.frontend_host}"
 
     assert api("DELETE", f"/v1/domains/{sat['id']}") == {"object": "domain", "id": sat["id"], "deleted": True}
     api("DELETE", f"/v1/domains/{sat['id']}", status=404, code="resource_not_found")

@@ -55,7 +55,8 @@ def domain_json(st: State, d: Domain) -> dict[str, Any]:
     if d.is_satellite:
         fapi, portal = f"https://clerk.{name}", None
     else:
-        host = st.instance.frontend_host if d.name is None else (name if not production else f"clerk.{name}")
+        # a development instance keeps its Clerk-hosted Frontend API whatever the domain is called
+        host = f"clerk.{name}" if production and d.name is not None else st.instance.frontend_host
         fapi = f"https://{host}"
         portal = (f"https://{host.removesuffix(DEV_SUFFIX)}.accounts.dev" if host.endswith(DEV_SUFFIX)
                   else f"https://accounts.{name}")
