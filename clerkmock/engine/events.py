@@ -71,6 +71,7 @@ EMITTED_EVENT_TYPES: tuple[str, ...] = (
     "organizationDomain.created", "organizationDomain.updated", "organizationDomain.deleted",
     "role.created", "role.updated", "role.deleted",
     "permission.created", "permission.updated", "permission.deleted",
+    "waitlistEntry.created", "waitlistEntry.updated",
 )
 NO_ATTRIBUTES: dict[str, Any] = {"http_request": {"client_ip": "", "user_agent": ""}}
 

@@ -75,6 +75,8 @@ def everything(e: Engine) -> dict[str, Any]:
     ok(e, "DELETE", f"/v1/organization_permissions/{perm['id']}")
     ok(e, "DELETE", f"/v1/users/{bob['id']}")
     ok(e, "DELETE", f"/v1/organizations/{org['id']}")
+    waiting = ok(e, "POST", "/v1/waitlist_entries", {"email_address": "wait@acme.test"})
+    ok(e, "POST", f"/v1/waitlist_entries/{waiting['id']}/reject")
     return {"alice": alice, "bob": bob, "org": org, "invitation": inv, "session": session}
 
 
