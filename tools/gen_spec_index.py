@@ -88,6 +88,7 @@ def build_version(spec: dict) -> list[dict]:
                 "deprecated": bool(op.get("deprecated")),
                 "query": query,
                 "body": body,
+                "public": op.get("security") == [],  # the spec's way of saying: no Authorization needed
                 "success": sorted(c for c in op.get("responses", {}) if str(c).startswith("2")),
             })
     return ops

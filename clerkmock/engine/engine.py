@@ -68,6 +68,10 @@ class Engine:
             for route in route_set.routes:
                 self.router.add(route)
         self._ops = {v: spec.operations(v) for v in spec.VENDORED_VERSIONS}
+        # Operations the spec marks `security: []` (the interstitial page) answer without Authorization.
+        self._public_paths = frozenset(
+            op.path for op in self._ops[spec.LATEST_VERSION].values() if op.public and "{" not in op.path
+        )
         for route in self.router.routes:
             op = self._ops[spec.LATEST_VERSION].get((route.method, route.template)) or self._ops[
                 spec.VENDORED_VERSIONS[0]
@@ -109,7 +113,7 @@ class Engine:
             rel = _relative_path(request.path)
             if rel is None:
                 raise errors.route_not_found(request.method, request.path, "The Backend API lives under /v1.")
-            if not trusted:
+            if not trusted and rel not in self._public_paths:
                 self._authenticate(request, rel)
             version = self._negotiate_version(request)
             request = _auth().m2m_tokens.legacy_verify_body(request)
@@ -128,7 +132,8 @@ class Engine:
             status, body, headers = (
                 (result.status, result.body, result.headers) if isinstance(result, Reply) else (200, result, {})
             )
-            raw = b"" if body is None and status == 204 else dumps(body)
+            # bytes are sent as they are (an HTML page; its Reply sets the content type), the rest as JSON
+            raw = body if isinstance(body, bytes) else b"" if body is None and status == 204 else dumps(body)
             return Response(status, raw, {**JSON_HEADERS, **headers}, {"route": route.name})
         except ClerkError as exc:
             return self._error_response(exc, route)

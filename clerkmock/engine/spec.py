@@ -30,6 +30,7 @@ class Operation:
     query: dict[str, Any]
     body: dict[str, Any] | None
     success: tuple[str, ...]
+    public: bool = False  # `security: []` in the spec: served without Authorization
 
 
 @cache
@@ -52,6 +53,7 @@ def operations(version: str) -> dict[tuple[str, str], Operation]:
             query=raw["query"],
             body=raw["body"],
             success=tuple(raw["success"]),
+            public=raw.get("public", False),
         )
         out[(op.method, op.path)] = op
     return out

@@ -181,3 +181,13 @@ def test_clock_drives_timestamps() -> None:
     e.clock.advance(seconds=60)
     updated = ok(e, "PATCH", f"/v1/users/{user['id']}", {"first_name": "T"})
     assert updated["updated_at"] == user["created_at"] + 60_000
+
+
+def test_public_interstitial_needs_no_auth_and_is_html() -> None:
+    e = make_engine()
+    r = e.handle(Request.make("GET", "/v1/public/interstitial?publishable_key=pk_test_abc&sign_in_url=/sign-in"))
+    assert r.status == 200 and r.headers["content-type"] == "text/html"
+    page = r.body.decode()
+    assert "clerk.browser.js" in page and 'data-clerk-publishable-key="pk_test_abc"' in page
+    # everything else still needs a key
+    assert e.handle(Request.make("GET", "/v1/users")).status == 401

@@ -1,8 +1,8 @@
 """Instance-level groups: Allow-list / Block-list, Redirect URLs, Domains (and Proxy Checks), Instance Settings
-(and Beta Features, the Svix app), Waitlist Entries, Sign Ups.  Tables: ``state.instance_config``
+(and Beta Features, the Svix app), Waitlist Entries, Sign Ups, the public interstitial page.  Tables: ``state.instance_config``
 (records/instance.py)."""
 
-from clerkmock.engine.resources.instance import domains, lists, settings, sign_ups, waitlist
+from clerkmock.engine.resources.instance import domains, interstitial, lists, settings, sign_ups, waitlist
 
 ROUTE_SETS = [
     lists.ALLOWLIST_ROUTES,
@@ -15,4 +15,5 @@ ROUTE_SETS = [
     settings.SVIX_ROUTES,
     waitlist.ROUTES,
     sign_ups.ROUTES,
+    interstitial.ROUTES,
 ]
