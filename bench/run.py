@@ -225,7 +225,7 @@ class Bench:
 
     def calls(self, ids: dict[str, str]) -> list[tuple[str, str, str | None]]:
         out = [
-            (f"GET /v1/users/{{id}}", f"/v1/users/{ids['user']}", None),
+            ("GET /v1/users/{id}", f"/v1/users/{ids['user']}", None),
             ("GET /v1/users?limit=10", "/v1/users?limit=10", None),
             ("GET /v1/users?email_address=…", f"/v1/users?email_address={ids['email']}", None),
             ("POST /v1/users", "/v1/users", "create"),

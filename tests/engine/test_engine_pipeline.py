@@ -7,7 +7,7 @@ import pytest
 from clerkmock.engine import Engine, Request
 from clerkmock.engine.ids import ALPHABET, ID_LENGTH, IdGenerator
 
-from .helpers import AUTH, call, create, error_code, make_engine, ok
+from .helpers import call, create, error_code, make_engine, ok
 
 
 def test_error_envelope_shape() -> None:

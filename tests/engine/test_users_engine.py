@@ -315,7 +315,7 @@ def test_web3_wallet_delete_and_missing_subresources() -> None:
     assert ok(e, "DELETE", f"/v1/users/{u['id']}/web3_wallets/{wid}") == {"object": "web3_wallet", "id": wid,
                                                                           "deleted": True}
     assert ok(e, "GET", f"/v1/users/{u['id']}")["primary_web3_wallet_id"] is None
-    for path in (f"passkeys/idn_x", f"web3_wallets/{wid}", "external_accounts/eac_x", "trusted_devices/td_x"):
+    for path in ("passkeys/idn_x", f"web3_wallets/{wid}", "external_accounts/eac_x", "trusted_devices/td_x"):
         assert call(e, "DELETE", f"/v1/users/{u['id']}/{path}").status == 404, path
     assert ok(e, "GET", f"/v1/users/{u['id']}/trusted_devices") == {"data": [], "total_count": 0}
     assert ok(e, "GET", f"/v1/users/{u['id']}/oauth_access_tokens/oauth_google") == []
