@@ -496,3 +496,14 @@ def form_param_value_too_large(param: str, limit_bytes: int) -> ClerkError:
         "form_param_value_too_large", "is too large", f"{param} exceeds the maximum allowed size of {limit_bytes} bytes.",
         param,
     )
+
+
+def agent_task_cannot_be_revoked(status: str) -> ClerkError:
+    return ClerkError(400, "agent_task_cannot_be_revoked_code", "cannot revoke",
+                      f"Agent task cannot be revoked because its status is {status}. "
+                      "Only pending agent tasks can be revoked.")
+
+
+def admin_portal_link_token_already_revoked() -> ClerkError:
+    return ClerkError(400, "admin_portal_link_token_already_revoked", "already revoked",
+                      "This admin portal link token has already been revoked.")

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from clerkmock.engine.events import Outbox
 from clerkmock.engine.ids import IdGenerator
 from clerkmock.engine.records import Identification, User, Verification
+from clerkmock.engine.records.apps import AppTables
 from clerkmock.engine.records.instance import InstanceTables
 from clerkmock.engine.records.organizations import OrganizationTables
 from clerkmock.engine.records.sessions import AuthTables
@@ -23,7 +24,7 @@ from clerkmock.engine.records.sessions import AuthTables
 
 @dataclass(slots=True)
 class Instance:
-    id: str = "ins_2clerkmockDevInstance00000"
+    id: str = "ins_2clerkmockDevInstance000000"
     environment: str = "development"  # development | production (createSession is refused in production)
     frontend_host: str = "clerkmock.clerk.accounts.dev"
 
@@ -69,6 +70,7 @@ class State:
         self.orgs = OrganizationTables()
         self.auth = AuthTables()
         self.instance_config = InstanceTables()
+        self.apps = AppTables()
 
     # -- snapshots ------------------------------------------------------------------------------------------
 

@@ -26,7 +26,7 @@ def drain(engine: Engine) -> list[dict[str, Any]]:
     for event, payload in zip(events, payloads, strict=True):
         webhook_spec.validate(payload)
         assert payload["type"] == event.type and payload["timestamp"] == event.timestamp
-        assert payload["instance_id"] == "ins_2clerkmockDevInstance00000"
+        assert payload["instance_id"] == "ins_2clerkmockDevInstance000000"
         assert set(payload) == {"data", "event_attributes", "instance_id", "object", "timestamp", "type"}
     return payloads
 

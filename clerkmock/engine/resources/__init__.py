@@ -1,6 +1,7 @@
 """One module per Clerk API group; each exposes ``ROUTES`` (a `RouteSet`).  Larger families are packages
 (``orgs``, ``auth``) exposing ``ROUTE_SETS``."""
 
+from clerkmock.engine.resources import apps
 from clerkmock.engine.resources import auth, email_addresses, instance, orgs, phone_numbers, user_security, users
 
 ROUTE_SETS = [
@@ -11,4 +12,5 @@ ROUTE_SETS = [
     *orgs.ROUTE_SETS,
     *auth.ROUTE_SETS,
     *instance.ROUTE_SETS,
+    *apps.ROUTE_SETS,
 ]
