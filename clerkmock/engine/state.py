@@ -20,6 +20,7 @@ from clerkmock.engine.records.apps import AppTables
 from clerkmock.engine.records.instance import InstanceTables
 from clerkmock.engine.records.organizations import OrganizationTables
 from clerkmock.engine.records.sessions import AuthTables
+from clerkmock.engine.records.sso import SsoTables
 
 
 @dataclass(slots=True)
@@ -71,6 +72,7 @@ class State:
         self.auth = AuthTables()
         self.instance_config = InstanceTables()
         self.apps = AppTables()
+        self.sso = SsoTables()
 
     # -- snapshots ------------------------------------------------------------------------------------------
 

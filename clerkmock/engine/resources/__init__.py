@@ -3,6 +3,7 @@
 
 from clerkmock.engine.resources import apps
 from clerkmock.engine.resources import auth, email_addresses, instance, orgs, phone_numbers, user_security, users
+from clerkmock.engine.resources import sso
 
 ROUTE_SETS = [
     users.ROUTES,
@@ -13,4 +14,5 @@ ROUTE_SETS = [
     *auth.ROUTE_SETS,
     *instance.ROUTE_SETS,
     *apps.ROUTE_SETS,
+    *sso.ROUTE_SETS,
 ]
