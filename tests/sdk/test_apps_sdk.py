@@ -4,7 +4,6 @@ that every operation of these tags was driven through the SDK on both transports
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,9 +11,8 @@ from clerk_backend_api import Clerk
 
 from clerkmock.engine.resources.auth import oauth_tokens
 
-from . import spec_check
-from .conftest import EXERCISED, TRANSPORTS, SdkHandle
-from .helpers import new_user, raises_api_error
+from .conftest import SdkHandle
+from .helpers import assert_tags_exercised, new_user, raises_api_error
 
 TAGS = {"OAuth Applications", "Agent Tasks", "Admin Portal Link Tokens"}
 PNG_1X1 = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000")
@@ -97,17 +95,4 @@ def test_admin_portal_link_tokens(sdk: Clerk) -> None:
 
 
 def test_every_apps_operation_exercised_on_both_transports(request: pytest.FixtureRequest) -> None:
-    config = request.config
-    here = Path(__file__).name
-    if hasattr(config, "workerinput") or config.getoption("keyword", "") or config.getoption("deselect", None):
-        pytest.skip("needs this whole module in one process")
-    mine = {item.name for item in request.session.items if Path(item.path).name == here}
-    wanted = {f"{name}[{t}]" for name in globals() if name.startswith("test_") and name != request.node.name
-              for t in TRANSPORTS}
-    if not wanted <= mine:
-        pytest.skip("needs this whole module")
-    ops = [op for op in spec_check.operations() if TAGS & set(op.tags)]
-    assert len(ops) == 8 + 2 + 2, [op.operation_id for op in ops]
-    for transport in TRANSPORTS:
-        missing = [f"{op.method} {op.template}" for op in ops if (transport, op.method, op.template) not in EXERCISED]
-        assert not missing, f"{transport}: never called through the SDK: {missing}"
+    assert_tags_exercised(request, globals(), TAGS, 8 + 2 + 2)

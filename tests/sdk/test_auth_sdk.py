@@ -4,7 +4,6 @@ tags was driven through the SDK on both transports."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import jwt
@@ -17,9 +16,8 @@ from clerkmock.engine.resources.auth import oauth_tokens
 from clerkmock.engine.resources.auth import sessions as sessions_mod
 from clerkmock.engine.resources.auth.common import signing_key
 
-from . import spec_check
-from .conftest import EXERCISED, NO_RETRY, TRANSPORTS, SdkHandle, make_client
-from .helpers import new_user, raises_api_error
+from .conftest import NO_RETRY, SdkHandle, make_client
+from .helpers import assert_tags_exercised, new_user, raises_api_error
 
 TAGS = {"Sessions", "Clients", "JWKS", "JWT Templates", "Sign-in Tokens", "Actor Tokens", "Testing Tokens",
         "M2M Tokens", "API Keys", "Machines", "OAuth Access Tokens"}
@@ -262,17 +260,4 @@ def test_oauth_access_token_verify(sdk: Clerk, sdk_handle: SdkHandle) -> None:
 
 
 def test_every_auth_operation_exercised_on_both_transports(request: pytest.FixtureRequest) -> None:
-    config = request.config
-    here = Path(__file__).name
-    if hasattr(config, "workerinput") or config.getoption("keyword", "") or config.getoption("deselect", None):
-        pytest.skip("needs this whole module in one process")
-    mine = {item.name for item in request.session.items if Path(item.path).name == here}
-    wanted = {f"{name}[{t}]" for name in globals() if name.startswith("test_") and name != request.node.name
-              for t in TRANSPORTS}
-    if not wanted <= mine:
-        pytest.skip("needs this whole module")
-    ops = [op for op in spec_check.operations() if TAGS & set(op.tags)]
-    assert len(ops) == 7 + 3 + 1 + 5 + 2 + 1 + 4 + 8 + 9 + 1 + 2, [op.operation_id for op in ops]
-    for transport in TRANSPORTS:
-        missing = [f"{op.method} {op.template}" for op in ops if (transport, op.method, op.template) not in EXERCISED]
-        assert not missing, f"{transport}: never called through the SDK: {missing}"
+    assert_tags_exercised(request, globals(), TAGS, 7 + 3 + 1 + 5 + 2 + 1 + 4 + 8 + 9 + 1 + 2)
