@@ -84,6 +84,21 @@ def duplicate_record(what: str) -> ClerkError:
     return errors.bad_request("duplicate record", f"the {what} already exists", code="duplicate_record")
 
 
+def _add_identifier(table: dict[str, ListIdentifier], index: dict[str, str], item: ListIdentifier) -> None:
+    table[item.id] = item
+    index[item.identifier] = item.id
+
+
+def _remove_identifier(table: dict[str, ListIdentifier], index: dict[str, str], item_id: str,
+                       which: str) -> ListIdentifier:
+    """Take an identifier off the allow- or block-list (``which``), or 404."""
+    item = table.pop(item_id, None)
+    if item is None:
+        raise errors.resource_not_found(f"No {which} identifier was found with id {item_id}")
+    index.pop(item.identifier, None)
+    return item
+
+
 def _ordered(items: dict[str, Any]) -> list[Any]:
     return sorted(items.values(), key=lambda i: (i.created_at, i.id), reverse=True)
 
@@ -115,18 +130,14 @@ def create_allowlist_identifier(ctx: Ctx) -> Json:
         (inv,) = invitations.add_invitations(st, [{"email_address": value, "ignore_existing": True}], now)
         invitation_id = inv.id
     item = ListIdentifier(st.ids.new("alid"), value, kind, now, now, invitation_id)
-    tables.allowlist[item.id] = item
-    tables.allowlist_index[value] = item.id
+    _add_identifier(tables.allowlist, tables.allowlist_index, item)
     return identifier_json(st, item, "allowlist_identifier")
 
 
 @ALLOWLIST_ROUTES.delete("/allowlist_identifiers/{identifier_id}", "delete")
 def delete_allowlist_identifier(ctx: Ctx) -> Json:
     tables = ctx.state.instance_config
-    item = tables.allowlist.pop(ctx.path["identifier_id"], None)
-    if item is None:
-        raise errors.resource_not_found(f"No allowlist identifier was found with id {ctx.path['identifier_id']}")
-    tables.allowlist_index.pop(item.identifier, None)
+    item = _remove_identifier(tables.allowlist, tables.allowlist_index, ctx.path["identifier_id"], "allowlist")
     return deleted_json("allowlist_identifier", item.id)
 
 
@@ -147,18 +158,14 @@ def create_blocklist_identifier(ctx: Ctx) -> Json:
     if value in tables.blocklist_index:
         raise duplicate_record(f"identifier {value}")
     item = ListIdentifier(st.ids.new("blid"), value, kind, now, now)
-    tables.blocklist[item.id] = item
-    tables.blocklist_index[value] = item.id
+    _add_identifier(tables.blocklist, tables.blocklist_index, item)
     return identifier_json(st, item, "blocklist_identifier")
 
 
 @BLOCKLIST_ROUTES.delete("/blocklist_identifiers/{identifier_id}", "delete")
 def delete_blocklist_identifier(ctx: Ctx) -> Json:
     tables = ctx.state.instance_config
-    item = tables.blocklist.pop(ctx.path["identifier_id"], None)
-    if item is None:
-        raise errors.resource_not_found(f"No blocklist identifier was found with id {ctx.path['identifier_id']}")
-    tables.blocklist_index.pop(item.identifier, None)
+    item = _remove_identifier(tables.blocklist, tables.blocklist_index, ctx.path["identifier_id"], "blocklist")
     return deleted_json("blocklist_identifier", item.id)
 
 
