@@ -107,11 +107,13 @@ class SessionServer:
 
 
 class Rule:
-    """A fault rule in force: ``.remove()`` (or leave a ``with`` block) to take it out."""
+    """A fault rule in force: ``.remove()`` (or leave a ``with`` block) to take it out.  Its counts survive the
+    removal, so a test can assert on ``.fired`` after the block."""
 
     def __init__(self, fixture: ClerkMockFixture, rule: FaultRule) -> None:
         self._fixture = fixture
         self.rule = rule
+        self._final: tuple[int, int] | None = None  # (fired, matched) when it was taken out
 
     @property
     def id(self) -> str:
@@ -120,19 +122,26 @@ class Rule:
     @property
     def fired(self) -> int:
         """How often its action was taken."""
-        return self._fixture.pipeline.faults.fired(self.id)
+        return self._counts()[0]
 
     @property
     def matched(self) -> int:
-        return self._fixture.pipeline.faults.matched(self.id)
+        return self._counts()[1]
 
     @property
     def active(self) -> bool:
         return self._fixture.pipeline.faults.get(self.id) is self.rule
 
+    def _counts(self) -> tuple[int, int]:
+        if self._final is not None and not self.active:
+            return self._final
+        faults = self._fixture.pipeline.faults
+        return faults.fired(self.id), faults.matched(self.id)
+
     def remove(self) -> None:
         with self._fixture.pipeline.lock:
             if self.active:
+                self._final = self._counts()
                 self._fixture.pipeline.faults.remove(self.id)
 
     def __enter__(self) -> Self:
@@ -222,6 +231,7 @@ class ClerkMockFixture:
         self.mock = server.mock
         self.scenario = scenario
         self.requests = Requests(self)
+        self._handles: dict[str, Rule] = {}
 
     # -- where -----------------------------------------------------------------------------------------------
 
@@ -276,7 +286,7 @@ class ClerkMockFixture:
         """Install a rule in the YAML/JSON shape (docs/scenarios.md, "faults")."""
         with self.pipeline.lock:
             rule = self.pipeline.faults.add(spec, self.engine.clock.now_ms())
-        return Rule(self, rule)
+        return self._handle(rule)
 
     def fail(
         self,
@@ -366,15 +376,24 @@ class ClerkMockFixture:
             spec["id"] = id
         with self.pipeline.lock:
             rule = self.pipeline.faults.add(spec, self.engine.clock.now_ms(), first=True)
-        return Rule(self, rule)
+        return self._handle(rule)
 
     @property
     def faults(self) -> list[Rule]:
-        return [Rule(self, r) for r in self.pipeline.faults.rules]
+        return [self._handle(r) for r in self.pipeline.faults.rules]
 
     def clear_faults(self) -> None:
         with self.pipeline.lock:
+            for handle in self._handles.values():
+                handle.remove()  # keeps its counts
             self.pipeline.faults.clear()
+
+    def _handle(self, rule: FaultRule) -> Rule:
+        """One handle per rule, so counts kept at removal are seen through any of them."""
+        handle = self._handles.get(rule.id)
+        if handle is None or handle.rule is not rule:
+            handle = self._handles[rule.id] = Rule(self, rule)
+        return handle
 
     @staticmethod
     def _spec(method: str | None, path: str | None, query: Any, headers: Any, body: Any, rule_id: str | None,

@@ -64,6 +64,21 @@ def test_fail_returns_a_removable_rule(clerkmock: Any) -> None:
     assert [e.action for e in clerkmock.requests.faulted] == ["respond", "reset"]
 
 
+def test_a_rules_counts_survive_its_removal(clerkmock: Any) -> None:
+    """Issue 12.6: ``rule.fired`` read 0 once the ``with`` block had removed the rule (it was 2 inside)."""
+    with clerkmock.fail("GET", "/v1/users", status=503, times=2) as rule, \
+            clerkmock.client(headers={"Authorization": "Bearer sk_test_x"}) as client:
+        codes = [client.get("/v1/users").status_code for _ in range(3)]
+        assert rule.fired == 2
+    assert codes == [503, 503, 200]
+    assert not rule.active and rule.fired == 2 and rule.matched >= 2
+    other = clerkmock.fail("GET", "/v1/users", status=500, times=1)
+    with clerkmock.client(headers={"Authorization": "Bearer sk_test_x"}) as client:
+        assert client.get("/v1/users").status_code == 500
+    clerkmock.clear_faults()
+    assert not other.active and other.fired == 1 and clerkmock.faults == []
+
+
 def test_fail_rejects_nonsense() -> None:
     from clerkmock.testing import ClerkMockFixture
 
