@@ -14,8 +14,14 @@ FIND_PY := for c in python3 python3.12 $$HOME/.pyenv/versions/3.12*/bin/python; 
 .PHONY: serve test venv
 .DEFAULT_GOAL := test
 
+# make serve PORT=4900 SCENARIO=scenarios/b2b.yaml ARGS="--proxy-port 4901 --webhook http://…"
+# (plain `=`, not `?=`: a PORT variable in the environment, e.g. an app's own, does not move clerkmock)
+PORT     = 4818
+SCENARIO = scenarios/basic.yaml
+ARGS     =
+
 serve: $(STAMP)
-	$(VENV)/bin/clerkmock serve --scenario scenarios/basic.yaml
+	CLERKMOCK_MAKE=1 $(VENV)/bin/clerkmock serve --port $(PORT) $(if $(SCENARIO),--scenario $(SCENARIO)) $(ARGS)
 
 test: $(STAMP) $(NODE_STAMP)
 	$(PY) -m pytest -q

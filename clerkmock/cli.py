@@ -28,7 +28,8 @@ def main() -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=4818, show_default=True, type=click.IntRange(0, 65535), help="0 = any free port.")
-@click.option("--scenario", type=click.Path(exists=True, dir_okay=False), help="YAML scenario to seed.")
+@click.option("--scenario", type=click.Path(dir_okay=False),
+              help="YAML scenario to seed: a path, or a bundled one by name (basic.yaml, scenarios/b2b.yaml …).")
 @click.option(
     "--secret-key",
     "secret_keys",
@@ -124,6 +125,14 @@ def serve(
     from clerkmock.server.http import ListenError  # not via proxy/: mitmproxy's import costs ~0.5 s
 
     keys = [*secret_keys, *(k for k in re.split(r"[,\s]+", os.environ.get(ENV_SECRET_KEYS, "")) if k)]
+    _check_distinct_ports(port, proxy_port, transparent_port if transparent else None)
+    if scenario is not None:
+        from clerkmock.testing import find_scenario
+
+        try:
+            scenario = find_scenario(scenario, [])
+        except FileNotFoundError as exc:
+            _fail(str(exc).removeprefix("clerkmock: "))
     try:
         mock = ClerkMock(port, host, dict.fromkeys(keys), scenario, seed, config_dir=config_dir,
                          signing_key=signing_key, listener=listener, proxy_port=proxy_port,
@@ -138,7 +147,7 @@ def serve(
             mock.pipeline.set_baseline()  # reset keeps it
         mock.start()
     except ListenError as exc:
-        _fail(f"{exc}" + (" (try another --port)" if exc.reason == "address already in use" else ""))
+        _fail(f"{exc}" + _listen_hint(exc, port, proxy_port, transparent_port if transparent else None))
     except (ScenarioUnavailable, OSError, ValueError) as exc:  # a bad scenario, an unreadable config dir ...
         _fail(str(exc))
 
@@ -344,6 +353,30 @@ def scenario_schema() -> None:
     from clerkmock.scenario import json_schema
 
     click.echo(json.dumps(json_schema(), indent=2))
+
+
+PORT_OPTIONS = ("--port", "--proxy-port", "--transparent-port")
+
+
+def _check_distinct_ports(*ports: int | None) -> None:
+    """Two listeners cannot share a port: say which options collide before trying (0 = any free port)."""
+    given = [(option, p) for option, p in zip(PORT_OPTIONS, ports, strict=True) if p]
+    for i, (option, p) in enumerate(given):
+        for other, q in given[i + 1 :]:
+            if p == q:
+                _fail(f"{option} and {other} are both {p}: each listener needs its own port")
+
+
+def _listen_hint(exc: Any, *ports: int | None) -> str:
+    """Name the option whose port could not be bound, and how to pick another for this command."""
+    if exc.reason != "address already in use":
+        return ""
+    option = next((o for o, p in zip(PORT_OPTIONS, ports, strict=True) if p is not None and p == exc.port),
+                  PORT_OPTIONS[0])
+    if os.environ.get("CLERKMOCK_MAKE"):  # started by `make serve`: say it in make's terms
+        how = "PORT=…" if option == "--port" else f"ARGS='{option} …'"
+        return f" (pick another: make serve {how}; 0 = any free port)"
+    return f" (try another {option}; 0 = any free port)"
 
 
 def _log_to_stderr() -> None:

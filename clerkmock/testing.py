@@ -47,13 +47,22 @@ SETTING_NAMES = ("scenario", "seed", "rate_limit", "secret_keys")
 
 
 def find_scenario(name: str | os.PathLike[str], search: list[Path]) -> str:
-    """``name`` as given if it exists, else under each of ``search`` and the bundled scenarios."""
+    """``name`` as given if it exists, else under each of ``search``, else among the bundled scenarios (where
+    ``scenarios/basic.yaml``, as the docs write it, names the bundled ``basic.yaml`` from any directory)."""
     path = Path(name)
-    candidates = [path] if path.is_absolute() else [*(d / path for d in search), path, BUNDLED_SCENARIOS / path]
-    for candidate in candidates:
+    if path.is_absolute():
+        candidates = [path]
+    else:
+        if len(path.parts) > 1 and path.parts[0] == BUNDLED_SCENARIOS.name:
+            bundled = BUNDLED_SCENARIOS.joinpath(*path.parts[1:])  # not …/scenarios/scenarios/…
+        else:
+            bundled = BUNDLED_SCENARIOS / path
+        candidates = [path, *(d / path for d in search), bundled]
+    unique = list(dict.fromkeys(c.resolve() for c in candidates))  # the same place reached two ways: once
+    for candidate in unique:
         if candidate.is_file():
-            return str(candidate.resolve())
-    looked = ", ".join(str(c) for c in candidates)
+            return str(candidate)
+    looked = ", ".join(str(c) for c in unique)
     raise FileNotFoundError(f"clerkmock: scenario {os.fspath(name)!r} not found (looked in: {looked})")
 
 

@@ -119,6 +119,14 @@ def test_oversized_json_body_is_a_quick_413(client: httpx.Client, size: int) -> 
     assert elapsed < QUICK * 2
 
 
+def test_each_413_gets_its_own_trace_id(client: httpx.Client) -> None:
+    """Issue 12.9: three 413s in a row (refused by the listener, before the engine) had the same id."""
+    body = b'{"first_name":"' + b"x" * MAX_BODY_BYTES + b'"}'
+    ids = [check(client.post("/v1/users", content=body, headers={"Content-Type": "application/json"}), 413)
+           and client.post("/v1/users", content=body).json()["clerk_trace_id"] for _ in range(3)]
+    assert len(set(ids)) == 3
+
+
 def test_body_at_the_limit_is_read(client: httpx.Client) -> None:
     body = b'{"first_name":"' + b"x" * (MAX_BODY_BYTES - 17) + b'"}'
     assert len(body) == MAX_BODY_BYTES
@@ -165,6 +173,14 @@ def test_deep_json_nesting_is_a_400(client: httpx.Client, body: bytes) -> None:
     response, elapsed = timed(client.post, "/v1/users", content=body, headers={"Content-Type": "application/json"})
     check(response, 400, "request_body_invalid")
     assert elapsed < QUICK
+
+
+def test_deep_json_says_it_is_nested_too_deeply(client: httpx.Client) -> None:
+    """Issue 12.9: 5,000-deep JSON was reported as "the body is not valid JSON"."""
+    body = b"[" * 5000 + b"]" * 5000
+    message = check(client.post("/v1/users", content=body, headers={"Content-Type": "application/json"}), 400,
+                    "request_body_invalid")["long_message"]
+    assert "nested too deeply" in message and "64" in message and "not valid JSON" not in message
 
 
 def test_deep_nesting_in_a_form_field_and_a_patch(client: httpx.Client, user_id: str) -> None:

@@ -6,6 +6,7 @@ import json
 import os
 import re
 import queue
+import shutil
 import signal
 import socket
 import subprocess
@@ -108,6 +109,54 @@ def test_serve_port_in_use_is_a_clear_error(tmp_path: Path) -> None:
     assert "Traceback" not in err
     lines = err.strip().splitlines()
     assert len(lines) == 1 and "address already in use" in lines[0] and str(port) in lines[0]
+
+
+def test_a_busy_port_names_the_option_in_conflict(tmp_path: Path) -> None:
+    """Issue 12.9: a busy --proxy-port (or one equal to --port) said "try another --port"."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        for args, option in (((" --port 0 --proxy-port %d" % port).split(), "--proxy-port"),
+                             ((" --port 0 --transparent --transparent-port %d" % port).split(), "--transparent-port"),
+                             ((" --port %d" % port).split(), "--port")):
+            proc = _serve(tmp_path, *args)
+            _, err = proc.communicate(timeout=30)
+            assert proc.returncode == 1 and "Traceback" not in err
+            assert f"try another {option};" in err, err
+    proc = _serve(tmp_path, "--port", "5999", "--proxy-port", "5999")
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 1 and err.strip() == "clerkmock: --port and --proxy-port are both 5999: each listener needs its own port"
+
+
+def test_serve_finds_a_bundled_scenario_by_its_docs_path_from_anywhere(tmp_path: Path) -> None:
+    proc = _serve(tmp_path, "--port", "0", "--scenario", "scenarios/b2b.yaml")  # cwd: tmp_path, outside the repo
+    try:
+        env = _read_env(proc)
+        assert "CLERK_API_URL" in env, proc.stderr.read() if proc.poll() is not None else env
+        r = httpx.get(env["CLERK_API_URL"] + "/v1/organizations", headers={"Authorization": "Bearer sk_test_x"})
+        assert r.status_code == 200 and r.json()["total_count"] > 0
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def test_make_serve_says_how_to_pick_another_port(tmp_path: Path) -> None:
+    """Issue 12.4: `make serve PORT=… SCENARIO=… ARGS=…`; a busy port is answered in make's terms."""
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        # VENV/STAMP: this interpreter's environment, never a venv build from inside the suite
+        venv = Path(sys.executable).parent.parent
+        out = subprocess.run(["make", "-C", str(ROOT), "serve", f"VENV={venv}", "STAMP=", f"PORT={port}",
+                              "SCENARIO=scenarios/b2b.yaml", f"ARGS=--config-dir {tmp_path}"],
+                             capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    assert out.returncode != 0
+    assert f"--port {port} --scenario scenarios/b2b.yaml --config-dir {tmp_path}" in out.stdout + out.stderr
+    assert "pick another: make serve PORT=…" in out.stderr
 
 
 @pytest.mark.parametrize("value", ["sk_test_a,sk_test_b", " sk_test_a \n sk_test_b sk_test_cli"])

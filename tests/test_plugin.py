@@ -79,6 +79,22 @@ def test_a_rules_counts_survive_its_removal(clerkmock: Any) -> None:
     assert not other.active and other.fired == 1 and clerkmock.faults == []
 
 
+def test_scenario_lookup_lists_each_place_once_and_finds_bundled_ones_by_their_docs_path(
+        tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 12.9: the "looked in" list repeated a path and showed …/scenarios/scenarios/basic.yaml; and
+    ``scenarios/basic.yaml`` (as the docs write it) must find the bundled file from outside the repository."""
+    from clerkmock.testing import BUNDLED_SCENARIOS, find_scenario
+
+    monkeypatch.chdir(tmp_path)
+    bundled = str((BUNDLED_SCENARIOS / "basic.yaml").resolve())
+    assert find_scenario("scenarios/basic.yaml", [tmp_path]) == find_scenario("basic.yaml", [tmp_path]) == bundled
+    with pytest.raises(FileNotFoundError) as info:
+        find_scenario("scenarios/nope.yaml", [tmp_path, tmp_path, BUNDLED_SCENARIOS.parent])
+    looked = str(info.value).split("looked in: ", 1)[1].rstrip(")").split(", ")
+    assert len(looked) == len(set(looked)) == 2, looked
+    assert not any("scenarios/scenarios" in place for place in looked)
+
+
 def test_fail_rejects_nonsense() -> None:
     from clerkmock.testing import ClerkMockFixture
 

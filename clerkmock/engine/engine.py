@@ -8,6 +8,7 @@ in-process transport re-raises it, the servers log it and answer 500).
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections.abc import Iterable
 from email.message import Message
 from typing import Any
@@ -78,6 +79,9 @@ class Engine:
             ].get((route.method, route.template))
             route.operation_id = op.operation_id if op else None
         self._requests = 0
+        # Every error answer gets its own trace id, also those rendered outside `handle` (a listener's 413,
+        # fault rules, the control plane); next() on a count is atomic, and listeners call without the lock.
+        self._traces = itertools.count(1)
 
     @property
     def state(self) -> State:
@@ -152,7 +156,7 @@ class Engine:
         return self._error_response(exc, None)
 
     def _trace_id(self) -> str:
-        return hashlib.sha1(f"trace\x00{self._requests}".encode()).hexdigest()
+        return hashlib.sha1(f"trace\x00{next(self._traces)}".encode()).hexdigest()
 
     # -- stages ---------------------------------------------------------------------------------------------
 

@@ -81,6 +81,9 @@ def parse_json_body(raw: bytes) -> Any:
     try:
         return loads(raw)
     except (JSONDecodeError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        # orjson stops at 1024 levels ("depth limit exceeded"); say so rather than "not valid JSON"
+        if isinstance(exc, RecursionError) or "depth limit" in str(exc) or "recursion" in str(exc).lower():
+            raise errors.request_body_invalid(f"(the body is nested too deeply: at most {MAX_DEPTH} levels)") from None
         raise errors.request_body_invalid(f"({exc.__class__.__name__}: the body is not valid JSON)") from None
 
 
