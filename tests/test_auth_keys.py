@@ -83,3 +83,34 @@ def test_publishable_key_decodes_to_the_frontend_host() -> None:
     pk = tokens.publishable_key("clerkmock.clerk.accounts.dev")
     assert pk.startswith("pk_test_")
     assert base64.b64decode(pk.removeprefix("pk_test_")).decode() == "clerkmock.clerk.accounts.dev$"
+
+
+# -- what the default (permissive) mode accepts ----------------------------------------------------------------
+
+
+def test_a_publishable_key_is_refused_even_in_the_permissive_mode(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Issue 12.8: ``Bearer pk_test_…`` (the most common wiring mistake) was accepted.  Clerk's 401, a message
+    naming the secret key, and one line on the server's log; any other non-empty key is still accepted."""
+    import httpx
+    from clerk_backend_api import Clerk, models
+
+    mock = ClerkMock(config_dir=tmp_path)
+    pk = tokens.publishable_key(mock.engine.state.instance.frontend_host)
+    sdk = Clerk(bearer_auth=pk, server_url="http://clerkmock.invalid/v1", client=httpx.Client(transport=mock.transport()))
+    with caplog.at_level("WARNING", logger="clerkmock"), pytest.raises(models.ClerkErrors) as info:
+        sdk.users.list()
+    (error,) = info.value.data.errors
+    assert error.code == "clerk_key_invalid" and "publishable key" in (error.long_message or "")
+    assert "secret key" in (error.long_message or "")
+    for placeholder in ("sk_test_dummy", "dummy", "pk_test_again"):
+        status = mock.pipeline.handle(Request.make("GET", "/v1/users", headers={"authorization": f"Bearer {placeholder}"})).status
+        assert status == (401 if placeholder.startswith("pk_") else 200)
+    notices = [r for r in caplog.records if "not a secret key" in r.getMessage()]
+    assert len(notices) == 1 and "pk_test_" in notices[0].getMessage()
+
+
+def test_strict_mode_is_unchanged_for_a_publishable_key(tmp_path: Path) -> None:
+    mock = ClerkMock(secret_keys=["sk_test_strict"], config_dir=tmp_path)
+    r = mock.pipeline.handle(Request.make("GET", "/v1/users", headers={"authorization": "Bearer pk_test_x"}))
+    assert r.status == 401 and "publishable" not in r.json()["errors"][0]["long_message"]

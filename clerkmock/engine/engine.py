@@ -168,6 +168,8 @@ class Engine:
         key = key.strip()
         if scheme.lower() != "bearer" or not key:
             raise errors.authorization_header_format_invalid()
+        if not self.secret_keys and key.startswith("pk_"):  # any key goes, but not the publishable one
+            raise errors.publishable_key_as_secret()
         if self.secret_keys and key not in self.secret_keys:
             # A machine's secret key authenticates the M2M token endpoints (and nothing else).
             machine_ok = rel.startswith("/m2m_tokens") and _auth().common.is_machine_secret(

@@ -59,6 +59,15 @@ def clerk_key_invalid() -> ClerkError:
     return ClerkError(401, "clerk_key_invalid", msg, msg)
 
 
+def publishable_key_as_secret() -> ClerkError:
+    """A ``pk_…`` key in ``Authorization``: the most common wiring mistake.  Clerk's 401, with a long message
+    that says which key is needed."""
+    msg = "The provided Clerk Secret Key is invalid. Make sure that your Clerk Secret Key is correct."
+    return ClerkError(401, "clerk_key_invalid", msg,
+                      f"{msg} This is a publishable key (pk_...): the Backend API needs the secret key (sk_...), "
+                      "CLERK_SECRET_KEY.")
+
+
 # -- 400: request shape -------------------------------------------------------------------------------------
 
 def request_body_invalid(detail: str = "") -> ClerkError:

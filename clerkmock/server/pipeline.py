@@ -34,6 +34,7 @@ from clerkmock.faults import FaultSet, FaultsBaseline
 from clerkmock.faults.decide import Decision
 from clerkmock.faults.rules import TRANSPORT_ACTIONS, Malformed, RateLimit, Respond, Truncate
 from clerkmock.server.journal import Journal
+from clerkmock.server.key_notice import KeyNotice
 from clerkmock.webhooks.dispatcher import WebhookDispatcher
 
 if TYPE_CHECKING:
@@ -71,6 +72,7 @@ class Pipeline:
         # Webhook deliveries: the engine's events are handed over after every request (_hand_over_events).
         self.webhooks = WebhookDispatcher(engine.outbox, seed=engine.outbox.seed)
         self.control = ControlPlane(self)
+        self.key_notice = KeyNotice()  # one log line for the first non-secret Bearer key (key_notice.py)
         self.scenario: Scenario | None = None
         # Called (under the lock) after any request that may have changed state: persistence listens here.
         self.change_listeners: list[Callable[[], None]] = []
@@ -97,6 +99,7 @@ class Pipeline:
                     raise
                 log.exception("clerkmock: unexpected error answering %s %s", request.method, request.path)
                 return self.internal_error()
+        self.key_notice.check(request, strict=bool(self.engine.secret_keys))
         started = time.perf_counter()
         with self.lock:
             try:
