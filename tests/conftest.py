@@ -26,3 +26,19 @@ def _reset_mock_server(request: pytest.FixtureRequest) -> None:
         from clerkmock.testing import Settings
 
         request.getfixturevalue("clerkmock_server").activate(Settings())
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """One line naming what was skipped and why (e.g. transparent mode without iptables), so a green run does
+    not hide untested parts; `pytest -rs` lists each test."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    if not skipped or "s" in (config.option.reportchars or "").replace("A", "s").replace("a", "s"):
+        return  # -rs (or -ra/-rA) lists them already
+    reasons: dict[str, int] = {}
+    for report in skipped:
+        longrepr = report.longrepr
+        reason = longrepr[2] if isinstance(longrepr, tuple) and len(longrepr) == 3 else str(longrepr)
+        reason = reason.removeprefix("Skipped: ")
+        reasons[reason] = reasons.get(reason, 0) + 1
+    parts = [f"{count} x {reason}" for reason, count in sorted(reasons.items(), key=lambda kv: -kv[1])]
+    terminalreporter.write_line(f"clerkmock: {len(skipped)} skipped (`pytest -rs` lists them): " + "; ".join(parts))
