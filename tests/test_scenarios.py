@@ -228,6 +228,38 @@ def test_cli_validate_prints_every_structural_problem(tmp_path: Path) -> None:
     assert [ln.split(":")[1] for ln in lines] == ["1", "2", "3"]
 
 
+def test_validate_reports_every_independent_seeding_problem(tmp_path: Path) -> None:
+    """Issue 12.10: only the first seeding error was reported.  Every independent one is, each at its line;
+    what fails only because of an earlier failure (Acme's creator, a member, a session) is not."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "users:\n"
+        "  - email_address: [not-an-email]\n"                        # 2: bad
+        "    username: alice\n"
+        "  - email_address: [bob@example.com]\n"
+        "  - email_address: [carol@example.com]\n"
+        "    password: short\n"                                      # 6: bad
+        "organizations:\n"
+        "  - {name: Acme, slug: acme, created_by: alice}\n"          # alice failed: not reported
+        "  - name: Beta\n"
+        "    created_by: bob@example.com\n"
+        "    members:\n"
+        "      - {user: carol@example.com, role: 'org:member'}\n"   # carol failed: not reported
+        "      - {user: dave@example.com, role: 'org:member'}\n"    # 13: no such user
+        "sessions:\n"
+        "  - {user: bob@example.com, active_organization: acme}\n"  # acme failed: not reported
+        "  - {user: erin@example.com}\n")                           # 16: no such user
+    result = CliRunner().invoke(main, ["scenario", "validate", str(bad)])
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert [ln.split(":")[1] for ln in lines] == ["2", "6", "13", "16"], result.output
+    assert "valid email" in lines[0] and "8 characters" in lines[1]
+    assert "dave@example.com" in lines[2] and "erin@example.com" in lines[3]
+    with pytest.raises(ScenarioError) as info:
+        validate(bad)
+    assert len(info.value.problems) == 4 and str(info.value).endswith("(and 3 more problems)")
+
+
 def test_a_failing_scenario_leaves_nothing_behind() -> None:
     engine = Engine()
     load(SCENARIOS / "basic.yaml").apply(engine)

@@ -2,6 +2,10 @@
 scenario can never hold what the API would refuse.  References by email/username/slug are resolved first;
 pinned ids are applied after each create (`rekey`).  A failure is a `ScenarioError` at the entry's line,
 carrying the Clerk error; the caller restores the state it had before.
+
+Like a linter, a run reports every independent problem: an entry that fails is recorded and seeding goes on
+with the next one.  What only fails *because* of an earlier failure (a member who refers to a user whose
+entry failed, a role whose permission failed ...) is left out rather than reported as a second problem.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from urllib.parse import quote
 
 from clerkmock.engine import Engine, Request
 from clerkmock.engine.ids import ID_LENGTH
+from clerkmock.scenario.errors import ScenarioError
 from clerkmock.scenario.rekey import rekey
 from clerkmock.scenario.schema import ID_PREFIXES
 from clerkmock.scenario.source import Document, Path, jsonable
@@ -19,17 +24,29 @@ from clerkmock.scenario.source import Document, Path, jsonable
 type Summary = dict[str, list[str]]
 
 
+class _Consequence(Exception):
+    """An entry that cannot be seeded because an entry it refers to failed: not a problem of its own."""
+
+
+# what other entries may call an entry by (lower-cased), per section
+_REFERENCE_KEYS = {"users": ("email_address", "username", "external_id", "phone_number"),
+                   "organizations": ("slug", "name"), "roles": ("key",), "permissions": ("key",)}
+
+
 class Seeder:
     def __init__(self, engine: Engine, doc: Document) -> None:
         self.engine = engine
         self.doc = doc
         self.summary: Summary = {}
+        self.problems: list[ScenarioError] = []
+        self._failed: set[str] = set()  # names (emails, usernames, slugs, keys ...) of entries that failed
 
     @property
     def st(self) -> Any:
         return self.engine.state
 
     def run(self) -> Summary:
+        """Seed every entry; raise one `ScenarioError` holding every independent problem."""
         data = self.doc.data
         for section, seed in (
             ("permissions", self._permission), ("roles", self._role), ("users", self._user),
@@ -37,8 +54,32 @@ class Seeder:
             ("jwt_templates", self._jwt_template), ("sessions", self._session),
         ):
             for i, entry in enumerate(data.get(section) or []):
-                seed(dict(entry), (section, i))
+                self._each(section, entry, (section, i), lambda e=entry, s=seed, w=(section, i): s(dict(e), w))
+        if self.problems:
+            raise ScenarioError.collect(sorted(self.problems, key=lambda p: p.line or 0))
         return self.summary
+
+    def _each(self, section: str, entry: Any, where: Path, seed: Callable[[], None]) -> None:
+        try:
+            seed()
+        except _Consequence:
+            self._remember_failed(section, entry)
+        except ScenarioError as exc:
+            self.problems.extend(exc.problems)
+            self._remember_failed(section, entry)
+
+    def _remember_failed(self, section: str, entry: Any) -> None:
+        if not isinstance(entry, dict):
+            return
+        for key in (*_REFERENCE_KEYS.get(section, ()), "id"):
+            values = entry.get(key)
+            for value in values if isinstance(values, list) else [values]:
+                if isinstance(value, str):
+                    self._failed.add(value.lower())
+
+    def _check_failed(self, value: Any) -> None:
+        if isinstance(value, str) and value.lower() in self._failed:
+            raise _Consequence(value)
 
     # -- one create request ----------------------------------------------------------------------------------
 
@@ -92,12 +133,14 @@ class Seeder:
                 return str(st.username_index[lowered])
             if value in st.external_id_index:
                 return str(st.external_id_index[value])
+        self._check_failed(value)
         raise self.doc.error(where, f"{_name(where)}: no user {value!r} (refer to a user by id, email address, "
                                     "username or external_id; users are seeded before organizations and sessions)")
 
     def org_id(self, value: Any, where: Path) -> str:
         org = self.st.orgs.find_org(value) if isinstance(value, str) else None
         if org is None:
+            self._check_failed(value)
             raise self.doc.error(where, f"{_name(where)}: no organization {value!r} (refer to one by id or slug)")
         return str(org.id)
 
@@ -136,6 +179,9 @@ class Seeder:
         perms = entry.get("permissions")
         if isinstance(perms, list):  # keys (org:invoices:read) are friendlier than perm_ ids
             keys = self.st.orgs.permission_keys
+            for p in perms:
+                if p not in keys:
+                    self._check_failed(p)
             entry["permissions"] = [keys.get(p, p) if isinstance(p, str) else p for p in perms]
         created = self._call("POST", "/organization_roles", entry, where, _name(where))
         self._note("roles", self._pin(created["id"], pinned))
@@ -152,11 +198,14 @@ class Seeder:
         org_id = self._pin(created["id"], pinned)
         self._note("organizations", org_id)
         for j, member in enumerate(members):
-            self._member(org_id, dict(member), (*where, "members", j))
+            self._each("memberships", member, (*where, "members", j),
+                       lambda m=member, w=(*where, "members", j): self._member(org_id, dict(m), w))
         for j, invitation in enumerate(invitations):
-            self._org_invitation(org_id, dict(invitation), (*where, "invitations", j))
+            self._each("organizations.invitations", invitation, (*where, "invitations", j),
+                       lambda i=invitation, w=(*where, "invitations", j): self._org_invitation(org_id, dict(i), w))
 
     def _member(self, org_id: str, entry: dict[str, Any], where: Path) -> None:
+        self._check_failed(entry.get("role"))
         self._alias(entry, "user", "user_id", where, self.user_id)
         user_id = entry.get("user_id")
         existing = self.st.orgs.membership(org_id, user_id) if isinstance(user_id, str) else None
@@ -174,6 +223,7 @@ class Seeder:
         pinned = self._pinned("organizations.invitations", entry, where, self.st.orgs.org_invitations)
         if pinned is True:
             return
+        self._check_failed(entry.get("role"))
         self._alias(entry, "inviter", "inviter_user_id", where, self.user_id)
         created = self._call("POST", f"/organizations/{org_id}/invitations", entry, where, _name(where))
         self._note("organization_invitations", self._pin(created["id"], pinned))
