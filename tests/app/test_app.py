@@ -85,3 +85,25 @@ def test_error_page_over_real_http(clerkmock: Any, monkeypatch: pytest.MonkeyPat
         r = app.get(f"/users/{ALICE}")
         assert r.status_code == 503 and "temporarily unavailable" in r.text
         assert app.get(f"/users/{ALICE}").status_code == 200
+
+
+def test_an_undeclared_429_reaches_the_sdk_as_sdkerror_and_a_declared_404_as_clerkerrors(
+        clerkmock: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 12.13 (README "Which exception the Python SDK raises"): the spec declares no 429 for CreateUser,
+    so the SDK raises SDKError, as it would for real Clerk's 429; the app's ``except`` names both."""
+    from clerk_backend_api import models
+
+    from .app import NO_SDK_RETRIES, _status
+
+    monkeypatch.setenv("CLERK_SECRET_KEY", clerkmock.secret_key)
+    monkeypatch.setenv("CLERK_API_URL", "http://clerkmock.invalid")
+    clerk = clerk_from_env(client=httpx.Client(transport=clerkmock.transport()))
+    clerkmock.fail("POST /v1/users", error="too_many_requests", headers={"Retry-After": "1"}, times=1)
+    with pytest.raises(models.SDKError) as undeclared:
+        clerk.users.create(email_address=["dave@example.com"])
+    assert not isinstance(undeclared.value, models.ClerkErrors) and _status(undeclared.value) == 429
+    with pytest.raises(models.ClerkErrors) as declared:
+        clerk.users.get(user_id="user_2nobody00000000000000000000")
+    assert _status(declared.value) == 404 and declared.value.data.errors[0].code == "resource_not_found"
+    assert clerk.sdk_configuration.retry_config is NO_SDK_RETRIES
+
