@@ -107,3 +107,32 @@ def test_fastapi_route_needs_an_org_permission(api: httpx.Client) -> None:
     assert reports.status_code == 200 and reports.json()["org_id"] == org["id"]
     plain = _sign_in(api, "plain@example.com")
     assert client.get("/api/reports", headers={"Authorization": f"Bearer {plain}"}).status_code == 403
+
+
+def test_the_documented_python_recipes_verify_with_the_network_closed() -> None:
+    """Issue 12.5: without jwt_key, the Python SDK fetches the JWKS from https://api.clerk.com whatever
+    CLERK_API_URL or HTTPS_PROXY say (it hung ~255 s).  The documented recipes -- the FastAPI example with
+    jwt_key=CLERK_JWT_KEY, and verify_token with api_url -- verify a token in a private network namespace,
+    where nothing but loopback is reachable."""
+    import json
+    import shutil
+    import subprocess
+    import sys
+
+    _fastapi_or_skip()
+    problem = None if os.geteuid() == 0 else "not root: a private network namespace needs root"
+    if problem is None and (shutil.which("unshare") is None or shutil.which("ip") is None):
+        problem = "unshare (util-linux) or ip (iproute2) is not installed"
+    if problem is None:
+        probe = subprocess.run(["unshare", "-n", "true"], capture_output=True, text=True, check=False)
+        problem = f"`unshare -n` fails here: {probe.stderr.strip()}" if probe.returncode else None
+    if problem is not None:
+        pytest.skip(f"the network-closed check needs a private network namespace: {problem}")
+    script = f"ip link set lo up && exec {sys.executable} {ROOT / 'tests' / 'auth_recipe_offline.py'}"
+    env = {k: v for k, v in os.environ.items() if not k.upper().endswith("_PROXY") and not k.startswith("CLERK")}
+    proc = subprocess.run(["unshare", "-n", "sh", "-c", script], capture_output=True, text=True, timeout=120,
+                          env={**env, "PYTHONPATH": str(ROOT)}, check=False)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["jwt_key"]["status"] == 200 and result["jwt_key"]["body"]["user_id"] == result["user_id"]
+    assert result["verify_token_api_url"] == result["user_id"]

@@ -23,7 +23,9 @@ def clerk_claims(request: Request) -> dict[str, Any]:
         request,  # a Bearer token, or the __session cookie
         AuthenticateRequestOptions(
             secret_key=os.environ["CLERK_SECRET_KEY"],
-            jwt_key=os.environ.get("CLERK_JWT_KEY"),  # networkless verification when set
+            # Networkless verification.  Without jwt_key the Python SDK fetches the JWKS from https://api.clerk.com
+            # itself (ignoring CLERK_API_URL and HTTPS_PROXY): docs/auth-in-tests.md, "Python: verify with jwt_key".
+            jwt_key=os.environ["CLERK_JWT_KEY"],
             authorized_parties=[p for p in os.environ.get("APP_ORIGINS", "").split(",") if p] or None,
         ),
     )
