@@ -16,6 +16,7 @@ import click
 from clerkmock import __version__
 
 ENV_SECRET_KEYS = "CLERKMOCK_SECRET_KEYS"
+ENV_PORT = "CLERKMOCK_PORT"  # the base-URL port when --port is not given (serve, env, record, replay)
 FORMATS = ("export", "dotenv", "json", "fish")  # of `clerkmock env`
 
 
@@ -27,7 +28,8 @@ def main() -> None:
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=4818, show_default=True, type=click.IntRange(0, 65535), help="0 = any free port.")
+@click.option("--port", default=4818, show_default=True, type=click.IntRange(0, 65535), envvar=ENV_PORT,
+              help=f"0 = any free port (default also from ${ENV_PORT}).")
 @click.option("--scenario", type=click.Path(dir_okay=False),
               help="YAML scenario to seed: a path, or a bundled one by name (basic.yaml, scenarios/b2b.yaml …).")
 @click.option(
@@ -216,7 +218,8 @@ def routes(show: str | None, as_json: bool) -> None:
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Where `clerkmock serve` listens.")
-@click.option("--port", default=4818, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--port", default=4818, show_default=True, type=click.IntRange(1, 65535), envvar=ENV_PORT,
+              help=f"Where `clerkmock serve` listens (default also from ${ENV_PORT}).")
 @click.option(
     "--proxy", is_flag=True,
     help="For an unmodified app behind `serve --proxy-port`: HTTPS_PROXY and the CA trust variables "
