@@ -217,6 +217,8 @@ def routes(show: str | None, as_json: bool) -> None:
 
 
 @main.command()
+@click.option("--url", metavar="URL",
+              help="The server to ask (default: http://HOST:PORT).  When none answers, the defaults are printed.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Where `clerkmock serve` listens.")
 @click.option("--port", default=4818, show_default=True, type=click.IntRange(1, 65535), envvar=ENV_PORT,
               help=f"Where `clerkmock serve` listens (default also from ${ENV_PORT}).")
@@ -230,7 +232,7 @@ def routes(show: str | None, as_json: bool) -> None:
               "docker --env-file); json: one object; fish: `set -gx` lines.")
 @click.option("--fish", "fmt", flag_value="fish", help="Same as --format fish.")
 @click.option("--proxy-port", default=4819, show_default=True, type=click.IntRange(1, 65535),
-              help="With --proxy: where `serve --proxy-port` listens.")
+              help="With --proxy, when no server answers: where `serve --proxy-port` will listen.")
 @click.option(
     "--config-dir", type=click.Path(file_okay=False), help="Default: $CLERKMOCK_CONFIG_DIR or ~/.config/clerkmock."
 )
@@ -239,10 +241,15 @@ def routes(show: str | None, as_json: bool) -> None:
               help="As for `serve` (the webhook signing secret derives from it).")
 @click.option("--webhook-secret", metavar="whsec_…", help="As for `serve`.")
 def env(
-    host: str, port: int, proxy: bool, fmt: str, proxy_port: int, config_dir: str | None,
+    url: str | None, host: str, port: int, proxy: bool, fmt: str, proxy_port: int, config_dir: str | None,
     signing_key: str | None, seed: str, webhook_secret: str | None,
 ) -> None:
     """Print the variables an app needs, as shell exports: eval "$(clerkmock env)".
+
+    A running server (--url, or --host/--port) is asked for its own values (GET /__clerkmock/env), so its
+    ports, keys and secrets are the ones printed.  With no server there, the defaults are printed (stderr
+    says so); --proxy-port, --config-dir, --signing-key, --seed and --webhook-secret then say what `serve`
+    will be started with.
 
     CLERK_JWT_KEY is the public half of the key `serve` signs session tokens with, on one line: both Clerk
     SDKs strip a PEM's line breaks before use.  CLERK_WEBHOOK_SIGNING_SECRET is what `serve` signs webhooks with
@@ -252,10 +259,21 @@ def env(
     SSL_CERT_FILE / REQUESTS_CA_BUNDLE (system roots + clerkmock's CA) and NODE_EXTRA_CA_CERTS make it trust
     clerkmock's certificate.
     """
-    from clerkmock import appenv
+    from clerkmock import appenv, control_client
 
+    base_url = url.rstrip("/") if url else appenv.url_of(host, port)
     mode = "proxy" if proxy else "base"
-    values = _default_env(appenv.url_of(host, port), mode, proxy_port, config_dir, signing_key, seed, webhook_secret)
+    try:
+        values = control_client.get_json(base_url, f"/env?mode={mode}")
+    except control_client.Unreachable:
+        click.echo(f"clerkmock: no server answers at {base_url}; printing the defaults "
+                   "(start one with `clerkmock serve`, or point --url at it)", err=True)
+        values = _default_env(base_url, mode, proxy_port, config_dir, signing_key, seed, webhook_secret)
+    except control_client.ControlError as exc:
+        hint = " (is it clerkmock, and as new as this one?)" if exc.status == 404 else ""
+        _fail(f"{base_url}: {exc.message}{hint}")
+    if not isinstance(values, dict) or not all(isinstance(v, str) for v in values.values()):
+        _fail(f"{base_url}/__clerkmock/env did not answer an object of strings")
     click.echo(format_env(values, fmt), nl=False)
 
 

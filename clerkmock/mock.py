@@ -89,6 +89,7 @@ class ClerkMock:
         self.engine = Engine(secret_keys=self._keys, seed=seed, clock=clock, signing_key=key)
         self.scenario = load_scenario(scenario, self.engine) if scenario is not None else None
         self.pipeline = Pipeline(self.engine)
+        self.pipeline.app_env = self._served_env  # GET /__clerkmock/env, what `clerkmock env` asks
         # Webhooks (docs/webhooks.md): endpoints given here (serve --webhook) are in place before the scenario's
         # are added, so both get what seeding emitted (webhooks_on_seed).
         dispatcher = self.pipeline.webhooks
@@ -163,6 +164,12 @@ class ClerkMock:
         if not self.running or self.proxy_port is None:
             raise RuntimeError("no forward proxy: create ClerkMock(proxy_port=0) (or serve --proxy-port) and start it")
         return url_of(self.host, self.proxy_port)
+
+    def _served_env(self, mode: str) -> dict[str, str]:
+        from clerkmock import appenv
+
+        # ValueError: "no forward proxy" (the control plane answers 409)
+        return appenv.variables(appenv.target_of(self), "proxy" if mode == "proxy" else "base")
 
     def proxy_env(self) -> dict[str, str]:
         """HTTPS_PROXY plus the trust settings (clerkmock's CA) for an app calling https://api.clerk.com."""

@@ -57,13 +57,14 @@ def test_env_command(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["env", "--config-dir", str(tmp_path), "--port", "4999"],
                                 env={"CLERKMOCK_SECRET_KEYS": "sk_test_env"})
     assert result.exit_code == 0, result.output
-    values = dict(line.split("=", 1) for line in shlex.split(result.output, posix=True) if "=" in line)
+    values = dict(line.split("=", 1) for line in shlex.split(result.stdout, posix=True) if "=" in line)
     assert values["CLERK_API_URL"] == "http://127.0.0.1:4999"
     assert values["CLERK_SECRET_KEY"] == "sk_test_env"
     assert values["CLERK_PUBLISHABLE_KEY"] == tokens.publishable_key("clerkmock.clerk.accounts.dev")
     pem = (tmp_path / KEY_FILE).read_text()
     assert values["CLERK_JWT_KEY"] == "".join(tokens.public_key_pem(pem).splitlines())
-    assert len(result.output.strip().splitlines()) == 5
+    assert len(result.stdout.strip().splitlines()) == 5
+    assert "no server answers at http://127.0.0.1:4999; printing the defaults" in result.stderr
     # the same key as a server started on this config dir, and the secret it signs webhooks with
     mock = ClerkMock(config_dir=tmp_path)
     assert mock.engine.state.auth.signing_key == pem
@@ -73,7 +74,7 @@ def test_env_command(tmp_path: Path) -> None:
 def test_env_command_rejects_a_bad_pinned_key(tmp_path: Path) -> None:
     bad = tmp_path / "bad.pem"
     bad.write_text("nope")
-    result = CliRunner().invoke(main, ["env", "--signing-key", str(bad)])
+    result = CliRunner().invoke(main, ["env", "--signing-key", str(bad), "--url", "http://127.0.0.1:1"])
     assert result.exit_code == 1 and "bad.pem" in result.output
 
 

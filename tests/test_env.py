@@ -13,10 +13,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+from click.testing import CliRunner
 
 from clerkmock import ClerkMock, appenv, keys
-from clerkmock.cli import format_env
+from clerkmock.cli import format_env, main
 
 APP_VARIABLES = {"CLERK_API_URL", "CLERK_SECRET_KEY", "CLERK_PUBLISHABLE_KEY", "CLERK_JWT_KEY",
                  "CLERK_WEBHOOK_SIGNING_SECRET"}  # fmt: skip
@@ -66,6 +68,9 @@ def test_a_production_instance_gets_the_live_key_on_every_path(tmp_path: Path) -
         pk = mock.env()["CLERK_PUBLISHABLE_KEY"]
         assert pk.startswith("pk_live_")
         assert keys.publishable_key(mock) == keys.publishable_key(mock.engine) == pk
+        served = CliRunner().invoke(main, ["env", "--url", mock.url, "--format", "json"])
+        assert served.exit_code == 0, served.output
+        assert json.loads(served.stdout)["CLERK_PUBLISHABLE_KEY"] == pk
 
 
 def test_the_fixture_env_is_the_mock_env(clerkmock: Any) -> None:
@@ -146,3 +151,79 @@ def test_eval_clerkmock_env_proxy_exports_to_a_child_process(tmp_path: Path) -> 
     assert set(seen) == (APP_VARIABLES | PROXY_VARIABLES) - {"CLERK_API_URL"}
     assert seen["HTTPS_PROXY"] == "http://127.0.0.1:4821"
     assert Path(seen["SSL_CERT_FILE"]).is_file() and Path(seen["NODE_EXTRA_CA_CERTS"]).is_file()
+
+
+# -- asking the running server (issue 12.2) ---------------------------------------------------------------------
+
+
+def serve(tmp_path: Path, *args: str) -> tuple[subprocess.Popen[str], dict[str, str]]:
+    """`clerkmock serve` on free ports; the variables it printed (through the last one it prints)."""
+    proc = subprocess.Popen([sys.executable, "-m", "clerkmock", "serve", "--port", "0", "--config-dir", str(tmp_path),
+                             *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    assert proc.stdout is not None
+    last = "NODE_USE_ENV_PROXY" if "--proxy-port" in args else "CLERK_WEBHOOK_SIGNING_SECRET"
+    printed: dict[str, str] = {}
+    while last not in printed:
+        line = proc.stdout.readline()
+        assert line, proc.stderr.read() if proc.stderr else ""
+        name, _, value = line.rstrip("\n").partition("=")
+        printed[name] = value
+    return proc, printed
+
+
+def test_serve_prints_what_env_prints(tmp_path: Path) -> None:
+    proc, printed = serve(tmp_path, "--seed", "other", "--secret-key", "sk_test_served")
+    try:
+        asked = cli_env("--url", printed["CLERK_API_URL"], "--format", "json", config_dir=tmp_path / "elsewhere")
+        assert asked.returncode == 0, asked.stderr
+        assert json.loads(asked.stdout) == printed  # the server's keys, secret and port, not env's defaults
+        assert "no server" not in asked.stderr
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def test_env_proxy_knows_the_ports_serve_was_started_with(tmp_path: Path) -> None:
+    """`clerkmock env --proxy` assumed 4819 whatever `serve --proxy-port` said."""
+    proc, printed = serve(tmp_path, "--proxy-port", "0")
+    try:
+        url = printed["CLERK_API_URL"]
+        port = url.rsplit(":", 1)[1]
+        seen = in_bash(f'eval "$(clerkmock env --proxy --port {port})"; '
+                       f"python -c '{PRINT_ENV % names(APP_VARIABLES | PROXY_VARIABLES)}'")  # fmt: skip
+        assert seen["HTTPS_PROXY"] == printed["HTTPS_PROXY"] != "http://127.0.0.1:4819"
+        assert "CLERK_API_URL" not in seen and seen["CLERK_SECRET_KEY"] == printed["CLERK_SECRET_KEY"]
+        body = httpx.get(url + "/__clerkmock/env", params={"mode": "proxy"}, trust_env=False).json()
+        assert body == {k: v for k, v in printed.items() if k != "CLERK_API_URL"}
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def test_env_proxy_against_a_server_without_a_proxy_says_so(tmp_path: Path) -> None:
+    with ClerkMock(port=0, config_dir=tmp_path) as mock:
+        out = cli_env("--url", mock.url, "--proxy", config_dir=tmp_path)
+        assert out.returncode == 1 and out.stdout == ""
+        assert "no forward proxy" in out.stderr and "--proxy-port" in out.stderr
+        r = httpx.get(mock.url + "/__clerkmock/env", params={"mode": "sideways"}, trust_env=False)
+        assert r.status_code == 400 and r.json()["errors"][0]["code"] == "invalid_query_parameter_value"
+        assert httpx.get(mock.url + "/__clerkmock/env", trust_env=False).json() == mock.env()
+
+
+def test_env_without_a_server_prints_the_defaults_and_says_so(tmp_path: Path) -> None:
+    out = cli_env("--port", str(free_port()), config_dir=tmp_path)
+    assert out.returncode == 0 and "export CLERK_API_URL=" in out.stdout
+    assert "no server answers at" in out.stderr and "printing the defaults" in out.stderr
+
+
+def test_env_refuses_something_that_is_not_clerkmock(tmp_path: Path) -> None:
+    import http.server
+    import threading
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        out = cli_env("--url", f"http://127.0.0.1:{server.server_port}", config_dir=tmp_path)
+        assert out.returncode == 1 and "is it clerkmock" in out.stderr and "Traceback" not in out.stderr
+    finally:
+        server.shutdown()

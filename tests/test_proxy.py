@@ -146,14 +146,18 @@ def test_ca_and_env_proxy_commands(tmp_path: Path) -> None:
     assert out.returncode == 0 and out.stdout.strip() == str(tmp_path / "mitmproxy-ca-cert.pem")
     pem = _cli("ca", "--pem", "--config-dir", str(tmp_path)).stdout
     assert pem == (tmp_path / "mitmproxy-ca-cert.pem").read_text() and pem.startswith("-----BEGIN CERTIFICATE-----")
-    env = _cli("env", "--proxy", "--format", "dotenv", "--config-dir", str(tmp_path)).stdout
+    nobody = socket.socket()  # a port nothing listens on: `env` prints the defaults
+    nobody.bind(("127.0.0.1", 0))
+    free = str(nobody.getsockname()[1])
+    nobody.close()
+    env = _cli("env", "--proxy", "--port", free, "--format", "dotenv", "--config-dir", str(tmp_path)).stdout
     lines = dict(line.split("=", 1) for line in env.splitlines())
     assert lines["HTTPS_PROXY"] == "http://127.0.0.1:4819"
     assert lines["SSL_CERT_FILE"] == lines["REQUESTS_CA_BUNDLE"] == str(tmp_path / "clerkmock-ca-bundle.pem")
     assert lines["NODE_EXTRA_CA_CERTS"] == str(tmp_path / "mitmproxy-ca-cert.pem")
     assert "CLERK_API_URL" not in lines and lines["CLERK_SECRET_KEY"]  # the app keeps https://api.clerk.com
     assert "--proxy-port 4821" not in env
-    assert _cli("env", "--proxy", "--proxy-port", "4821", "--config-dir", str(tmp_path)).stdout.startswith(
+    assert _cli("env", "--proxy", "--port", free, "--proxy-port", "4821", "--config-dir", str(tmp_path)).stdout.startswith(
         "export HTTPS_PROXY=http://127.0.0.1:4821\n")
 
 

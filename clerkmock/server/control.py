@@ -10,6 +10,7 @@ forwarded, not journaled).  Documented with curl examples in docs/control-plane.
     GET    faults/{id} / DELETE        one rule
     GET    requests / DELETE           the journal (?method=&path=&limit=), clear it
     GET    clock / POST clock          read, advance or set the emulated time
+    GET    env                         the variables an app needs for this server (?mode=base|proxy)
     …      webhooks, webhooks/{id}, webhooks/flush   endpoints and the delivery log (clerkmock/webhooks/control.py)
 
 Handlers run under the pipeline lock.  Errors use Clerk's envelope so every client's error parser copes.
@@ -48,6 +49,7 @@ class ControlPlane:
             "/faults/{id}": {"GET": self.get_fault, "DELETE": self.delete_fault},
             "/requests": {"GET": self.list_requests, "DELETE": self.clear_requests},
             "/clock": {"GET": self.get_clock, "POST": self.set_clock},
+            "/env": {"GET": self.get_env},
         }
         from clerkmock.webhooks.control import routes as webhook_routes
 
@@ -119,6 +121,20 @@ class ControlPlane:
         if clock is not None:
             self.engine.clock.restore_state(clock)
         return _json({"restored": True, "users": len(state.users)}, "control.state")
+
+    def get_env(self, request: Request, params: dict[str, str]) -> Response:
+        """The variables an app needs for this server (clerkmock/appenv.py): what `clerkmock env` prints."""
+        mode = (request.query.get("mode") or ["base"])[0]
+        if mode not in ("base", "proxy"):
+            raise errors.invalid_query_parameter_value("mode", f"'{mode}' is not one of base, proxy")
+        app_env = self.pipeline.app_env
+        if app_env is None:
+            raise ClerkError(409, "env_unknown", "no server addresses",
+                             "This pipeline is not served by a ClerkMock, so its addresses are unknown.")
+        try:
+            return _json(app_env(mode), "control.env")
+        except ValueError as exc:  # --proxy without a forward proxy
+            raise ClerkError(409, "no_forward_proxy", "no forward proxy", f"This server has {exc}.") from None
 
     # -- seed -----------------------------------------------------------------------------------------------
 

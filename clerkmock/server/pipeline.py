@@ -72,6 +72,8 @@ class Pipeline:
         # Webhook deliveries: the engine's events are handed over after every request (_hand_over_events).
         self.webhooks = WebhookDispatcher(engine.outbox, seed=engine.outbox.seed)
         self.control = ControlPlane(self)
+        # Set by ClerkMock: mode ("base" | "proxy") -> the variables an app needs (GET /__clerkmock/env).
+        self.app_env: Callable[[str], dict[str, str]] | None = None
         self.key_notice = KeyNotice()  # one log line for the first non-secret Bearer key (key_notice.py)
         self.scenario: Scenario | None = None
         # Called (under the lock) after any request that may have changed state: persistence listens here.

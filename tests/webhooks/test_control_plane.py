@@ -7,6 +7,7 @@ import asyncio
 import json
 import os
 import queue
+import socket
 import subprocess
 import sys
 import threading
@@ -226,7 +227,11 @@ def test_serve_with_webhook_flags(tmp_path: Path, rx: Receiver) -> None:
         values = _read_env(proc, "CLERK_WEBHOOK_SIGNING_SECRET")
         assert values["CLERK_WEBHOOK_SIGNING_SECRET"] == secret
         # `clerkmock env --seed cli` prints the same secret
-        printed = subprocess.run([sys.executable, "-m", "clerkmock", "env", "--seed", "cli"], env=env,
+        nobody = socket.socket()  # a port nothing listens on: `env` prints its defaults, derived from --seed
+        nobody.bind(("127.0.0.1", 0))
+        free = str(nobody.getsockname()[1])
+        nobody.close()
+        printed = subprocess.run([sys.executable, "-m", "clerkmock", "env", "--seed", "cli", "--port", free], env=env,
                                  capture_output=True, text=True, timeout=30, cwd=tmp_path).stdout
         assert f"CLERK_WEBHOOK_SIGNING_SECRET={secret}" in printed
         rx.script = [500]
