@@ -141,6 +141,24 @@ def seed(client: httpx.Client) -> dict[str, str]:
         api_key = client.post("/v1/api_keys", json={"name": "fuzz key", "subject": user["id"]})
         if api_key.status_code in (200, 201):
             ids["apiKeyID"] = api_key.json()["id"]
+    connection = client.post("/v1/enterprise_connections", json={
+        "name": "Fuzz SSO", "provider": "saml_okta", "domains": ["fuzz-sso.example.com"],
+        **({"organization_id": org["id"]} if org else {})})
+    if connection.status_code in (200, 201):
+        ids["enterprise_connection_id"] = connection.json()["id"]
+        spare_connection = client.post("/v1/enterprise_connections", json={
+            "name": "Fuzz SSO 2", "provider": "oidc_custom", "domains": ["fuzz-sso2.example.com"]})
+        if spare_connection.status_code in (200, 201):  # one without a directory, for the creates
+            ids["spare_enterprise_connection_id"] = spare_connection.json()["id"]
+        directory = post("/v1/directories", {
+            "enterprise_connection_id": ids["enterprise_connection_id"], "provider": "okta",
+            **({"group_role_mappings": [{"directory_group_id": "fuzz-group", "role_id": role["id"]}]}
+               if role else {})})
+        if directory:
+            ids["directory_id"] = ids["scim_directory_id"] = directory["id"]
+            mappings = client.get(f"/v1/directories/{directory['id']}/group_role_mappings")
+            if mappings.status_code == 200 and mappings.json()["data"]:
+                ids["mapping_id"] = mappings.json()["data"][0]["id"]
     template = post("/v1/jwt_templates", {"name": "fuzz", "claims": {"k": "v"}})
     if template:
         ids["template_id"] = template["id"]
@@ -282,6 +300,9 @@ def realistic_values(seeded: dict[str, str]) -> dict[str, list[Any]]:
         "actor": [{"sub": other}],
         "roles": [["org:member", "org:admin"]],
         "email_addresses": [["fuzz.bulk@example.com"]],
+        "enterprise_connection_id": [seeded.get("spare_enterprise_connection_id", "entc_x"),
+                                     seeded.get("enterprise_connection_id", "entc_y")],
+        "role_id": [seeded.get("organization_role_id", "role_x")],
     }
 
 

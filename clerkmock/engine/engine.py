@@ -24,6 +24,7 @@ from clerkmock.engine.state import State
 from clerkmock.engine.types import JSON_CONTENT_TYPE, Request, Response
 
 API_PREFIX = "/v1"
+SCIM_PREFIX = "/scim/v2/"  # resources/directories/scim.py
 MAX_BODY_BYTES = 1024 * 1024  # 1 MiB for JSON and form bodies; larger ones get a 413 before any parsing
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # multipart uploads (profile images, logos): Clerk allows 10 MB
 MAX_MULTIPART_PARTS = 64  # the upload operations take one file and a field or two
@@ -111,6 +112,9 @@ class Engine:
         route: Route | None = None
         try:
             rel = _relative_path(request.path)
+            if rel is None and request.path.startswith(SCIM_PREFIX):
+                # a directory's SCIM 2.0 endpoint: its own protocol, errors and authentication (its api key)
+                return _scim().handle(self.state, self.clock.now_ms(), request)
             if rel is None:
                 raise errors.route_not_found(request.method, request.path, "The Backend API lives under /v1.")
             if not trusted and rel not in self._public_paths:
@@ -197,7 +201,10 @@ class Engine:
         return errors.route_not_found(method, API_PREFIX + rel)
 
     def _context(self, request: Request, route: Route, path_params: dict[str, str], version: str) -> Ctx:
-        op = self._ops[spec.schema_version(version)].get((route.method, route.template))
+        # An operation newer than the negotiated version's spec (the directory group-role mappings are only in
+        # 2026-05-12) is validated with the newest schema that has it, not left unparsed.
+        op = self._ops[spec.schema_version(version)].get((route.method, route.template)) or self._ops[
+            spec.LATEST_VERSION].get((route.method, route.template))
         query = params.parse_query(request.query, op.query) if op else {}
         body: dict[str, Any] = {}
         files: dict[str, Upload] = {}
@@ -247,6 +254,12 @@ def _auth() -> Any:
     from clerkmock.engine.resources import auth  # lazily, as default_route_sets: resources import the engine package
 
     return auth
+
+
+def _scim() -> Any:
+    from clerkmock.engine.resources.directories import scim
+
+    return scim
 
 
 def _relative_path(path: str) -> str | None:

@@ -32,6 +32,12 @@ USERNAME_RE = re.compile(r"^[A-Za-z0-9_-]+$")
 MAX_BULK = 50
 VERIFICATION_ATTEMPTS = 100  # Clerk's default lockout budget (verification_attempts_remaining)
 
+def scim_metadata(st: State, user_id: str) -> dict[str, Any] | None:
+    from clerkmock.engine.resources.directories.provisioning import scim_metadata as metadata
+
+    return metadata(st, user_id)
+
+
 # -- serializers ---------------------------------------------------------------------------------------------
 
 
@@ -111,6 +117,8 @@ def user_json(st: State, user: User, now: int | None = None) -> dict[str, Any]:
         "last_active_at": user.last_active_at,
         "legal_accepted_at": user.legal_accepted_at,
         "bypass_client_trust": user.bypass_client_trust,
+        # SCIMUserMetadata for a user a directory provisioned (resources/directories), else null
+        "scim": scim_metadata(st, user.id) if user.id in st.directories.user_directory else None,
     }
 
 
