@@ -159,6 +159,7 @@ def seed(client: httpx.Client) -> dict[str, str]:
             mappings = client.get(f"/v1/directories/{directory['id']}/group_role_mappings")
             if mappings.status_code == 200 and mappings.json()["data"]:
                 ids["mapping_id"] = mappings.json()["data"][0]["id"]
+    _seed_billing(client, ids, user, other, org)
     template = post("/v1/jwt_templates", {"name": "fuzz", "claims": {"k": "v"}})
     if template:
         ids["template_id"] = template["id"]
@@ -176,6 +177,37 @@ def seed(client: httpx.Client) -> dict[str, str]:
             if token:
                 ids["m2m_token_id"] = token["id"]
     return {k: v for k, v in ids.items() if v}
+
+
+def _seed_billing(client: httpx.Client, ids: dict[str, str], user: Any, other: Any, org: Any) -> None:
+    """Plans, a discount, and subscriptions (a trial, a paid one with a statement, an organization's) through
+    the control plane: the Backend API cannot create them."""
+    def control(path: str, body: dict[str, Any]) -> dict[str, Any] | None:
+        response = client.post(f"/__clerkmock/billing/{path}", json=body)
+        return response.json() if response.status_code == 200 else None
+
+    control("plans", {"slug": "free_user", "name": "Free", "is_default": True})
+    pro = control("plans", {"slug": "pro", "name": "Pro", "amount": 2000, "annual_monthly_amount": 1600,
+                            "free_trial_days": 14, "features": ["dashboard"]})
+    control("plans", {"slug": "team", "name": "Team", "payer_type": "org", "amount": 9900})
+    discount = control("discounts", {"name": "Half", "percent_off": 50})
+    if pro:
+        ids["plan_id"] = pro["id"]
+    if discount:
+        ids["discount_id"] = discount["id"]
+    if user:
+        sub = control("subscriptions", {"user_id": user["id"], "plan": "pro"})
+        if sub:
+            item = sub["subscription_items"][0]
+            ids["subscription_item_id"] = item["id"]
+            ids["price_id"] = item["price_id"]
+    if other:
+        control("subscriptions", {"user_id": other["id"], "plan": "pro", "free_trial": False})
+        statements = client.get("/v1/billing/statements")
+        if statements.status_code == 200 and statements.json()["data"]:
+            ids["statementID"] = statements.json()["data"][0]["id"]
+    if org:
+        control("subscriptions", {"organization_id": org["id"], "plan": "team"})
 
 
 def start_mock(config_dir: str) -> tuple[ClerkMock, dict[str, str]]:
@@ -303,6 +335,11 @@ def realistic_values(seeded: dict[str, str]) -> dict[str, list[Any]]:
         "enterprise_connection_id": [seeded.get("spare_enterprise_connection_id", "entc_x"),
                                      seeded.get("enterprise_connection_id", "entc_y")],
         "role_id": [seeded.get("organization_role_id", "role_x")],
+        "plan_id": [seeded.get("plan_id", "cplan_x")],
+        "from_price_id": [seeded.get("price_id", "cprice_x")],
+        "discount_id": [seeded.get("discount_id", "cdisc_x")],
+        "extend_to": ["2099-01-01T00:00:00Z"],
+        "action": ["increase"],
     }
 
 

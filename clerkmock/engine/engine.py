@@ -95,6 +95,7 @@ class Engine:
     def handle(self, request: Request, *, trusted: bool = False) -> Response:
         """Answer one Backend API request.  ``trusted`` skips authentication: for clerkmock's own callers
         (scenario seeding, the control plane), never for traffic from an app."""
+        self.settle()
         outbox = self.outbox
         if not outbox.enabled:
             return self._handle(request, trusted)
@@ -106,6 +107,11 @@ class Engine:
             raise
         outbox.end(mark if response.status >= 400 else None)  # a refused request leaves no event either
         return response
+
+    def settle(self) -> None:
+        """Carry out what the clock has made due (billing renewals, trials ending ...) before anything reads
+        the state; its events are stamped with the dates they happened, outside any request."""
+        _billing().settle(self.state, self.clock.now_ms())
 
     def _handle(self, request: Request, trusted: bool) -> Response:
         self._requests += 1
@@ -254,6 +260,12 @@ def _auth() -> Any:
     from clerkmock.engine.resources import auth  # lazily, as default_route_sets: resources import the engine package
 
     return auth
+
+
+def _billing() -> Any:
+    from clerkmock.engine.resources.billing import lifecycle
+
+    return lifecycle
 
 
 def _scim() -> Any:
