@@ -55,6 +55,7 @@ class Seeder:
         ):
             for i, entry in enumerate(data.get(section) or []):
                 self._each(section, entry, (section, i), lambda e=entry, s=seed, w=(section, i): s(dict(e), w))
+        self._billing(data.get("billing") or {})
         if self.problems:
             raise ScenarioError.collect(sorted(self.problems, key=lambda p: p.line or 0))
         return self.summary
@@ -251,6 +252,36 @@ class Seeder:
         created = self._call("POST", "/sessions", entry, where, _name(where))
         self._note("sessions", self._pin(created["id"], pinned))
 
+
+    def _billing(self, billing: dict[str, Any]) -> None:
+        """Plans, discounts, subscriptions, cards: no Backend API operation creates them, so they go through the
+        billing setup functions (the control plane's), which check them as strictly."""
+        from clerkmock.engine.resources.billing import setup
+
+        steps = (("plans", setup.define_plan, "cplan"), ("discounts", setup.define_discount, "cdisc"),
+                 ("subscriptions", setup.subscribe, None), ("cards", setup.set_card, None))
+        for key, define, _ in steps:
+            for i, raw in enumerate(billing.get(key) or []):
+                where = ("billing", key, i)
+                self._each(f"billing.{key}", raw, where,
+                           lambda r=raw, w=where, k=key, d=define, n=i: self._billing_entry(r, w, k, d, n))
+
+    def _billing_entry(self, raw: Any, where: Path, key: str, define: Callable[..., Any], i: int) -> None:
+        from clerkmock.engine.errors import ClerkError
+
+        entry = dict(raw) if isinstance(raw, dict) else {}
+        if not isinstance(raw, dict):
+            raise self.doc.error(where, f"billing.{key}[{i}]: an entry is a mapping")
+        self._alias(entry, "user", "user_id", where, self.user_id)
+        self._alias(entry, "organization", "organization_id", where, self.org_id)
+        try:
+            created = define(self.st, jsonable(entry), self.engine.clock.now_ms())
+        except ClerkError as exc:
+            param = (exc.meta or {}).get("param_name")
+            path = (*where, param) if param and (*where, param) in self.doc.lines else where
+            raise self.doc.error(path, f"billing.{key}[{i}]: {exc.code}: {exc.long_message}") from None
+        if hasattr(created, "id"):
+            self._note(f"billing.{key}", created.id)
 
 def _name(where: Path) -> str:
     """("organizations", 0, "members", 1) -> organizations[0].members[1]"""
