@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Literal
 
 from clerkmock.engine import tokens
 
@@ -103,12 +103,12 @@ def url_of(host: str, port: int) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
-def ca_paths(config_dir: str | os.PathLike[str] | None) -> dict[str, str]:
-    """``ca_bundle`` / ``ca_cert`` for a Target (the files may not exist yet: `proxy.ca.ensure_ca` makes them)."""
+def with_proxy(target: Target, proxy_url: str, config_dir: str | os.PathLike[str] | None) -> Target:
+    """``target`` plus a forward proxy and clerkmock's CA files (they may not exist yet: `proxy.ca.ensure_ca`)."""
     from clerkmock.proxy.ca import ca_files  # cheap: clerkmock.proxy loads mitmproxy lazily
 
     files = ca_files(config_dir)
-    return {"ca_bundle": str(files.bundle), "ca_cert": str(files.cert)}
+    return replace(target, proxy_url=proxy_url, ca_bundle=str(files.bundle), ca_cert=str(files.cert))
 
 
 def target_of(mock: ClerkMock) -> Target:
@@ -116,15 +116,14 @@ def target_of(mock: ClerkMock) -> Target:
     from clerkmock.engine.resources.auth.common import signing_key
 
     state = mock.engine.state
-    proxy = mock.running and mock.proxy_port is not None
-    extra: dict[str, Any] = ca_paths(mock.config_dir) if proxy else {}
-    return Target(
+    target = Target(
         secret_key=mock.secret_key,
         frontend_host=state.instance.frontend_host,
         production=state.instance.environment == "production",
         signing_key=signing_key(state),
         webhook_secret=mock.webhooks.signing_secret,
         api_url=mock.url if mock.running else None,
-        proxy_url=mock.proxy_url if proxy else None,
-        **extra,
     )
+    if mock.running and mock.proxy_port is not None:
+        target = with_proxy(target, mock.proxy_url, mock.config_dir)
+    return target

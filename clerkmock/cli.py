@@ -319,7 +319,6 @@ def _default_env(
             _fail(f"--webhook-secret: {exc}")
     keys = [k for k in re.split(r"[,\s]+", os.environ.get(ENV_SECRET_KEYS, "")) if k]
     instance = State().instance
-    extra: dict[str, str] = {}
     if mode == "proxy":
         from clerkmock.proxy.ca import ensure_ca
 
@@ -327,8 +326,6 @@ def _default_env(
             ensure_ca(config_dir)  # the files the trust variables name must exist
         except OSError as exc:
             _fail(f"cannot create the CA: {exc}")
-        extra = {"proxy_url": appenv.url_of(urlsplit(base_url).hostname or "127.0.0.1", proxy_port),
-                 **appenv.ca_paths(config_dir)}
     target = appenv.Target(
         secret_key=keys[0] if keys else DEFAULT_SECRET_KEY,
         frontend_host=instance.frontend_host,
@@ -336,8 +333,10 @@ def _default_env(
         signing_key=key,
         webhook_secret=webhook_secret or generated_secret(seed),
         api_url=base_url,
-        **extra,
     )
+    if mode == "proxy":
+        proxy_url = appenv.url_of(urlsplit(base_url).hostname or "127.0.0.1", proxy_port)
+        target = appenv.with_proxy(target, proxy_url, config_dir)
     return appenv.variables(target, "proxy" if mode == "proxy" else "base")
 
 

@@ -39,11 +39,9 @@ def _print_env(host: str, bound: dict[str, int], config_dir: str | None) -> None
     """The lines an app needs, like `serve` prints them (a parent process may read them through a pipe)."""
     from clerkmock import appenv
 
-    target = appenv.Target(
-        api_url=appenv.url_of(host, bound["base"]) if "base" in bound else None,
-        proxy_url=appenv.url_of(host, bound["proxy"]) if "proxy" in bound else None,
-        **(appenv.ca_paths(config_dir) if "proxy" in bound else {}),
-    )
+    target = appenv.Target(api_url=appenv.url_of(host, bound["base"]) if "base" in bound else None)
+    if "proxy" in bound:
+        target = appenv.with_proxy(target, appenv.url_of(host, bound["proxy"]), config_dir)
     for name, value in appenv.all_variables(target).items():
         click.echo(f"{name}={value}")
     if "transparent" in bound:

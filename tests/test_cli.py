@@ -118,9 +118,9 @@ def test_a_busy_port_names_the_option_in_conflict(tmp_path: Path) -> None:
         s.bind(("127.0.0.1", 0))
         s.listen()
         port = s.getsockname()[1]
-        for args, option in (((" --port 0 --proxy-port %d" % port).split(), "--proxy-port"),
-                             ((" --port 0 --transparent --transparent-port %d" % port).split(), "--transparent-port"),
-                             ((" --port %d" % port).split(), "--port")):
+        for args, option in ((["--port", "0", "--proxy-port", str(port)], "--proxy-port"),
+                             (["--port", "0", "--transparent", "--transparent-port", str(port)], "--transparent-port"),
+                             (["--port", str(port)], "--port")):
             proc = _serve(tmp_path, *args)
             _, err = proc.communicate(timeout=30)
             assert proc.returncode == 1 and "Traceback" not in err

@@ -11,6 +11,7 @@ entry failed, a role whose permission failed ...) is left out rather than report
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 from urllib.parse import quote
 
@@ -54,7 +55,7 @@ class Seeder:
             ("jwt_templates", self._jwt_template), ("sessions", self._session),
         ):
             for i, entry in enumerate(data.get(section) or []):
-                self._each(section, entry, (section, i), lambda e=entry, s=seed, w=(section, i): s(dict(e), w))
+                self._each(section, entry, (section, i), partial(seed, dict(entry), (section, i)))
         self._billing(data.get("billing") or {})
         if self.problems:
             raise ScenarioError.collect(sorted(self.problems, key=lambda p: p.line or 0))
@@ -200,10 +201,10 @@ class Seeder:
         self._note("organizations", org_id)
         for j, member in enumerate(members):
             self._each("memberships", member, (*where, "members", j),
-                       lambda m=member, w=(*where, "members", j): self._member(org_id, dict(m), w))
+                       partial(self._member, org_id, dict(member), (*where, "members", j)))
         for j, invitation in enumerate(invitations):
             self._each("organizations.invitations", invitation, (*where, "invitations", j),
-                       lambda i=invitation, w=(*where, "invitations", j): self._org_invitation(org_id, dict(i), w))
+                       partial(self._org_invitation, org_id, dict(invitation), (*where, "invitations", j)))
 
     def _member(self, org_id: str, entry: dict[str, Any], where: Path) -> None:
         self._check_failed(entry.get("role"))
@@ -263,8 +264,7 @@ class Seeder:
         for key, define, _ in steps:
             for i, raw in enumerate(billing.get(key) or []):
                 where = ("billing", key, i)
-                self._each(f"billing.{key}", raw, where,
-                           lambda r=raw, w=where, k=key, d=define, n=i: self._billing_entry(r, w, k, d, n))
+                self._each(f"billing.{key}", raw, where, partial(self._billing_entry, raw, where, key, define, i))
 
     def _billing_entry(self, raw: Any, where: Path, key: str, define: Callable[..., Any], i: int) -> None:
         from clerkmock.engine.errors import ClerkError
