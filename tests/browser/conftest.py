@@ -1,7 +1,7 @@
 """The browser harness: Debian's Chromium driven by PyPI playwright, a page server on ``http://localhost:<port>``
 and the session's clerkmock (``mock_server``) answering the page's Frontend API and bundle requests.
 
-- ``chromium``: one headless Chromium for the session, launched from ``/usr/bin/chromium`` with ``--no-sandbox``
+- ``chromium``: one headless Chromium for the browser tests, launched from ``/usr/bin/chromium`` with ``--no-sandbox``
   (never ``playwright install``: it downloads a browser from a CDN).
 - ``page_server``: serves ``tests/browser/pages/*.html`` with ``$name`` placeholders filled from `PageServer.values`
   (the clerkmock URLs, the publishable key, the bundle URLs) and pages a test registers with `PageServer.add`.
@@ -154,7 +154,7 @@ def page_values(mock: ClerkMock) -> dict[str, str]:
     }
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def page_server(mock_server: ClerkMock) -> Iterator[PageServer]:
     server = PageServer()
     server.values.update(page_values(mock_server))
@@ -173,8 +173,10 @@ def _fresh_pages(request: pytest.FixtureRequest) -> None:
 # -- the browser -------------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium() -> Iterator[Any]:
+    # Package scope, not session: playwright's sync API keeps an event loop running in the main thread while it
+    # is started, and later tests that call asyncio.run() would fail; it stops once the browser tests are done.
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
