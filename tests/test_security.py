@@ -292,7 +292,8 @@ def test_every_secret_looking_field_is_classified() -> None:
                 "signing_algorithm", "previous_secret_valid_until", "secret_key_rotated_at",
                 "access_token_expires_at", "code_length", "key_type",
                 "private_metadata",  # app data Clerk's own API returns to the backend, not a credential
-                "passkeys", "blocked_country_codes", "domains_default_role_key"}
+                "passkeys", "blocked_country_codes", "domains_default_role_key",
+                "idempotency_key"}  # billing: a client-chosen request id, not a credential
     looks_secret = re.compile(r"secret|token|password|hash|code|key|ticket|otp|private", re.I)
     unclassified = []
     for info in pkgutil.iter_modules(records_pkg.__path__):

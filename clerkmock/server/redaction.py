@@ -2,7 +2,8 @@
 
 `SECRET_FIELDS` names every record field that holds a secret: the instance's signing key, password hashes,
 TOTP secrets and backup codes, machine / M2M / API key / OAuth secrets, sign-in and actor tickets, pending
-verification codes, refresh and rotating tokens.  A dump replaces each non-empty one with a marker,
+verification codes, refresh and rotating tokens, SCIM directory keys.  A dump replaces each non-empty one with a
+marker,
 
     {"$redacted": "<sealed>"}
 
@@ -25,7 +26,7 @@ from typing import Any
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from clerkmock.engine.jsonio import dumps, loads
-from clerkmock.engine.records import apps, sessions, sso, users
+from clerkmock.engine.records import apps, directories, sessions, sso, users
 
 MARKER = "$redacted"
 _VERSION = b"v1"
@@ -50,6 +51,7 @@ SECRET_FIELDS: dict[type, frozenset[str]] = {
     apps.AgentTask: frozenset({"ticket"}),
     apps.AdminPortalLinkToken: frozenset({"token"}),
     sso.OidcConfig: frozenset({"client_secret"}),
+    directories.Directory: frozenset({"api_key", "previous_api_key"}),  # the SCIM endpoint's bearer keys
 }
 
 
