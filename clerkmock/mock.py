@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Self
 
 from clerkmock.appenv import url_of
+from clerkmock.assets import AssetCache
 from clerkmock.config import config_dir as resolve_config_dir
 from clerkmock.engine import Clock, Engine
 from clerkmock.control_token import load_or_create as load_or_create_control_token
@@ -72,6 +73,7 @@ class ClerkMock:
         webhook_secret: str | None = None,
         webhook_retry_schedule: Sequence[float] | str | None = None,
         state_file: str | os.PathLike[str] | None = None,
+        cache_dir: str | os.PathLike[str] | None = None,
         allowed_hosts: Iterable[str] = (),
         control_token: str | None = None,
         control_open: bool = False,
@@ -93,7 +95,9 @@ class ClerkMock:
         key = load_or_create_signing_key(self.config_dir, pinned=signing_key)
         self.engine = Engine(secret_keys=self._keys, seed=seed, clock=clock, signing_key=key)
         self.scenario = load_scenario(scenario, self.engine) if scenario is not None else None
-        self.pipeline = Pipeline(self.engine)
+        # The browser bundles come from the user's npm cache (clerkmock/assets/): $CLERKMOCK_CACHE_DIR,
+        # $XDG_CACHE_HOME/clerkmock or ~/.cache/clerkmock unless ``cache_dir`` says otherwise.
+        self.pipeline = Pipeline(self.engine, assets=AssetCache(cache_dir))
         # Who may steer it over HTTP (docs/security.md): a given token is required; otherwise the config dir's
         # (created once, 0600) is required only where others can reach the port or in strict mode.
         self.control_token = control_token or load_or_create_control_token(self.config_dir)
