@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from clerkmock import ClerkMock
-from clerkmock.control_client import ControlClientError, get_json, request_json
+from clerkmock.control_client import ControlError, Unreachable, get_json, request_json
 from clerkmock.control_token import ENV_CONTROL_TOKEN
 from clerkmock.server.redaction import SECRET_FIELDS
 
@@ -319,11 +319,15 @@ def test_every_secret_looking_field_is_classified() -> None:
 def test_control_client_sends_the_token_it_finds(exposed: ClerkMock, monkeypatch: pytest.MonkeyPatch) -> None:
     url = f"http://127.0.0.2:{exposed.port}"
     monkeypatch.delenv(ENV_CONTROL_TOKEN, raising=False)
-    with pytest.raises(ControlClientError, match=ENV_CONTROL_TOKEN):
-        get_json(url, f"{CM}/state", config_dir=Path(exposed.config_dir) / "elsewhere")
-    assert get_json(url, f"{CM}/clock", config_dir=exposed.config_dir)["frozen"] is False  # the token file
+    with pytest.raises(ControlError, match=ENV_CONTROL_TOKEN) as refused:
+        get_json(url, "/state", config_dir=Path(exposed.config_dir) / "elsewhere")
+    assert refused.value.status == 401
+    assert get_json(url, "/clock", config_dir=exposed.config_dir)["frozen"] is False  # the token file
     monkeypatch.setenv(ENV_CONTROL_TOKEN, exposed.control_token)
-    assert request_json("POST", url, f"{CM}/reset", config_dir="/nonexistent")["reset"] is True
+    assert request_json("POST", url, "/reset", config_dir="/nonexistent")["reset"] is True
+    assert request_json("POST", url, "/clock", body={"seconds": 1}, config_dir="/nonexistent")["frozen"] is False
+    with pytest.raises(Unreachable):
+        get_json("http://127.0.0.1:9", "/health")
 
 
 def _serve(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
