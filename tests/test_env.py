@@ -176,7 +176,8 @@ def serve(tmp_path: Path, *args: str) -> tuple[subprocess.Popen[str], dict[str, 
 def test_serve_prints_what_env_prints(tmp_path: Path) -> None:
     proc, printed = serve(tmp_path, "--seed", "other", "--secret-key", "sk_test_served")
     try:
-        asked = cli_env("--url", printed["CLERK_API_URL"], "--format", "json", config_dir=tmp_path / "elsewhere")
+        # the same config dir: its control token lets `env` ask a strict-mode server (docs/security.md)
+        asked = cli_env("--url", printed["CLERK_API_URL"], "--format", "json", config_dir=tmp_path)
         assert asked.returncode == 0, asked.stderr
         assert json.loads(asked.stdout) == printed  # the server's keys, secret and port, not env's defaults
         assert "no server" not in asked.stderr
