@@ -221,6 +221,8 @@ def test_control_open_keeps_the_old_behaviour(tmp_path: Path) -> None:
                    control_open=True) as mock, _client(mock, f"http://127.0.0.2:{mock.port}") as http:
         r = http.post(f"{CM}/reset", headers={"Origin": EVIL, "Host": "evil.example"})
         assert r.status_code == 200
+        assert "PRIVATE KEY" in http.get(f"{CM}/state?secrets=1").text  # no token asked
+        assert "PRIVATE KEY" not in http.get(f"{CM}/state").text  # but dumps stay redacted by default
 
 
 def test_in_process_transport_needs_nothing(tmp_path: Path) -> None:
