@@ -144,6 +144,24 @@ def test_mitmproxy_listener_checks_the_host_the_client_sent(tmp_path: Path) -> N
         assert http.get("/v1/users", headers={**KEY, "Host": "my-app.internal"}).status_code == 200
 
 
+def test_the_forward_proxy_way_in_is_guarded_too(tmp_path: Path) -> None:
+    """Through HTTPS_PROXY the control plane is reached on the intercepted Clerk host: same checks."""
+    import ssl
+
+    with ClerkMock(port=0, proxy_port=0, secret_keys=["sk_test_proxy"], config_dir=tmp_path) as mock:
+        ca = ssl.create_default_context(cafile=mock.env("proxy")["SSL_CERT_FILE"])
+        with httpx.Client(proxy=mock.proxy_url, verify=ca, timeout=5) as c:
+            assert c.get(f"https://api.clerk.com{CM}/health").status_code == 200
+            r = c.post(f"https://api.clerk.com{CM}/reset", headers={"Origin": EVIL, "Content-Type": "text/plain"})
+            assert r.status_code == 403 and _code(r) == "control_cross_site_refused"
+            assert c.post(f"https://api.clerk.com{CM}/reset").status_code == 401  # strict mode: token needed
+            r = c.post(f"https://api.clerk.com{CM}/reset", headers={"Authorization": "Bearer sk_test_proxy"})
+            assert r.status_code == 200
+        # a name that is not a Clerk host never reaches the control plane through the proxy
+        r = httpx.get(f"http://evil.example{CM}/state", proxy=mock.proxy_url, timeout=5)
+        assert r.status_code == 502 and "BEGIN PRIVATE KEY" not in r.text
+
+
 # -- 3. the token where others can reach the port ------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -203,6 +221,8 @@ def test_control_open_keeps_the_old_behaviour(tmp_path: Path) -> None:
                    control_open=True) as mock, _client(mock, f"http://127.0.0.2:{mock.port}") as http:
         r = http.post(f"{CM}/reset", headers={"Origin": EVIL, "Host": "evil.example"})
         assert r.status_code == 200
+        assert "PRIVATE KEY" in http.get(f"{CM}/state?secrets=1").text  # no token asked
+        assert "PRIVATE KEY" not in http.get(f"{CM}/state").text  # but dumps stay redacted by default
 
 
 def test_in_process_transport_needs_nothing(tmp_path: Path) -> None:
@@ -308,9 +328,9 @@ def test_every_secret_looking_field_is_classified() -> None:
             else:
                 continue
             for name in names:
-                if looks_secret.search(name) and name not in harmless and name not in SECRET_FIELDS.get(cls, ()):
-                    if not name.endswith(("_id", "_ids", "_index", "_at")):
-                        unclassified.append(f"{cls.__name__}.{name}")
+                if (looks_secret.search(name) and name not in harmless and name not in SECRET_FIELDS.get(cls, ())
+                        and not name.endswith(("_id", "_ids", "_index", "_at"))):
+                    unclassified.append(f"{cls.__name__}.{name}")
     assert unclassified == [], f"classify in server/redaction.py SECRET_FIELDS (or as harmless): {unclassified}"
 
 

@@ -66,8 +66,9 @@ class ControlGuard:
         return not a.open and (a.exposed or a.token_given or bool(self.secret_keys()))
 
     def authenticated(self, request: Request) -> bool:
-        """The request is from this process, or carries the control token (or, in strict mode, a secret key)."""
-        if request.arrived_on == IN_PROCESS:
+        """The request is from this process, or carries the control token (or, in strict mode, a secret key);
+        with --control-open every request counts (``GET state?secrets=1`` included, as before the guard)."""
+        if self.access.open or request.arrived_on == IN_PROCESS:
             return True
         auth = request.headers.get("authorization", "")
         scheme, _, presented = auth.partition(" ")
@@ -160,9 +161,10 @@ def _host_name(host_header: str) -> str:
 def _canonical(host: str) -> str:
     host = host.strip().lower().strip("[]").rstrip(".")
     try:
-        return str(ipaddress.ip_address(host))
+        address = ipaddress.ip_address(host)
     except ValueError:
         return host
+    return str(getattr(address, "ipv4_mapped", None) or address)  # a dual-stack socket's ::ffff:10.0.0.5
 
 
 def _refused(status: int, code: str, message: str, long_message: str,
