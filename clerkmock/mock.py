@@ -48,6 +48,7 @@ def load_scenario(path: str | os.PathLike[str], engine: Engine) -> Any:
 
 
 class ClerkMock:
+    latest: ClerkMock | None = None  # the most recently created one in this process
     def __init__(
         self,
         port: int = 0,
@@ -87,6 +88,7 @@ class ClerkMock:
         self.engine = Engine(secret_keys=self._keys, seed=seed, clock=clock, signing_key=key)
         self.scenario = load_scenario(scenario, self.engine) if scenario is not None else None
         self.pipeline = Pipeline(self.engine)
+        ClerkMock.latest = self  # what clerkmock.messages reads when no server is named
         # Webhooks (docs/webhooks.md): endpoints given here (serve --webhook) are in place before the scenario's
         # are added, so both get what seeding emitted (webhooks_on_seed).
         dispatcher = self.pipeline.webhooks

@@ -1,7 +1,9 @@
 """`Pipeline.handle(Request) -> Response`: the one entry point shared by every way in (the base-URL listener,
 the mitmproxy addon, the in-process httpx transport), so no way in re-implements another's logic.
 
-Order: control plane (``/__clerkmock/*``, no auth, not journaled) -> fault rules -> engine -> journal.
+Order: control plane (``/__clerkmock/*``, no auth, not journaled) -> fault rules -> engine -> journal.  The engine
+answers the Backend API under ``/v1`` and the Frontend API under ``/__clerk/v1`` (engine/fapi/); for the latter
+the pipeline answers CORS preflights and adds the CORS headers of the page's origin to every response.
 
 **The fault contract with adapters.**  A fault that is a response (``respond``, ``malformed``, a rate limit's
 429) comes back as an ordinary `Response`.  What only the adapter can do is put in ``Response.meta``:
@@ -30,6 +32,8 @@ from typing import TYPE_CHECKING, Any
 
 from clerkmock.engine import Engine, Request, Response
 from clerkmock.engine.errors import ClerkError, internal_clerk_error, too_many_requests
+from clerkmock.engine.fapi.cors import cors_headers
+from clerkmock.engine.fapi.surface import is_fapi_path
 from clerkmock.faults import FaultSet, FaultsBaseline
 from clerkmock.faults.decide import Decision
 from clerkmock.faults.rules import TRANSPORT_ACTIONS, Malformed, RateLimit, Respond, Truncate
@@ -97,10 +101,18 @@ class Pipeline:
                     raise
                 log.exception("clerkmock: unexpected error answering %s %s", request.method, request.path)
                 return self.internal_error()
+        fapi = is_fapi_path(request.path)
+        if fapi and request.method == "OPTIONS":  # CORS preflight: answered here, never faulted or journaled
+            with self.lock:
+                headers = cors_headers(self.engine.state, request.headers.get("origin"), preflight=True,
+                                       requested_headers=request.headers.get("access-control-request-headers"))
+            return Response(204, b"", headers)
         started = time.perf_counter()
         with self.lock:
             try:
                 response = self._answer(request)
+                if fapi:  # every Frontend API answer, a faulted one too, carries the page's CORS headers
+                    response.headers.update(cors_headers(self.engine.state, request.headers.get("origin")))
             except Exception:
                 self._record(request, self.engine.error(internal_clerk_error()), started)
                 if raise_unexpected:
@@ -185,10 +197,13 @@ class Pipeline:
         )
 
     def route_name(self, request: Request) -> str | None:
-        """The engine route a request would reach (``users.create``), or None."""
+        """The engine route a request would reach (``users.create``, ``fapi.createSignIn``), or None."""
         from clerkmock.engine.engine import _relative_path
 
         try:
+            if is_fapi_path(request.path):
+                route = self.engine.fapi.route_for(request)
+                return route.name if route is not None else None
             rel = _relative_path(request.path)
             if rel is None:
                 return None

@@ -1,0 +1,117 @@
+"""The signed-in user and its organizations, as the browser sees them: getUser, patchUser, changePassword,
+getOrganizationMemberships, createOrganization, getOrganization.
+
+They act for the session named by ``_clerk_session_id`` (else the client's active one); a signed-out browser
+gets 401 ``signed_out``.  Records and rules are the Backend API's (`add_org`, `set_password`, ...).
+"""
+
+from __future__ import annotations
+
+from clerkmock.engine import errors, passwords
+from clerkmock.engine.fapi import views
+from clerkmock.engine.fapi.routing import FapiCtx, FapiRoutes, body_param
+from clerkmock.engine.fapi.sessions import active_session
+from clerkmock.engine.records import User
+from clerkmock.engine.resources import users
+from clerkmock.engine.resources.auth import claims as claims_mod
+from clerkmock.engine.resources.orgs import organizations as bapi_orgs
+from clerkmock.engine.resources.orgs.common import org_json, page, require_org
+from clerkmock.engine.types import Json
+
+ROUTES = FapiRoutes("me")
+EDITABLE = ("first_name", "last_name")
+
+
+def me(ctx: FapiCtx) -> User:
+    return ctx.state.users[active_session(ctx).user_id]
+
+
+@ROUTES.op("getUser")
+def get_user(ctx: FapiCtx) -> Json:
+    return views.user_json(ctx, me(ctx))
+
+
+@ROUTES.op("patchUser")
+def patch_user(ctx: FapiCtx) -> Json:
+    st, body = ctx.state, ctx.body
+    user = me(ctx)
+    if body_param(ctx, "username") is not None:
+        users.check_username(st, body["username"], user.id)
+    for param, ids in (("primary_email_address_id", user.email_ids), ("primary_phone_number_id", user.phone_ids)):
+        if body_param(ctx, param) is not None and body[param] not in ids:
+            raise errors.form_param_value_invalid(param, f"{param} must belong to this user.")
+    for field in EDITABLE:
+        if field in body:
+            setattr(user, field, body[field] or None)
+    if "username" in body:
+        users.set_username(st, user, body["username"] or None)
+    for param in ("primary_email_address_id", "primary_phone_number_id"):
+        if body_param(ctx, param) is not None:
+            setattr(user, param, body[param])
+    if isinstance(body.get("unsafe_metadata"), dict):
+        user.unsafe_metadata = body["unsafe_metadata"]
+    user.updated_at = ctx.now
+    users.emit_updated(st, user, ctx.now)
+    return views.user_json(ctx, user)
+
+
+@ROUTES.op("changePassword")
+def change_password(ctx: FapiCtx) -> Json:
+    user = me(ctx)
+    new = body_param(ctx, "new_password")
+    if not new:
+        raise errors.form_param_missing("new_password")
+    if user.password_hash is not None:
+        current = body_param(ctx, "current_password") or ""
+        if not passwords.verify(current, user.password_hash):
+            raise errors.form_password_incorrect()
+    users.check_password(new, False)
+    users.set_password(ctx.state, user, new, ctx.now)
+    user.updated_at = ctx.now
+    users.emit_updated(ctx.state, user, ctx.now)
+    return views.user_json(ctx, user)
+
+
+@ROUTES.op("getOrganizationMemberships")
+def get_organization_memberships(ctx: FapiCtx) -> Json:
+    """``?paginated=true`` (what clerk-js sends) gives ``{data, total_count}``; otherwise a bare list."""
+    st = ctx.state
+    user = me(ctx)
+    mems = sorted(st.orgs.user_memberships(user.id), key=lambda m: (m.created_at, m.id), reverse=True)
+    shown, total = page(mems, ctx.query)
+    data = [views.membership_json(ctx, m) for m in shown]
+    return {"data": data, "total_count": total} if ctx.query.get("paginated") else data
+
+
+@ROUTES.op("createOrganization")
+def create_organization(ctx: FapiCtx) -> Json:
+    """The user creates an organization and becomes its admin (``organization.created`` and the membership's
+    event fire, as through the Backend API)."""
+    user = me(ctx)
+    if not user.create_organization_enabled:
+        raise errors.forbidden("organization_creation_not_allowed", "Not allowed",
+                               "You are not allowed to create organizations.")
+    name = body_param(ctx, "name")
+    if not name:
+        raise errors.form_param_missing("name")
+    body = {"name": name, "created_by": user.id}
+    if body_param(ctx, "slug"):
+        body["slug"] = ctx.body["slug"]
+    org = bapi_orgs.add_org(ctx.state, body, ctx.now)
+    return _org_json(ctx, org)
+
+
+@ROUTES.op("getOrganization")
+def get_organization(ctx: FapiCtx) -> Json:
+    user = me(ctx)
+    org = require_org(ctx.state, ctx.path["organization_id"])
+    if claims_mod.org_membership(ctx.state, user.id, org.id) is None:
+        raise errors.resource_not_found(f"No organization was found with id {org.id}", "Organization not found")
+    return _org_json(ctx, org)
+
+
+def _org_json(ctx: FapiCtx, org: object) -> Json:
+    out = org_json(ctx.state, org, now=ctx.now, members_count=True)  # type: ignore[arg-type]
+    for hidden in ("private_metadata", "role_set_key", "created_by"):
+        out.pop(hidden, None)
+    return out
