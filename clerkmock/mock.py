@@ -193,8 +193,8 @@ class ClerkMock:
         from clerkmock.proxy.listeners import Listeners
 
         ls = Listeners(
-            self.port if base_url else None, self.proxy_port, self.transparent_port, self.intercept_hosts,
-            self.passthrough,
+            self.port if base_url else None, self.proxy_port, self.transparent_port,
+            (*self.intercept_hosts, *self.pipeline.fapi_hosts()), self.passthrough,
         )  # fmt: skip
         modes = ls.modes()
         runner = ProxyRunner(

@@ -212,6 +212,13 @@ class Pipeline:
             return None
         return route.name if route is not None else None
 
+    def fapi_hosts(self) -> tuple[str, ...]:
+        """Hosts answered as the Frontend API in the proxy modes (engine/fapi/surface.py `fapi_hosts`)."""
+        from clerkmock.engine.fapi.surface import fapi_hosts
+
+        with self.lock:
+            return fapi_hosts(self.engine.state)
+
     def internal_error(self) -> Response:
         """Clerk's 500 envelope; also used by adapters whose own conversion code failed."""
         with self.lock:

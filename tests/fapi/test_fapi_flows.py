@@ -232,3 +232,26 @@ def test_me_reads_and_updates_the_user(engine: Engine, browser: Browser) -> None
 def test_unknown_form_fields_are_refused_but_clerk_js_extras_are_tolerated(engine: Engine, browser: Browser) -> None:
     assert browser.error("POST", "/v1/client/sign_ins", {"identifier": "x@example.com", "bogus": "1"}) == (
         422, "form_param_unknown")
+
+
+def test_a_scenario_frontend_key_shapes_the_environment(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from clerkmock.scenario import ScenarioError, load_scenario
+
+    path = tmp_path / "s.yaml"
+    path.write_text("frontend:\n  application_name: Acme\n  username: required\n  first_name: on\n"
+                    "  single_session_mode: false\n")
+    engine = Engine()
+    load_scenario(path, engine)
+    b = Browser(engine)
+    env = b.call("GET", "/v1/environment", bare=True)
+    assert env["display_config"]["application_name"] == "Acme"
+    assert env["auth_config"]["username"] == "required" and env["auth_config"]["single_session_mode"] is False
+    su = b.call("POST", "/v1/client/sign_ups", {"email_address": "e@example.com", "password": PASSWORD})
+    assert su["missing_fields"] == ["username"] and "first_name" in su["optional_fields"]
+    path.write_text("frontend:\n  username: maybe\n")
+    try:
+        load_scenario(path, Engine())
+    except ScenarioError as exc:
+        assert "frontend.username must be one of on, off, required" in str(exc) and ":2:" in str(exc)
+    else:
+        raise AssertionError("a bad frontend value must be refused")

@@ -92,3 +92,21 @@ def test_strict_keys_refuse_unknown_testing_tokens() -> None:
         issued = httpx.post(f"{mock.url}/v1/testing_tokens", headers={"authorization": "Bearer sk_test_strict"})
         good = fapi(mock, "GET", "/v1/client", tok, __clerk_testing_token=issued.json()["token"])
         assert good.status_code == 200
+
+
+def test_the_forward_proxy_answers_the_publishable_keys_host(tmp_path: object) -> None:
+    """An unmodified page loads ``https://<pk host>/v1/…`` through the proxy: the same surface as ``/__clerk``."""
+    import ssl
+
+    with ClerkMock(port=0, proxy_port=0, config_dir=tmp_path) as mock:  # type: ignore[arg-type]
+        host = mock.pipeline.engine.state.instance.frontend_host
+        verify = ssl.create_default_context(cafile=mock.proxy_env()["SSL_CERT_FILE"])
+        with httpx.Client(proxy=mock.proxy_url, verify=verify, timeout=10) as c:
+            created = c.post(f"https://{host}/v1/dev_browser", headers={"origin": PAGE})
+            assert created.status_code == 200, created.text
+            client = c.get(f"https://{host}/v1/client", params={"__clerk_db_jwt": created.json()["id"]},
+                           headers={"origin": PAGE})
+            assert client.json() == {"response": None, "client": None}
+            assert client.headers["access-control-allow-origin"] == PAGE
+        entries = httpx.get(f"{mock.url}/__clerkmock/requests").json()["data"]
+        assert {e["route"] for e in entries} >= {"fapi.createDevBrowser", "fapi.getClient"}

@@ -33,6 +33,45 @@ DEFAULTS: dict[str, Any] = {
     "after_sign_out_url": "",
 }
 SETTING_VALUES = ("on", "off", "required")
+SECOND_FACTORS = ("totp", "backup_code", "phone_code")
+
+
+def normalize(raw: dict[str, Any]) -> dict[str, Any]:
+    """YAML reads a bare ``on`` / ``off`` as true / false: for the attributes they mean "on" / "off"."""
+    return {k: ({True: "on", False: "off"}[v] if k in ATTRIBUTES and isinstance(v, bool) else v)
+            for k, v in raw.items()}
+
+
+def check_settings(raw: object) -> list[tuple[tuple[str, ...], str]]:
+    """Problems in a scenario's ``frontend:`` mapping, as (path, message); empty when it is valid."""
+    if not isinstance(raw, dict):
+        return [((), "frontend must be a mapping")]
+    raw = normalize(raw)
+    problems: list[tuple[tuple[str, ...], str]] = []
+    for key, value in raw.items():
+        if key not in DEFAULTS:
+            problems.append(((key,), f"unknown frontend key {key!r} (known: {', '.join(DEFAULTS)})"))
+        elif key in ATTRIBUTES and value not in SETTING_VALUES:
+            problems.append(((key,), f"frontend.{key} must be one of {', '.join(SETTING_VALUES)}"))
+        elif key in ("single_session_mode", "email_code", "phone_code") and not isinstance(value, bool):
+            problems.append(((key,), f"frontend.{key} must be true or false"))
+        elif key in ("application_name", "after_sign_out_url") and not isinstance(value, str):
+            problems.append(((key,), f"frontend.{key} must be a string"))
+        elif key == "second_factors" and (not isinstance(value, list) or any(v not in SECOND_FACTORS for v in value)):
+            problems.append(((key,), f"frontend.second_factors must be a list of {', '.join(SECOND_FACTORS)}"))
+    if not problems and all({**DEFAULTS, **raw}[k] == "off" for k in ("email_address", "phone_number", "username")):
+        problems.append(((), "frontend: at least one of email_address, phone_number, username must be on"))
+    return problems
+
+
+def json_schema() -> dict[str, Any]:
+    """The ``frontend:`` key of `clerkmock scenario schema`."""
+    props: dict[str, Any] = {k: {"enum": [*SETTING_VALUES, True, False]} for k in ATTRIBUTES}
+    props.update({k: {"type": "boolean"} for k in ("single_session_mode", "email_code", "phone_code")})
+    props.update({k: {"type": "string"} for k in ("application_name", "after_sign_out_url")})
+    props["second_factors"] = {"type": "array", "items": {"enum": list(SECOND_FACTORS)}}
+    return {"type": "object", "additionalProperties": False, "properties": props,
+            "description": "What the Frontend API's environment says (engine/fapi/environment.py)"}
 
 
 def settings(st: State) -> dict[str, Any]:

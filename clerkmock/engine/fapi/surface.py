@@ -34,8 +34,19 @@ TESTING_TOKEN_PARAM = "__clerk_testing_token"
 MAX_BODY_BYTES = 1024 * 1024
 
 
+def fapi_hosts(st: Any) -> tuple[str, ...]:
+    """The hosts a browser reaches the Frontend API on without a proxy URL: the one the publishable key encodes
+    (``<slug>.clerk.accounts.dev`` by default) and ``clerk.<domain>`` of every domain the instance declares."""
+    hosts = [st.instance.frontend_host.lower()]
+    for dom in st.instance_config.domains.values():
+        if dom.name:
+            hosts.append(f"clerk.{dom.name.lower()}")
+    return tuple(dict.fromkeys(hosts))
+
+
 def is_fapi_path(path: str) -> bool:
-    return path.startswith(FAPI_PREFIX + "/") and not path.startswith("/__clerkmock")
+    """``/__clerk/…`` except the browser bundles (``/__clerk/npm/…``, served from the asset cache)."""
+    return path.startswith(FAPI_PREFIX + "/") and not path.startswith(FAPI_PREFIX + "/npm/")
 
 
 class FapiSurface:
