@@ -255,3 +255,84 @@ def test_a_scenario_frontend_key_shapes_the_environment(tmp_path) -> None:  # ty
         assert "frontend.username must be one of on, off, required" in str(exc) and ":2:" in str(exc)
     else:
         raise AssertionError("a bad frontend value must be refused")
+
+
+def signed_in(engine: Engine, browser: Browser) -> str:
+    bapi_user(engine)
+    return browser.call("POST", "/v1/client/sign_ins", {"identifier": "alice@example.com", "password": PASSWORD,
+                                                        "strategy": "password"})["created_session_id"]
+
+
+def test_add_and_verify_an_email_address_and_a_phone(engine: Engine, browser: Browser) -> None:
+    sid = signed_in(engine, browser)
+    email = browser.call("POST", "/v1/me/email_addresses", {"email_address": "second@example.com"},
+                         _clerk_session_id=sid)
+    assert email["verification"] is None
+    browser.call("POST", f"/v1/me/email_addresses/{email['id']}/prepare_verification", {"strategy": "email_code"},
+                 _clerk_session_id=sid)
+    code = engine.state.fapi.messages[-1].code
+    assert engine.state.fapi.messages[-1].to == "second@example.com"
+    assert browser.error("POST", f"/v1/me/email_addresses/{email['id']}/attempt_verification",
+                         {"code": "999999" if code != "999999" else "888888"}, _clerk_session_id=sid) == (
+        422, "form_code_incorrect")
+    done = browser.call("POST", f"/v1/me/email_addresses/{email['id']}/attempt_verification", {"code": code},
+                        _clerk_session_id=sid)
+    assert done["verification"]["status"] == "verified"
+    listed = browser.call("GET", "/v1/me/email_addresses", bare=True, _clerk_session_id=sid)
+    assert {e["email_address"] for e in listed} == {"alice@example.com", "second@example.com"}
+    phone = browser.call("POST", "/v1/me/phone_numbers", {"phone_number": "+15555550123"}, _clerk_session_id=sid)
+    browser.call("POST", f"/v1/me/phone_numbers/{phone['id']}/prepare_verification", {"strategy": "phone_code"},
+                 _clerk_session_id=sid)
+    assert engine.state.fapi.messages[-1].code == "424242"  # a +1 XXX 555 01YY test number
+    done = browser.call("POST", f"/v1/me/phone_numbers/{phone['id']}/attempt_verification", {"code": "424242"},
+                        _clerk_session_id=sid)
+    assert done["verification"]["status"] == "verified"
+    user = ok(engine, "GET", f"/v1/users/{engine.state.auth.sessions[sid].user_id}")
+    assert user["primary_phone_number_id"] == phone["id"]
+    browser.call("DELETE", f"/v1/me/email_addresses/{email['id']}", _clerk_session_id=sid)
+    assert len(ok(engine, "GET", f"/v1/users/{user['id']}")["email_addresses"]) == 1
+
+
+def test_change_password(engine: Engine, browser: Browser) -> None:
+    sid = signed_in(engine, browser)
+    assert browser.error("POST", "/v1/me/change_password", {"current_password": "wrong-one-here",
+                                                            "new_password": "brand-new-secret"},
+                         _clerk_session_id=sid) == (422, "form_password_incorrect")
+    browser.call("POST", "/v1/me/change_password", {"current_password": PASSWORD,
+                                                    "new_password": "brand-new-secret"}, _clerk_session_id=sid)
+    uid = engine.state.auth.sessions[sid].user_id
+    assert ok(engine, "POST", f"/v1/users/{uid}/verify_password", {"password": "brand-new-secret"})["verified"]
+
+
+def test_signed_out_me_is_401(browser: Browser) -> None:
+    assert browser.error("GET", "/v1/me") == (401, "signed_out")
+
+
+def test_accept_an_organization_invitation(engine: Engine, browser: Browser) -> None:
+    owner = ok(engine, "POST", "/v1/users", {"email_address": ["owner@example.com"]})
+    org = ok(engine, "POST", "/v1/organizations", {"name": "Acme", "created_by": owner["id"]})
+    inv = ok(engine, "POST", f"/v1/organizations/{org['id']}/invitations",
+             {"email_address": "alice@example.com", "role": "org:member", "inviter_user_id": owner["id"]})
+    sid = signed_in(engine, browser)
+    listed = browser.call("GET", "/v1/me/organization_invitations", status="pending", _clerk_session_id=sid)
+    assert [i["id"] for i in listed["data"]] == [inv["id"]]
+    assert listed["data"][0]["public_organization_data"]["slug"] == "acme"
+    accepted = browser.call("POST", f"/v1/me/organization_invitations/{inv['id']}/accept", _clerk_session_id=sid)
+    assert accepted["status"] == "accepted"
+    mems = browser.call("GET", "/v1/me/organization_memberships", paginated="true", _clerk_session_id=sid)
+    assert [m["role"] for m in mems["data"]] == ["org:member"]
+
+
+def test_sign_up_by_invitation_ticket(engine: Engine, browser: Browser) -> None:
+    from urllib.parse import parse_qs, urlsplit
+
+    inv = ok(engine, "POST", "/v1/invitations", {"email_address": "erin@example.com", "notify": False})
+    ticket = parse_qs(urlsplit(inv["url"]).query)["ticket"][0]
+    su = browser.call("POST", "/v1/client/sign_ups", {"strategy": "ticket", "ticket": ticket, "password": PASSWORD})
+    assert su["status"] == "complete" and su["email_address"] == "erin@example.com"
+    user = ok(engine, "GET", f"/v1/users/{su['created_user_id']}")
+    assert user["email_addresses"][0]["verification"]["status"] == "verified"
+    assert ok(engine, "GET", "/v1/invitations?status=accepted")[0]["id"] == inv["id"]
+    other = Browser(engine)
+    assert other.error("POST", "/v1/client/sign_ups", {"strategy": "ticket", "ticket": ticket,
+                                                       "password": PASSWORD})[1] == "ticket_invalid"

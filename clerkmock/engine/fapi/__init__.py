@@ -3,7 +3,7 @@ sessions, organizations, token signer, clock and events as the Backend API.  One
 exposes ``ROUTES`` (a `FapiRoutes`, routes declared by the FAPI spec's operationIds).  `surface.FapiSurface`
 dispatches ``/__clerk/v1/…`` requests to them."""
 
-from clerkmock.engine.fapi import clients, environment, me, sessions, sign_ins, sign_ups
+from clerkmock.engine.fapi import clients, environment, identifications, me, sessions, sign_ins, sign_ups
 
 ROUTE_SETS = [
     clients.ROUTES,
@@ -12,4 +12,5 @@ ROUTE_SETS = [
     sign_ups.ROUTES,
     sessions.ROUTES,
     me.ROUTES,
+    identifications.ROUTES,
 ]

@@ -9,13 +9,10 @@ Each code "sent" is kept in ``st.fapi.messages`` (``GET /__clerkmock/messages``,
 from __future__ import annotations
 
 from clerkmock.engine import events
-from clerkmock.engine.records.fapi import Factor, Message
+from clerkmock.engine.records.fapi import Factor
 from clerkmock.engine.resources import messages
 from clerkmock.engine.resources.identifications import CODE_TTL_MS, TEST_CODE, TEST_PHONE_RE, _random_code
 from clerkmock.engine.state import State
-
-MAX_MESSAGES = 500  # the store keeps the newest ones
-
 
 def is_test_identifier(kind: str, value: str) -> bool:
     if kind == "email_address":
@@ -35,21 +32,15 @@ def send(st: State, factor: Factor, kind: str, to: str, now: int, *, user_id: st
     if kind == "email_address":
         payload = messages.verification_email_json(st, to=to, code=code, email_address_id=identification_id or "",
                                                    user_id=user_id, now=now)
-        record(st, Message(id=st.ids.new("msg"), kind="email", to=to, subject=payload["subject"],
-                           body=payload["body_plain"], created_at=now, code=code, slug=slug, user_id=user_id))
+        payload["slug"] = slug
+        messages.keep_email(st, payload, now, code)
         events.emit(st, "email.created", payload, now)
     else:
         payload = messages.verification_sms_json(st, to=to, code=code, phone_number_id=identification_id or "",
                                                  user_id=user_id, now=now)
-        record(st, Message(id=st.ids.new("msg"), kind="sms", to=to, subject="", body=payload["message"],
-                           created_at=now, code=code, slug=slug, user_id=user_id))
+        payload["slug"] = slug
+        messages.keep_sms(st, payload, now, code)
         events.emit(st, "sms.created", payload, now)
-
-
-def record(st: State, message: Message) -> None:
-    st.fapi.messages.append(message)
-    if len(st.fapi.messages) > MAX_MESSAGES:
-        del st.fapi.messages[: len(st.fapi.messages) - MAX_MESSAGES]
 
 
 def check(factor: Factor, code: str, now: int) -> str:

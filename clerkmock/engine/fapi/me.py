@@ -1,11 +1,14 @@
 """The signed-in user and its organizations, as the browser sees them: getUser, patchUser, changePassword,
-getOrganizationMemberships, createOrganization, getOrganization.
+getOrganizationMemberships, createOrganization, getOrganization, getUsersOrganizationInvitations,
+acceptOrganizationInvitation.
 
 They act for the session named by ``_clerk_session_id`` (else the client's active one); a signed-out browser
 gets 401 ``signed_out``.  Records and rules are the Backend API's (`add_org`, `set_password`, ...).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from clerkmock.engine import errors, passwords
 from clerkmock.engine.fapi import views
@@ -15,7 +18,16 @@ from clerkmock.engine.records import User
 from clerkmock.engine.resources import users
 from clerkmock.engine.resources.auth import claims as claims_mod
 from clerkmock.engine.resources.orgs import organizations as bapi_orgs
-from clerkmock.engine.resources.orgs.common import org_json, page, require_org
+from clerkmock.engine.resources.orgs.common import (
+    add_membership,
+    invitation_status,
+    org_json,
+    page,
+    public_org_data,
+    require_org,
+    user_emails,
+)
+from clerkmock.engine.resources.orgs.org_invitations import org_invitation_json
 from clerkmock.engine.types import Json
 
 ROUTES = FapiRoutes("me")
@@ -115,3 +127,48 @@ def _org_json(ctx: FapiCtx, org: object) -> Json:
     for hidden in ("private_metadata", "role_set_key", "created_by"):
         out.pop(hidden, None)
     return out
+
+
+# -- the user's organization invitations -------------------------------------------------------------------------
+
+
+def _my_invitations(ctx: FapiCtx, user: User) -> list[Any]:
+    st = ctx.state
+    emails = user_emails(st, user)
+    invs = [i for i in st.orgs.org_invitations.values() if i.email_address.lower() in emails]
+    return sorted(invs, key=lambda i: (i.created_at, i.id), reverse=True)
+
+
+def _invitation_json(ctx: FapiCtx, inv: Any) -> dict[str, Any]:
+    st = ctx.state
+    out = org_invitation_json(st, inv, ctx.now)
+    out.pop("private_metadata", None)
+    out["public_organization_data"] = public_org_data(st, st.orgs.orgs[inv.org_id])
+    return out
+
+
+@ROUTES.op("getUsersOrganizationInvitations")
+def get_users_organization_invitations(ctx: FapiCtx) -> Json:
+    invs = _my_invitations(ctx, me(ctx))
+    status = ctx.query.get("status")
+    if status:
+        invs = [i for i in invs if invitation_status(i, ctx.now) == status]
+    shown, total = page(invs, ctx.query)
+    return {"data": [_invitation_json(ctx, i) for i in shown], "total_count": total}
+
+
+@ROUTES.op("acceptOrganizationInvitation")
+def accept_organization_invitation(ctx: FapiCtx) -> Json:
+    """The invited user joins with the invitation's role (``organizationMembership.created`` and
+    ``organizationInvitation.accepted`` fire, as when the Backend API adds the member)."""
+    st = ctx.state
+    user = me(ctx)
+    inv = next((i for i in _my_invitations(ctx, user) if i.id == ctx.path["invitation_id"]), None)
+    if inv is None:
+        raise errors.resource_not_found(f"No invitation was found with id {ctx.path['invitation_id']}",
+                                        "Invitation not found")
+    if invitation_status(inv, ctx.now) != "pending":
+        raise errors.bad_request("Invitation not pending", f"This invitation is {invitation_status(inv, ctx.now)}.",
+                                 code="organization_invitation_not_pending")
+    add_membership(st, st.orgs.orgs[inv.org_id], user, st.orgs.roles[inv.role_id], ctx.now)
+    return _invitation_json(ctx, inv)

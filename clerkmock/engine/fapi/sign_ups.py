@@ -4,12 +4,15 @@ attemptSignUpsVerification.
 Fields (email address, phone number, username, names, password) are required, optional or off as the
 environment says; an email or phone must be verified with a code.  When nothing is missing or unverified the
 user is created through the Backend API's own `add_user` (same checks, ``user.created`` fires) and signed in on
-the browser's client: ``status: complete``, ``created_user_id``, ``created_session_id``.
+the browser's client: ``status: complete``, ``created_user_id``, ``created_session_id``.  A ``ticket`` from an
+instance or organization invitation stands for the invited address, verified; the invitation is accepted (an
+organization's makes the user a member with its role).
 """
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from clerkmock.engine import errors
 from clerkmock.engine.fapi import codes, environment, views
@@ -18,6 +21,7 @@ from clerkmock.engine.fapi.sessions import activate
 from clerkmock.engine.records.fapi import Factor, SignUpAttempt
 from clerkmock.engine.resources import identifications as idns
 from clerkmock.engine.resources import users
+from clerkmock.engine.resources.orgs.common import add_membership, invitation_status
 from clerkmock.engine.state import State
 from clerkmock.engine.types import Json
 
@@ -79,6 +83,26 @@ def apply_fields(ctx: FapiCtx, su: SignUpAttempt) -> None:
     su.updated_at = ctx.now
 
 
+def invitation_for(st: State, ticket: str, now: int) -> Any:
+    """The pending instance or organization invitation whose link carries ``ticket``."""
+    for inv in (*st.orgs.invitations.values(), *st.orgs.org_invitations.values()):
+        query = parse_qs(urlsplit(inv.url).query)
+        if query.get("ticket", [""])[0] == ticket and invitation_status(inv, now) == "pending":
+            return inv
+    return None
+
+
+def apply_ticket(ctx: FapiCtx, su: SignUpAttempt, ticket: str) -> None:
+    """Sign-up by invitation: the invited address is taken as verified (the ticket proves it)."""
+    inv = invitation_for(ctx.state, ticket, ctx.now)
+    if inv is None:
+        raise errors.unprocessable("ticket_invalid", "Invalid ticket", "The ticket is invalid, used or expired.",
+                                   param_name="ticket")
+    su.email_address = inv.email_address
+    su.verifications["email_address"] = Factor("ticket", status="verified")
+    su.invitation_id = inv.id
+
+
 def maybe_complete(ctx: FapiCtx, su: SignUpAttempt) -> None:
     """Nothing missing or unverified: create the user (Backend API rules, ``user.created``) and sign it in."""
     st = ctx.state
@@ -98,11 +122,17 @@ def maybe_complete(ctx: FapiCtx, su: SignUpAttempt) -> None:
     for kind in VERIFIED_KINDS:  # the verification the browser did, not an admin one
         f = su.verifications.get(kind)
         ids = user.email_ids if kind == "email_address" else user.phone_ids
-        if f is not None and ids:
+        if f is not None and ids and f.strategy != "ticket":
             st.identifications[ids[0]].verification = idns.Verification(
                 "verified", f.strategy, attempts=f.attempts, expire_at=f.expire_at)
     user.legal_accepted_at = su.legal_accepted_at
     ctx.emit("user.created", users.user_json(st, user, ctx.now))
+    invitation = st.orgs.invitations.get(su.invitation_id) if su.invitation_id else None
+    if invitation is not None:  # an instance invitation is used once (an organization's is accepted by the
+        invitation.status, invitation.updated_at = "accepted", ctx.now  # membership, below)
+    org_inv = st.orgs.org_invitations.get(su.invitation_id) if su.invitation_id else None
+    if org_inv is not None:
+        add_membership(st, st.orgs.orgs[org_inv.org_id], user, st.orgs.roles[org_inv.role_id], ctx.now)
     sess = activate(ctx, user, next((f.strategy for f in su.verifications.values()), "password"))
     su.status, su.created_user_id, su.created_session_id, su.password = "complete", user.id, sess.id, None
 
@@ -115,10 +145,15 @@ def create_sign_up(ctx: FapiCtx) -> Json:
         raise errors.session_exists()
     su = SignUpAttempt(id=st.ids.new("sua"), client_id=client.id, created_at=now, updated_at=now,
                        abandon_at=now + ABANDON_MS)
+    strategy = body_param(ctx, "strategy")
+    if strategy == "ticket" or body_param(ctx, "ticket"):
+        if not body_param(ctx, "ticket"):
+            raise errors.form_param_missing("ticket")
+        ctx.body.pop("email_address", None)  # the invitation says which address
+        apply_ticket(ctx, su, body_param(ctx, "ticket"))
     apply_fields(ctx, su)
     st.fapi.sign_ups[su.id] = su
     client.sign_up_id = su.id
-    strategy = body_param(ctx, "strategy")
     if strategy in ("email_code", "phone_code"):
         _prepare(ctx, su, strategy)
     maybe_complete(ctx, su)
