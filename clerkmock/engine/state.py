@@ -18,6 +18,8 @@ from clerkmock.engine.ids import IdGenerator
 from clerkmock.engine.records import Identification, User, Verification
 from clerkmock.engine.records.apps import AppTables
 from clerkmock.engine.records.fapi import FapiTables
+from clerkmock.engine.records.billing import BillingTables
+from clerkmock.engine.records.directories import DirectoryTables
 from clerkmock.engine.records.instance import InstanceTables
 from clerkmock.engine.records.organizations import OrganizationTables
 from clerkmock.engine.records.sessions import AuthTables
@@ -75,6 +77,8 @@ class State:
         self.apps = AppTables()
         self.sso = SsoTables()
         self.fapi = FapiTables()  # the Frontend API's dev browsers, sign-in/up attempts and sent messages
+        self.directories = DirectoryTables()
+        self.billing = BillingTables()
 
     # -- snapshots ------------------------------------------------------------------------------------------
 
