@@ -3,7 +3,17 @@ sessions, organizations, token signer, clock and events as the Backend API.  One
 exposes ``ROUTES`` (a `FapiRoutes`, routes declared by the FAPI spec's operationIds).  `surface.FapiSurface`
 dispatches ``/__clerk/v1/…`` requests to them."""
 
-from clerkmock.engine.fapi import clients, environment, identifications, me, sessions, sign_ins, sign_ups
+from clerkmock.engine.fapi import (
+    clients,
+    environment,
+    identifications,
+    me,
+    mfa,
+    sessions,
+    sign_ins,
+    sign_ups,
+    wellknown,
+)
 
 ROUTE_SETS = [
     clients.ROUTES,
@@ -13,4 +23,6 @@ ROUTE_SETS = [
     sessions.ROUTES,
     me.ROUTES,
     identifications.ROUTES,
+    mfa.ROUTES,
+    wellknown.ROUTES,
 ]

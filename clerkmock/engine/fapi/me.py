@@ -1,6 +1,6 @@
 """The signed-in user and its organizations, as the browser sees them: getUser, patchUser, changePassword,
 getOrganizationMemberships, createOrganization, getOrganization, getUsersOrganizationInvitations,
-acceptOrganizationInvitation.
+acceptOrganizationInvitation, deleteUser, deleteOrganizationMemberships.
 
 They act for the session named by ``_clerk_session_id`` (else the client's active one); a signed-out browser
 gets 401 ``signed_out``.  Records and rules are the Backend API's (`add_org`, `set_password`, ...).
@@ -20,10 +20,12 @@ from clerkmock.engine.resources.auth import claims as claims_mod
 from clerkmock.engine.resources.orgs import organizations as bapi_orgs
 from clerkmock.engine.resources.orgs.common import (
     add_membership,
+    check_keeps_a_manager,
     invitation_status,
     org_json,
     page,
     public_org_data,
+    remove_membership,
     require_org,
     user_emails,
 )
@@ -172,3 +174,35 @@ def accept_organization_invitation(ctx: FapiCtx) -> Json:
                                  code="organization_invitation_not_pending")
     add_membership(st, st.orgs.orgs[inv.org_id], user, st.orgs.roles[inv.role_id], ctx.now)
     return _invitation_json(ctx, inv)
+
+
+@ROUTES.op("deleteUser")
+def delete_user(ctx: FapiCtx) -> Json:
+    """The user deletes the account (``delete_self_enabled``): the Backend API's deletion (sessions end,
+    memberships go, ``user.deleted`` fires)."""
+    user = me(ctx)
+    if not user.delete_self_enabled:
+        raise errors.forbidden("delete_self_not_enabled", "Not allowed", "You are not allowed to delete your account.")
+    external_id = user.external_id
+    users.delete_user(ctx.state, user)  # its hooks end the sessions and remove the memberships
+    ctx.emit("user.deleted", users.deleted_json("user", user.id, **(
+        {"external_id": external_id} if external_id is not None else {})))
+    return {"object": "user", "id": user.id, "deleted": True}
+
+
+@ROUTES.op("deleteOrganizationMemberships")
+def leave_organization(ctx: FapiCtx) -> Json:
+    """Leave an organization (the active one of a session falls back to none)."""
+    st = ctx.state
+    user = me(ctx)
+    org = require_org(st, ctx.path["organization_id"])
+    mem = st.orgs.membership(org.id, user.id)
+    if mem is None:
+        raise errors.resource_not_found(f"You are not a member of {org.id}", "Membership not found")
+    check_keeps_a_manager(st, mem, None)  # the last admin cannot leave
+    remove_membership(st, mem)
+    for sid in st.auth.sessions_by_user.get(user.id, []):
+        sess = st.auth.sessions[sid]
+        if sess.last_active_organization_id == org.id:
+            sess.last_active_organization_id = None
+    return {"object": "organization_membership", "id": mem.id, "deleted": True}

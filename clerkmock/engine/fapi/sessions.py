@@ -1,5 +1,6 @@
 """Sessions as the browser sees them: getSession, touchSession, createSessionToken,
-createSessionTokenWithTemplate, endSession, removeSession, removeClientSessionsAndRetainCookie (sign-out).
+createSessionTokenWithTemplate, endSession, removeSession, removeClientSessionsAndRetainCookie (sign-out),
+getSessions and revokeSession (the user's sessions on every device).
 
 The records, the token signer and the claims are the Backend API's: a session revoked through the Backend API
 is gone from the client at the browser's next request (its ``/tokens`` answers 401 ``signed_out``, which makes
@@ -158,4 +159,36 @@ def sign_out(ctx: FapiCtx) -> Json:
 
 
 def _final_session_json(ctx: FapiCtx, sess: Session) -> dict[str, Any]:
+    return views.session_json(ctx, sess)
+
+
+# -- the user's sessions on every device (<UserProfile/>'s "Active devices") --------------------------------------
+
+
+@ROUTES.op("getSessions", bare=True)
+def get_active_sessions(ctx: FapiCtx) -> Json:
+    """A bare list: the user's live sessions on any client, with an activity stub (no device data offline)."""
+    st = ctx.state
+    user_id = active_session(ctx).user_id
+    out = []
+    for sid in st.auth.sessions_by_user.get(user_id, []):
+        sess = st.auth.sessions[sid]
+        if sess.status_at(ctx.now) not in views.LIVE:
+            continue
+        item = views.session_json(ctx, sess)
+        item["latest_activity"] = {"object": "session_activity", "id": f"sess_activity_{sess.id.removeprefix('sess_')}",
+                                   "is_mobile": False}
+        out.append(item)
+    return out
+
+
+@ROUTES.op("revokeSession")
+def revoke_session(ctx: FapiCtx) -> Json:
+    """Sign another of the user's sessions out (``session.revoked``)."""
+    st = ctx.state
+    user_id = active_session(ctx).user_id
+    sess = st.auth.sessions.get(ctx.path["session_id"])
+    if sess is None or sess.user_id != user_id:
+        raise errors.resource_not_found(f"No session was found with id {ctx.path['session_id']}", "Session not found")
+    end_session(ctx, sess, "revoked")
     return views.session_json(ctx, sess)

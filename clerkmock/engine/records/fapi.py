@@ -94,6 +94,7 @@ class FapiTables:
         self.sign_ups: dict[str, SignUpAttempt] = {}
         self.messages: list[Message] = []  # oldest first
         self.message_seq = 0  # numbers the messages' ids
+        self.pending_totp: dict[str, str] = {}  # user id -> TOTP secret not verified yet
         self.failed_attempts: dict[str, int] = {}  # user id -> failed sign-in attempts since the last success
         self.testing_tokens: dict[str, int] = {}  # token -> expires_at (s), from POST /v1/testing_tokens
         # What the environment says beyond the Backend API's instance settings (scenario key `frontend`).
