@@ -328,9 +328,9 @@ def test_every_secret_looking_field_is_classified() -> None:
             else:
                 continue
             for name in names:
-                if looks_secret.search(name) and name not in harmless and name not in SECRET_FIELDS.get(cls, ()):
-                    if not name.endswith(("_id", "_ids", "_index", "_at")):
-                        unclassified.append(f"{cls.__name__}.{name}")
+                if (looks_secret.search(name) and name not in harmless and name not in SECRET_FIELDS.get(cls, ())
+                        and not name.endswith(("_id", "_ids", "_index", "_at"))):
+                    unclassified.append(f"{cls.__name__}.{name}")
     assert unclassified == [], f"classify in server/redaction.py SECRET_FIELDS (or as harmless): {unclassified}"
 
 

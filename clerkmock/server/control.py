@@ -120,7 +120,7 @@ class ControlPlane:
         """Secrets are sealed (server/redaction.py) unless ``?secrets=1`` comes with the control token."""
         from clerkmock.server.state_json import dump_state
 
-        seal = self.sealer.seal
+        seal: Callable[[Any], dict[str, str]] | None = self.sealer.seal
         if _flag(request, "secrets"):
             if not self.pipeline.control_guard.authenticated(request):
                 raise ClerkError(401, "control_token_required", "control token required",

@@ -161,9 +161,10 @@ def _host_name(host_header: str) -> str:
 def _canonical(host: str) -> str:
     host = host.strip().lower().strip("[]").rstrip(".")
     try:
-        return str(ipaddress.ip_address(host))
+        address = ipaddress.ip_address(host)
     except ValueError:
         return host
+    return str(getattr(address, "ipv4_mapped", None) or address)  # a dual-stack socket's ::ffff:10.0.0.5
 
 
 def _refused(status: int, code: str, message: str, long_message: str,
