@@ -199,12 +199,14 @@ def page_server(mock_server: ClerkMock) -> Iterator[PageServer]:
 def proxy_mock(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClerkMock]:
     """A second clerkmock with a forward proxy listener (way 3: the unmodified page), for the tests that need it.
     Package scope: mitmproxy allows one master per process, and it stops before other packages' proxies start."""
+    latest = ClerkMock.latest  # clerkmock.messages reads the newest ClerkMock: give the session's back afterwards
     mock = ClerkMock(port=0, proxy_port=0, config_dir=tmp_path_factory.mktemp("clerkmock-proxy-config"))
     mock.start()
     try:
         yield mock
     finally:
         mock.stop()
+        ClerkMock.latest = latest
 
 
 @pytest.fixture
