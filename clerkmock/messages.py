@@ -3,8 +3,9 @@
     import clerkmock
     code = clerkmock.messages.last(to="bob@example.com").code
 
-Reads the ClerkMock created last in this process (the pytest plugin's server, a ``with ClerkMock()``), or a
-server by URL (``url=`` or ``CLERKMOCK_URL``) through ``GET /__clerkmock/messages``.  Newest first.
+Reads the pytest plugin's server of the running test (or else the ClerkMock created last in this process, a
+``with ClerkMock()``), ``mock=`` a given one, or a server by URL (``url=`` or ``CLERKMOCK_URL``) through
+``GET /__clerkmock/messages``.  Newest first.
 """
 
 from __future__ import annotations

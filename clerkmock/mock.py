@@ -99,13 +99,13 @@ class ClerkMock:
         # The browser bundles come from the user's npm cache (clerkmock/assets/): $CLERKMOCK_CACHE_DIR,
         # $XDG_CACHE_HOME/clerkmock or ~/.cache/clerkmock unless ``cache_dir`` says otherwise.
         self.pipeline = Pipeline(self.engine, assets=AssetCache(cache_dir))
+        ClerkMock.latest = self  # what clerkmock.messages reads when no server is named
         # Who may steer it over HTTP (docs/security.md): a given token is required; otherwise the config dir's
         # (created once, 0600) is required only where others can reach the port or in strict mode.
         self.control_token = control_token or load_or_create_control_token(self.config_dir)
         self.pipeline.control_guard.access = ControlAccess(
             listen_host=host, allowed_hosts=tuple(allowed_hosts), token=self.control_token,
             token_given=bool(control_token), open=control_open)
-        ClerkMock.latest = self  # what clerkmock.messages reads when no server is named
         # Webhooks (docs/webhooks.md): endpoints given here (serve --webhook) are in place before the scenario's
         # are added, so both get what seeding emitted (webhooks_on_seed).
         dispatcher = self.pipeline.webhooks

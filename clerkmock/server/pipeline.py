@@ -1,9 +1,9 @@
 """`Pipeline.handle(Request) -> Response`: the one entry point shared by every way in (the base-URL listener,
 the mitmproxy addon, the in-process httpx transport), so no way in re-implements another's logic.
 
-Order: control plane (``/__clerkmock/*``, behind its guard, not journaled) -> fault rules -> engine -> journal.  The engine
-answers the Backend API under ``/v1`` and the Frontend API under ``/__clerk/v1`` (engine/fapi/); for the latter
-the pipeline answers CORS preflights and adds the CORS headers of the page's origin to every response.
+Order: control plane (``/__clerkmock/*``, behind its guard, not journaled) -> fault rules -> engine -> journal.
+The engine answers the Backend API under ``/v1`` and the Frontend API under ``/__clerk/v1`` (engine/fapi/); for
+the latter the pipeline answers CORS preflights and adds the CORS headers of the page's origin to every response.
 Bundle files (``/__clerk/npm/…``, clerkmock/assets/) are static I/O outside the engine: answered off the event
 loop (``deferred``) and journaled as route ``assets.npm``.
 
