@@ -4,6 +4,9 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 NODE_DIR   := tests/node
 NODE_STAMP := $(if $(wildcard $(NODE_DIR)/package-lock.json),$(NODE_DIR)/node_modules/.clerkmock-installed)
+# @clerk/testing + @playwright/test for tests/browser (Playwright drives /usr/bin/chromium: no browser download)
+BROWSER_NODE_DIR   := tests/browser/node
+BROWSER_NODE_STAMP := $(if $(wildcard $(BROWSER_NODE_DIR)/package-lock.json),$(BROWSER_NODE_DIR)/node_modules/.clerkmock-installed)
 
 # First Python 3.12 found: `python3` (pyenv shims honour .python-version), python3.12, then pyenv's install dirs.
 FIND_PY := for c in python3 python3.12 $$HOME/.pyenv/versions/3.12*/bin/python; do \
@@ -23,7 +26,7 @@ ARGS     =
 serve: $(STAMP)
 	CLERKMOCK_MAKE=1 $(VENV)/bin/clerkmock serve --port $(PORT) $(if $(SCENARIO),--scenario $(SCENARIO)) $(ARGS)
 
-test: $(STAMP) $(NODE_STAMP)
+test: $(STAMP) $(NODE_STAMP) $(BROWSER_NODE_STAMP)
 	$(PY) -m pytest -q
 
 venv: $(STAMP)
@@ -39,6 +42,10 @@ $(STAMP): pyproject.toml
 
 $(NODE_DIR)/node_modules/.clerkmock-installed: $(NODE_DIR)/package-lock.json
 	cd $(NODE_DIR) && npm ci --no-audit --no-fund
+	@touch $@
+
+$(BROWSER_NODE_DIR)/node_modules/.clerkmock-installed: $(BROWSER_NODE_DIR)/package-lock.json
+	cd $(BROWSER_NODE_DIR) && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund
 	@touch $@
 
 # Benchmarks (not part of `make test`): needs wrk and hey (apt-get install wrk hey).  See docs/performance.md.

@@ -35,6 +35,11 @@ PAGES = HERE / "pages"
 ARTIFACTS = HERE / "artifacts"
 _SKIP = pytest.StashKey[tuple[str, int]]()
 _OUTCOME = pytest.StashKey[Any]()
+FORWARDED = "/__clerk/"
+# Not copied by the forwarding page server: per-connection headers, and the encodings httpx already undid (the
+# Host is kept, as a Vite proxy without changeOrigin keeps it).
+HOP_BY_HOP = frozenset({"connection", "keep-alive", "transfer-encoding", "content-length",
+                        "content-encoding", "accept-encoding", "upgrade", "proxy-connection"})
 
 
 def unavailable() -> str | None:
@@ -88,14 +93,20 @@ class PageServer:
 
     def __init__(self) -> None:
         self.values: dict[str, str] = {}
+        self.forward_to: str | None = None  # clerkmock's URL: /__clerk/* is forwarded there (way 2)
         self.extra: dict[str, str] = {}
         server = self
         self.requests: list[str] = []
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
             def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
                 path = self.path.split("?", 1)[0]
                 server.requests.append(path)
+                if path.startswith(FORWARDED) and server.forward_to:
+                    self.forward()
+                    return
                 body = server.render(path)
                 if body is None:
                     self.send_error(404)
@@ -107,6 +118,25 @@ class PageServer:
                 self.send_header("cache-control", "no-store")
                 self.end_headers()
                 self.wfile.write(data)
+
+            def forward(self) -> None:
+                """What an app's dev server does for way 2 (a Vite ``server.proxy`` entry, a Next rewrite):
+                ``/__clerk/*`` to clerkmock, same path, headers and body, the Host kept."""
+                import httpx
+
+                length = int(self.headers.get("content-length") or 0)
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
+                upstream = httpx.request(self.command, server.forward_to + self.path, headers=headers,
+                                         content=self.rfile.read(length) if length else None, timeout=30)
+                self.send_response(upstream.status_code)
+                for name, value in upstream.headers.multi_items():
+                    if name.lower() not in HOP_BY_HOP:
+                        self.send_header(name, value)
+                self.send_header("content-length", str(len(upstream.content)))
+                self.end_headers()
+                self.wfile.write(upstream.content)
+
+            do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = forward  # noqa: N815
 
             def log_message(self, *args: Any) -> None:
                 pass
@@ -158,10 +188,33 @@ def page_values(mock: ClerkMock) -> dict[str, str]:
 def page_server(mock_server: ClerkMock) -> Iterator[PageServer]:
     server = PageServer()
     server.values.update(page_values(mock_server))
+    server.forward_to = mock_server.url
     try:
         yield server
     finally:
         server.close()
+
+
+@pytest.fixture(scope="package")
+def proxy_mock(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClerkMock]:
+    """A second clerkmock with a forward proxy listener (way 3: the unmodified page), for the tests that need it.
+    Package scope: mitmproxy allows one master per process, and it stops before other packages' proxies start."""
+    latest = ClerkMock.latest  # clerkmock.messages reads the newest ClerkMock: give the session's back afterwards
+    mock = ClerkMock(port=0, proxy_port=0, config_dir=tmp_path_factory.mktemp("clerkmock-proxy-config"))
+    mock.start()
+    try:
+        yield mock
+    finally:
+        mock.stop()
+        ClerkMock.latest = latest
+
+
+@pytest.fixture
+def proxied(proxy_mock: ClerkMock, allowed_hosts: set[str]) -> ClerkMock:
+    """``proxy_mock``, reset; the page may reach the instance's Frontend API host (answered by the proxy)."""
+    proxy_mock.reset()
+    allowed_hosts.add(proxy_mock.engine.state.instance.frontend_host)
+    return proxy_mock
 
 
 @pytest.fixture(autouse=True)
@@ -208,7 +261,10 @@ def context(chromium: Any, request: pytest.FixtureRequest, allowed_hosts: set[st
     screenshots and console lines kept."""
     from urllib.parse import urlsplit
 
-    ctx = chromium.new_context()
+    # A test going through the forward proxy (way 3) gets a context that uses it; loopback pages bypass it.
+    proxy = request.getfixturevalue("proxied") if "proxied" in request.fixturenames else None
+    ctx = chromium.new_context(**({} if proxy is None else {
+        "proxy": {"server": proxy.proxy_url, "bypass": "localhost,127.0.0.1"}, "ignore_https_errors": True}))
 
     def gate(route: Any) -> None:
         url = route.request.url

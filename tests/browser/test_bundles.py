@@ -29,3 +29,16 @@ def test_a_missing_bundle_file_is_a_404_the_page_sees(page: Any, page_server: An
     page.goto(page_server.add("missing.html", f'<script src="{url}" onerror="window.failed = true"></script>'))
     page.wait_for_function("() => window.failed === true")
     assert offsite == []
+
+
+def test_clerk_load_runs_against_clerkmock(page: Any, page_server: Any, mock_server: Any, offsite: list[str]) -> None:
+    """The page loads clerk-js from the cache and `Clerk.load()` completes against clerkmock's Frontend API: a dev
+    browser, the environment and an empty client, with every chunk it needed served from the exact version."""
+    page.goto(page_server.url("clerk.html", "load"))
+    page.wait_for_function("() => window.Clerk?.loaded === true || window.clerkLoadError !== undefined")
+    assert page.evaluate("() => window.clerkLoadError ?? null") is None
+    assert page.evaluate("() => [window.Clerk.status, window.Clerk.user, window.Clerk.client.sessions.length]") == \
+        ["ready", None, 0]
+    routes = [e.route for e in mock_server.pipeline.journal.entries()]
+    assert "assets.npm" in routes and any(r and r.startswith("fapi.") for r in routes), routes
+    assert offsite == []

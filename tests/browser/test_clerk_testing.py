@@ -1,0 +1,106 @@
+"""@clerk/testing's Playwright helpers (the Node package, pinned in tests/browser/node/package.json) against clerkmock:
+`clerkSetup` gets its testing token from clerkmock's Backend API, and `clerk.signIn` signs in with a password and
+with an email code (`+clerk_test`, 424242), `clerk.signOut` signs out — on the plain test page that reaches the
+Frontend API through an http proxy URL (way 1), and on the unmodified page through the forward proxy (way 3).
+Node's @playwright/test drives the same /usr/bin/chromium (no browser download).
+
+`setupClerkTestingToken` routes only ``^https://<CLERK_FAPI>/v1/``: over the http proxy URL it never fires, so no
+``__clerk_testing_token`` reaches clerkmock; through the forward proxy it fires and clerkmock sees the token from
+`clerkSetup` on every Frontend API request.  Both are asserted.  `clerk.signIn({emailAddress})` is not run: it
+builds a Backend API client with no apiUrl (api.clerk.com from Node, which ignores HTTPS_PROXY).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from string import Template
+
+from clerkmock import ClerkMock, keys
+
+from .conftest import ARTIFACTS, PAGES, page_values
+
+NODE_DIR = Path(__file__).parent / "node"
+RUNNER = NODE_DIR / "node_modules" / "@playwright" / "test" / "cli.js"
+TIMEOUT_S = 300
+PASSWORD = "correct-horse-battery"
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def _node_or_skip() -> str:
+    node = shutil.which("node")
+    if node is None:
+        reason = "`node` is not on PATH (Node >= 20.9 runs @clerk/testing)"
+    elif not (NODE_DIR / "node_modules" / "@clerk" / "testing").is_dir() or not RUNNER.is_file():
+        reason = "tests/browser/node/node_modules is missing: run `make test` (or npm ci in tests/browser/node)"
+    else:
+        return node
+    if _in_ci():  # CI installs them: a skip there would hide a broken set-up
+        pytest.fail(f"CI is set but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def _user(mock: ClerkMock, email: str) -> dict[str, str]:
+    resp = httpx.post(f"{mock.url}/v1/users", headers={"authorization": f"Bearer {mock.secret_key}"},
+                      json={"email_address": [email], "password": PASSWORD})
+    assert resp.status_code == 200, resp.text
+    return {"id": resp.json()["id"], "email": email, "password": PASSWORD}
+
+
+def test_clerk_testing_playwright_helpers(proxied: ClerkMock, page_server: Any, tmp_path: Path) -> None:
+    node = _node_or_skip()
+    report = tmp_path / "report.json"
+    host = proxied.engine.state.instance.frontend_host
+    # way 1: the usual test page, pointed at this server; way 3: a page that knows only the publishable key
+    page = page_server.add("clerk_proxied.html",
+                           Template((PAGES / "clerk.html").read_text()).safe_substitute(page_values(proxied)))
+    unmodified = page_server.add("unmodified.html", f"""<!doctype html><body>
+        <script src="https://{host}/npm/@clerk/ui@1/dist/ui.browser.js"></script>
+        <script src="https://{host}/npm/@clerk/clerk-js@6/dist/clerk.browser.js"
+                data-clerk-publishable-key="{keys.publishable_key(proxied)}"></script>
+        <script>Clerk.load({{ ui: {{ ClerkUI: window.__internal_ClerkUICtor }}, telemetry: false }})</script>
+        </body>""")
+    env = {
+        **os.environ,
+        "CLERK_API_URL": proxied.url,
+        "CLERK_SECRET_KEY": proxied.secret_key,
+        "CLERK_PUBLISHABLE_KEY": keys.publishable_key(proxied),
+        "CLERKMOCK_FAPI_HOST": host,
+        "CLERKMOCK_PAGE_URL": page + "?load",
+        "CLERKMOCK_UNMODIFIED_PAGE_URL": unmodified,
+        "CLERKMOCK_PROXY_SERVER": proxied.proxy_url,
+        "CLERKMOCK_PASSWORD_USER": json.dumps(_user(proxied, "alice@example.com")),
+        "CLERKMOCK_CODE_USER": json.dumps(_user(proxied, "carol+clerk_test@example.com")),
+        "CLERKMOCK_REPORT": str(report),
+        "CLERKMOCK_ARTIFACTS": str(ARTIFACTS / "node"),
+        "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD": "1",
+        "NO_COLOR": "1",
+    }
+    env.pop("FORCE_COLOR", None)
+    env.pop("CLERK_TESTING_TOKEN", None)  # clerkSetup must fetch its own from clerkmock
+    done = subprocess.run([node, str(RUNNER), "test", "--config", "playwright.config.mjs"], cwd=NODE_DIR, env=env,
+                          capture_output=True, text=True, timeout=TIMEOUT_S, stdin=subprocess.DEVNULL)
+    output = done.stdout + done.stderr
+    assert report.is_file(), output
+    stats = json.loads(report.read_text())["stats"]
+    assert (stats["expected"], stats["unexpected"], stats["skipped"]) == (4, 0, 0), output
+    assert done.returncode == 0, output
+
+    journal = proxied.pipeline.journal
+    assert [e.status for e in journal.entries("POST", "/v1/testing_tokens")] == [200]  # clerkSetup's token
+    sign_ins = journal.entries("POST", "/__clerk/v1/client/sign_ins")
+    assert len(sign_ins) == 3  # password and email code over the proxy URL, password through the forward proxy
+    tokens = [e.query.get("__clerk_testing_token") for e in sign_ins]
+    # https-only route: over the http proxy URL the helper never adds the token; through the forward proxy it does
+    assert tokens[:2] == [None, None] and tokens[2] is not None and tokens[2][0].split("-")[0].isdigit()
