@@ -13,7 +13,7 @@ from typing import Any, NoReturn
 
 import click
 
-from clerkmock import __version__
+from clerkmock.version import __version__
 
 ENV_SECRET_KEYS = "CLERKMOCK_SECRET_KEYS"
 
@@ -119,7 +119,7 @@ def serve(
 ) -> None:
     """Serve the emulator until Ctrl-C / SIGTERM; prints the env an app needs."""
     _log_to_stderr()
-    from clerkmock.mock import ClerkMock, ScenarioUnavailable
+    from clerkmock.mock import ClerkMock
     from clerkmock.server.http import ListenError  # not via proxy/: mitmproxy's import costs ~0.5 s
 
     keys = [*secret_keys, *(k for k in re.split(r"[,\s]+", os.environ.get(ENV_SECRET_KEYS, "")) if k)]
@@ -138,7 +138,7 @@ def serve(
         mock.start()
     except ListenError as exc:
         _fail(f"{exc}" + (" (try another --port)" if exc.reason == "address already in use" else ""))
-    except (ScenarioUnavailable, OSError, ValueError) as exc:  # a bad scenario, an unreadable config dir ...
+    except (OSError, ValueError) as exc:  # a bad scenario, an unreadable config dir ...
         _fail(str(exc))
 
     stop = threading.Event()

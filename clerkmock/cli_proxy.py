@@ -117,7 +117,7 @@ def record(
     _log_to_stderr()
     import datetime
 
-    from clerkmock import __version__
+    from clerkmock.version import __version__
     from clerkmock.cassette import CassetteWriter, Scrubber
     from clerkmock.proxy.listeners import Listeners, start_record
     from clerkmock.proxy.record import parse_upstream
@@ -228,12 +228,12 @@ def verify(
     """
     from clerkmock.cassette import CassetteError, load_cassette
     from clerkmock.cassette.compare import verify as run_verify
-    from clerkmock.mock import ClerkMock, ScenarioUnavailable
+    from clerkmock.mock import ClerkMock
 
     try:
         recorded = load_cassette(cassette)
         mock = ClerkMock(scenario=scenario, config_dir=config_dir)
-    except (CassetteError, ScenarioUnavailable, OSError, ValueError) as exc:
+    except (CassetteError, OSError, ValueError) as exc:
         _fail(str(exc))
     report = run_verify(recorded, mock.pipeline.handle, mock.secret_key)
     for line in report.lines(only_differences=differences_only):

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Self
 from clerkmock.config import config_dir as resolve_config_dir
 from clerkmock.engine import Clock, Engine
 from clerkmock.keys import load_or_create_signing_key
+from clerkmock.scenario import load as load_scenario
 from clerkmock.server.http import BaseUrlServer
 from clerkmock.server.pipeline import Pipeline
 from clerkmock.server.runtime import LoopThread
@@ -30,21 +31,6 @@ DEFAULT_SECRET_KEY = "sk_test_clerkmock"  # what apps get when any bearer key is
 # "asyncio": the lean base-URL listener (default; ~10x mitmproxy's throughput here, docs/performance.md);
 # "mitmproxy": a mitmproxy reverse-mode master answering through EmulateAddon (the interception path).
 LISTENERS = ("asyncio", "mitmproxy")
-
-
-class ScenarioUnavailable(RuntimeError):
-    """clerkmock.scenario is not installed/written yet."""
-
-
-def load_scenario(path: str | os.PathLike[str], engine: Engine) -> Any:
-    # Imported here so the package works before (and without) the scenario module.
-    try:
-        from clerkmock.scenario import load_scenario as load
-    except ImportError as exc:
-        if exc.name != "clerkmock.scenario":
-            raise  # a broken dependency inside the scenario package: a real error
-        raise ScenarioUnavailable(f"cannot load {os.fspath(path)}: clerkmock.scenario is not available") from exc
-    return load(path, engine)
 
 
 class ClerkMock:
@@ -85,7 +71,7 @@ class ClerkMock:
         # The instance's RSA key: <config dir>/signing_key.pem (created once), or a pinned key file.
         key = load_or_create_signing_key(self.config_dir, pinned=signing_key)
         self.engine = Engine(secret_keys=self._keys, seed=seed, clock=clock, signing_key=key)
-        self.scenario = load_scenario(scenario, self.engine) if scenario is not None else None
+        self.scenario = load_scenario(scenario) if scenario is not None else None  # parsed; applied below
         self.pipeline = Pipeline(self.engine)
         # Webhooks (docs/webhooks.md): endpoints given here (serve --webhook) are in place before the scenario's
         # are added, so both get what seeding emitted (webhooks_on_seed).
@@ -97,7 +83,7 @@ class ClerkMock:
         for endpoint in webhooks:
             dispatcher.add(endpoint, source="cli")
         if self.scenario is not None:
-            self.pipeline.install_scenario(self.scenario)
+            self.pipeline.apply_scenario(self.scenario)
         self.pipeline.set_baseline()  # baseline = the seeded scenario + its faults + the webhook endpoints
         # --state-file (server/persistence.py): loaded over the seeded state, which stays what `reset` returns to.
         self.state_file: StateFile | None = None

@@ -95,7 +95,7 @@ class SessionServer:
         scenario = None
         if settings.scenario is not None:
             scenario = load(settings.scenario)
-            scenario.apply_to(pipeline)
+            pipeline.apply_scenario(scenario)
         if settings.rate_limit is not None:
             pipeline.faults.set_rate_limit(compile_rate_limit(settings.rate_limit), engine.clock.now_ms())
         if settings.secret_keys is not None:
@@ -441,7 +441,7 @@ class ClerkMockFixture:
             scenario = load(document)
         else:
             scenario = parse_text(str(document), "seed()")
-        return scenario.apply_to(self.pipeline)
+        return self.pipeline.apply_scenario(scenario)
 
     def reset(self) -> None:
         """Back to this test's starting point (the scenario's seeded state); clears the journal."""

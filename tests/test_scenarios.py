@@ -249,9 +249,9 @@ def test_applying_a_scenario_twice_is_idempotent_for_pinned_entries_and_faults()
            "faults: [{id: slow, delay: 5}]\nrate_limit: development\n")
     pipeline = Pipeline(Engine())
     scenario = parse_text(doc)
-    first = scenario.apply_to(pipeline)
+    first = pipeline.apply_scenario(scenario)
     state = dump_state(pipeline.engine.state)
-    second = parse_text(doc).apply_to(pipeline)
+    second = pipeline.apply_scenario(parse_text(doc))
     assert first["users"] and second == {}
     assert dump_state(pipeline.engine.state) == state
     assert [r.id for r in pipeline.faults.rules] == ["rate_limit", "slow"]

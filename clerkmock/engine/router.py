@@ -60,6 +60,11 @@ class Router:
             return None, {}, False
         return node.routes.get(method), params, True
 
+    def methods(self, path: str) -> list[str]:
+        """The methods routed at ``path`` (for a 405's Allow header)."""
+        node = self._match(self._root, _split(path), 0, {})
+        return list(node.routes) if node is not None else []
+
     def _match(self, node: _Node, segs: list[str], i: int, params: dict[str, str]) -> _Node | None:
         if i == len(segs):
             return node if node.routes else None

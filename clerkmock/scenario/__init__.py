@@ -2,8 +2,9 @@
 wrong.  See docs/scenarios.md for every key.
 
     scenario = load("scenarios/basic.yaml")       # parse + check structure + compile fault rules
-    scenario.apply(engine)                        # seed (all or nothing); returns the created ids
-    scenario.apply_to(pipeline)                   # ... and put its faults and rate limit in force
+    pipeline.apply_scenario(scenario)             # seed (all or nothing) and put its faults, rate limit
+                                                  # and webhook endpoints in force; returns the created ids
+    scenario.apply(engine)                        # only the seeding (what validate and apply_scenario use)
 
 Seed entries go through the engine's own request validation -- a user entry is a ``POST /v1/users`` body --
 so a scenario can never create state the API could not.  Errors carry ``file:line``; a failing scenario
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from clerkmock.engine import Engine
 from clerkmock.faults import FaultRule, FaultSpecError, RateLimit, compile_rate_limit, compile_rule
@@ -32,9 +33,6 @@ from clerkmock.scenario.schema import (
 from clerkmock.scenario.seeding import Seeder, Summary
 from clerkmock.scenario.source import Document, parse_document
 from clerkmock.webhooks.config import EndpointSpec, WebhookConfigError, compile_endpoints
-
-if TYPE_CHECKING:
-    from clerkmock.server.pipeline import Pipeline
 
 SECTIONS = ("users", "permissions", "roles", "organizations", "invitations", "jwt_templates", "sessions")
 
@@ -57,7 +55,7 @@ class Scenario:
     instance: InstanceConfig = field(default_factory=InstanceConfig)
     faults: list[FaultRule] = field(default_factory=list)
     rate_limit: RateLimit | None = None
-    webhooks: list[EndpointSpec] = field(default_factory=list)  # installed by Pipeline.install_scenario
+    webhooks: list[EndpointSpec] = field(default_factory=list)  # installed by Pipeline.apply_scenario
     webhooks_on_seed: bool = False  # seeding emits webhook events only when asked
 
     @property
@@ -101,13 +99,6 @@ class Scenario:
             engine.clock._offset_ms = clock_before["offset_ms"] or 0
             engine.secret_keys, engine.default_version = keys_before, version_before
             raise
-
-    def apply_to(self, pipeline: Pipeline) -> Summary:
-        """Seed the pipeline's engine and put the scenario's faults and rate limit in force."""
-        with pipeline.lock:
-            summary = self.apply(pipeline.engine)
-            pipeline.install_scenario(self)
-            return summary
 
 
 # -- loading ------------------------------------------------------------------------------------------------
@@ -171,13 +162,6 @@ def load(path: str | Path) -> Scenario:
     except OSError as exc:
         raise ScenarioError(str(path), None, f"cannot read scenario: {exc.strerror}") from None
     return parse_text(text, str(path))
-
-
-def load_scenario(path: str | Path, engine: Engine) -> Scenario:
-    """Load a scenario file and seed ``engine`` with it (what `ClerkMock(scenario=...)` calls)."""
-    scenario = load(path)
-    scenario.apply(engine)
-    return scenario
 
 
 def validate(path: str | Path) -> Scenario:
@@ -290,6 +274,6 @@ def _slug(source: str) -> str:
 
 
 __all__ = [
-    "Document", "EXTRA_KEYS", "InstanceConfig", "Scenario", "ScenarioError", "load", "load_scenario",
+    "Document", "EXTRA_KEYS", "InstanceConfig", "Scenario", "ScenarioError", "load",
     "json_schema", "parse_text", "validate",
 ]

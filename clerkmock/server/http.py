@@ -25,7 +25,8 @@ from clerkmock.engine import Request, Response
 from clerkmock.engine.engine import MAX_BODY_BYTES as JSON_BODY_BYTES
 from clerkmock.engine.engine import MAX_UPLOAD_BYTES
 from clerkmock.engine.errors import ClerkError, request_too_large
-from clerkmock.server.pipeline import CONTROL_PREFIX, Pipeline
+from clerkmock.server.control import CONTROL_PREFIX
+from clerkmock.server.pipeline import Pipeline
 
 log = logging.getLogger("clerkmock")
 

@@ -33,15 +33,17 @@ from clerkmock.engine.errors import ClerkError, internal_clerk_error, too_many_r
 from clerkmock.faults import FaultSet, FaultsBaseline
 from clerkmock.faults.decide import Decision
 from clerkmock.faults.rules import TRANSPORT_ACTIONS, Malformed, RateLimit, Respond, Truncate
+from clerkmock.server.control import CONTROL_PREFIX, ControlPlane, is_control_path
 from clerkmock.server.journal import Journal
 from clerkmock.webhooks.dispatcher import WebhookDispatcher
 
 if TYPE_CHECKING:
     from clerkmock.scenario import Scenario
+    from clerkmock.scenario.seeding import Summary
 
 log = logging.getLogger("clerkmock")
 
-CONTROL_PREFIX = "/__clerkmock"
+__all__ = ["CONTROL_PREFIX", "Baseline", "Pipeline"]  # CONTROL_PREFIX lives in server/control; re-exported
 _NO_RESPONSE = 0  # status of a reset/drop/hang the engine never saw: there is no HTTP response
 
 
@@ -59,9 +61,7 @@ class Baseline:
 
 
 class Pipeline:
-    def __init__(self, engine: Engine, *, scenario: Scenario | None = None) -> None:
-        from clerkmock.server.control import ControlPlane  # control imports Pipeline for typing
-
+    def __init__(self, engine: Engine) -> None:
         self.engine = engine
         # The engine is not thread-safe; listener threads and test threads call concurrently.  An RLock so
         # control-plane handlers may call back into pipeline methods (reset ...) while holding it.
@@ -74,8 +74,6 @@ class Pipeline:
         self.scenario: Scenario | None = None
         # Called (under the lock) after any request that may have changed state: persistence listens here.
         self.change_listeners: list[Callable[[], None]] = []
-        if scenario is not None:
-            self.install_scenario(scenario)
         self._baseline = self.capture()
 
     # -- answering ------------------------------------------------------------------------------------------
@@ -84,7 +82,7 @@ class Pipeline:
         """Answer one request.  An unexpected exception (an engine bug) is logged and answered 500
         ``internal_clerk_error`` so a server never dies; ``raise_unexpected`` re-raises it instead (the
         in-process transport does, so a test sees the real traceback rather than a retried 500)."""
-        if request.path == CONTROL_PREFIX or request.path.startswith(CONTROL_PREFIX + "/"):
+        if is_control_path(request.path):
             try:
                 with self.lock:
                     response = self.control.handle(request)
@@ -204,10 +202,12 @@ class Pipeline:
 
     # -- scenario ---------------------------------------------------------------------------------------------
 
-    def install_scenario(self, scenario: Scenario) -> None:
-        """Put a (seeded) scenario's fault rules and rate limit in force.  The engine side is seeded by
-        ``scenario.apply(engine)``; call `set_baseline` afterwards to make it what `reset` returns to."""
+    def apply_scenario(self, scenario: Scenario) -> Summary:
+        """Put a scenario in force -- the one way to: seed the engine (all or nothing, `Scenario.apply`), then
+        its fault rules, rate limit and webhook endpoints.  Returns the created ids by section.  Call
+        `set_baseline` afterwards to make the result what `reset` returns to."""
         with self.lock:
+            summary = scenario.apply(self.engine)
             now = self.engine.clock.now_ms()
             if self.scenario is None:  # the first one; a document seeded on top does not replace it
                 self.scenario = scenario
@@ -217,9 +217,10 @@ class Pipeline:
                 self.faults.add(rule, now)
             if scenario.rate_limit is not None:
                 self.faults.set_rate_limit(scenario.rate_limit, now)
-            for endpoint in getattr(scenario, "webhooks", ()):
+            for endpoint in scenario.webhooks:
                 self.webhooks.add(endpoint, source="scenario")
             self._hand_over_events()  # what seeding emitted (webhooks_on_seed) goes to the endpoints
+            return summary
 
     # -- baseline / reset --------------------------------------------------------------------------------------
 

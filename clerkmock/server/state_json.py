@@ -20,6 +20,7 @@ import importlib
 from typing import Any
 
 from clerkmock.engine.state import State
+from clerkmock.version import __version__
 
 FORMAT = "clerkmock-state"
 VERSION = 1
@@ -33,9 +34,7 @@ class StateDocumentError(ValueError):
 # -- encoding ---------------------------------------------------------------------------------------------
 
 def dump_state(state: State, clock: dict[str, Any] | None = None) -> dict[str, Any]:
-    import clerkmock
-
-    doc: dict[str, Any] = {"format": FORMAT, "version": VERSION, "clerkmock": clerkmock.__version__,
+    doc: dict[str, Any] = {"format": FORMAT, "version": VERSION, "clerkmock": __version__,
                            "state": _enc(state)}
     if clock is not None:
         doc["clock"] = clock
