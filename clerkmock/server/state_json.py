@@ -66,6 +66,8 @@ def _enc(value: Any) -> Any:
 
 
 def _fields(obj: Any) -> list[tuple[str, Any]]:
+    if isinstance(obj, State):
+        return list(obj.tables().items())
     if dataclasses.is_dataclass(obj):
         return [(f.name, getattr(obj, f.name)) for f in dataclasses.fields(obj)]
     slots = [s for c in type(obj).__mro__ for s in getattr(c, "__slots__", ())]

@@ -28,7 +28,8 @@ from clerkmock.engine.pagination import limit_offset, paginated, parse_order_by,
 from clerkmock.engine.records.instance import WaitlistEntry
 from clerkmock.engine.resources import identifications as idns
 from clerkmock.engine.resources.orgs import invitations
-from clerkmock.engine.resources.orgs.common import contains, invitation_status
+from clerkmock.engine.resources.orgs.common import contains
+from clerkmock.engine.resources.orgs.serializers import invitation_status
 from clerkmock.engine.routing import Ctx, RouteSet
 from clerkmock.engine.state import State
 from clerkmock.engine.types import Json

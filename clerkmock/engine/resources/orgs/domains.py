@@ -18,7 +18,8 @@ from typing import Any
 from clerkmock.engine import errors
 from clerkmock.engine.pagination import parse_order_by, sort_records
 from clerkmock.engine.records.organizations import OrgDomain
-from clerkmock.engine.resources.orgs.common import page, pending_invitations, public_org_data, require_org
+from clerkmock.engine.resources.orgs.common import page, require_org
+from clerkmock.engine.resources.orgs.serializers import pending_invitations, public_org_data
 from clerkmock.engine.resources.users import deleted_json
 from clerkmock.engine.routing import Ctx, RouteSet
 from clerkmock.engine.state import State

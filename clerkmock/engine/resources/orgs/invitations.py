@@ -24,7 +24,8 @@ from clerkmock.engine.pagination import limit_offset, paginated, parse_order_by,
 from clerkmock.engine.records.organizations import Invitation
 from clerkmock.engine.resources import identifications as idns
 from clerkmock.engine.resources import messages
-from clerkmock.engine.resources.orgs.common import contains, invitation_status, ticket_url
+from clerkmock.engine.resources.orgs.common import contains, ticket_url
+from clerkmock.engine.resources.orgs.serializers import invitation_status
 from clerkmock.engine.routing import Ctx, RouteSet
 from clerkmock.engine.state import State
 from clerkmock.engine.types import Json

@@ -23,12 +23,12 @@ from clerkmock.engine.resources.orgs.common import (
     add_membership,
     assignable_role,
     check_keeps_a_manager,
-    membership_json,
     page,
     remove_membership,
     require_membership,
     require_org,
 )
+from clerkmock.engine.resources.orgs.serializers import membership_json
 from clerkmock.engine.resources.users import require_user
 from clerkmock.engine.routing import Ctx, RouteSet
 from clerkmock.engine.state import State

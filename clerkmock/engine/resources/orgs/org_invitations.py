@@ -25,17 +25,18 @@ from clerkmock.engine.resources import messages
 from clerkmock.engine.resources.orgs.common import (
     assignable_role,
     contains,
-    invitation_status,
     page,
-    pending_invitations,
-    public_org_data,
     require_admin,
     require_org,
     ticket_url,
     user_emails,
-    user_identifier,
 )
-from clerkmock.engine.resources.users import default_image_url, require_user
+from clerkmock.engine.resources.orgs.serializers import (
+    invitation_status,
+    pending_invitations,
+    org_invitation_json,
+)
+from clerkmock.engine.resources.users import require_user
 from clerkmock.engine.routing import Ctx, RouteSet
 from clerkmock.engine.state import State
 from clerkmock.engine.types import Json
@@ -46,41 +47,6 @@ DAY_MS = 86_400_000
 DEFAULT_EXPIRES_IN_DAYS = 30
 MAX_BULK = 10
 ORDER_FIELDS = ["created_at", "email_address"]
-
-# -- serializers ----------------------------------------------------------------------------------------------
-
-
-def org_invitation_json(st: State, inv: OrgInvitation, now: int, *, with_org: bool = False) -> dict[str, Any]:
-    role = st.orgs.roles.get(inv.role_id)
-    inviter = st.users.get(inv.inviter_id) if inv.inviter_id else None
-    inviter_data = None
-    if inviter is not None:
-        image = inviter.image_url or default_image_url(st, inviter)
-        inviter_data = {"user_id": inviter.id, "first_name": inviter.first_name, "last_name": inviter.last_name,
-                        "image_url": image, "has_image": inviter.image_url is not None,
-                        "identifier": user_identifier(st, inviter)}
-    out: dict[str, Any] = {
-        "object": "organization_invitation",
-        "id": inv.id,
-        "email_address": inv.email_address,
-        "role": role.key if role else inv.role_key,
-        "role_name": role.name if role else inv.role_name,
-        "organization_id": inv.org_id,
-        "inviter_id": inv.inviter_id,
-        "public_inviter_data": inviter_data,
-        "status": invitation_status(inv, now),
-        "public_metadata": inv.public_metadata,
-        "private_metadata": inv.private_metadata,
-        "url": inv.url,
-        "expires_at": inv.expires_at,
-        "created_at": inv.created_at,
-        "updated_at": inv.updated_at,
-    }
-    org = st.orgs.orgs.get(inv.org_id)
-    if with_org and org is not None:
-        out["public_organization_data"] = public_org_data(st, org)
-    return out
-
 
 # -- operations ------------------------------------------------------------------------------------------------
 

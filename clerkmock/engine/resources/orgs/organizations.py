@@ -30,11 +30,11 @@ from clerkmock.engine.resources.orgs.common import (
     add_membership,
     contains,
     emit_membership_added,
-    org_json,
     page,
     remove_membership,
     require_org,
 )
+from clerkmock.engine.resources.orgs.serializers import org_json
 from clerkmock.engine.resources.users import deleted_json, parse_rfc3339, require_user
 from clerkmock.engine.routing import Ctx, RouteSet
 from clerkmock.engine.state import State

@@ -19,12 +19,8 @@ from typing import Any
 
 from clerkmock.engine import errors, events
 from clerkmock.engine.records.organizations import Organization, Role, RoleSet
-from clerkmock.engine.resources.orgs.common import (
-    invitation_status,
-    membership_json,
-    missing_creator_permissions,
-    page,
-)
+from clerkmock.engine.resources.orgs.common import missing_creator_permissions, page
+from clerkmock.engine.resources.orgs.serializers import invitation_status, membership_json
 from clerkmock.engine.resources.orgs.roles import check_name, search
 from clerkmock.engine.resources.users import deleted_json
 from clerkmock.engine.routing import Ctx, RouteSet

@@ -19,12 +19,8 @@ from typing import Any
 from clerkmock.engine import errors
 from clerkmock.engine.pagination import parse_order_by, sort_records
 from clerkmock.engine.records.organizations import Permission, Role
-from clerkmock.engine.resources.orgs.common import (
-    contains,
-    invitation_status,
-    missing_creator_permissions,
-    page,
-)
+from clerkmock.engine.resources.orgs.common import contains, missing_creator_permissions, page
+from clerkmock.engine.resources.orgs.serializers import invitation_status
 from clerkmock.engine.resources.users import deleted_json
 from clerkmock.engine.routing import Ctx, RouteSet
 from clerkmock.engine.state import State
