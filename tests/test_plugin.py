@@ -104,6 +104,7 @@ def test_rate_limit_and_advance(clerkmock: Any) -> None:
 
 
 def test_development_rate_limit_helper(clerkmock: Any) -> None:
+    clerkmock.clock.freeze()  # no refill while the 101 requests run, however slow the machine (reset thaws it)
     clerkmock.rate_limit()
     with clerkmock.client(headers={"Authorization": "Bearer sk_test_x"}) as client:
         codes = [client.get("/v1/users").status_code for _ in range(101)]
