@@ -235,7 +235,7 @@ def verify(
         mock = ClerkMock(scenario=scenario, config_dir=config_dir)
     except (CassetteError, OSError, ValueError) as exc:
         _fail(str(exc))
-    report = run_verify(recorded, mock.pipeline.handle, mock.secret_key)
+    report = run_verify(recorded, lambda request: mock.pipeline.handle(request).response, mock.secret_key)
     for line in report.lines(only_differences=differences_only):
         click.echo(line)
     if min_score is not None and report.score < min_score:

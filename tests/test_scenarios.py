@@ -137,7 +137,7 @@ def test_flaky_scenario_is_reproducible(tmp_path: Path) -> None:
         out = []
         for i in range(60):
             r = pipeline.handle(Request.make("GET", f"/v1/users/user_{i}", headers=AUTH))
-            out.append((r.status, r.meta.get("transport"), r.meta.get("delay_ms")))
+            out.append((r.response.status, r.action, r.delay_ms))
         return out
 
     first = run()

@@ -22,6 +22,7 @@ class Request:
     query: dict[str, list[str]] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)  # keys lower-cased
     body: bytes = b""
+    host: str = ""  # the host the request was sent to, lower-cased, no port ("" when unknown)
 
     @classmethod
     def make(
@@ -48,6 +49,7 @@ class Request:
             query=parse_qs(parts.query, keep_blank_values=True),
             headers=hdrs,
             body=raw,
+            host=(parts.hostname or "").lower(),
         )
 
     def header(self, name: str, default: str | None = None) -> str | None:

@@ -4,7 +4,7 @@
 
 ``action`` is one of a fixed set of dataclasses.  Responses (`Respond`, `Malformed`, `RateLimit`'s 429) are
 built by the pipeline; the transport part of `Delay`, `Reset`, `Drop`, `Hang` and `Truncate` is carried out
-by each adapter (see ``clerkmock/server/pipeline.py`` for the ``Response.meta`` contract).
+by each adapter (the `Directive` the pipeline answers with, ``clerkmock/server/directive.py``).
 
 `compile_rule` turns the wire/YAML shape into a `FaultRule` and rejects unknown keys, naming the valid ones
 (respx's lesson: a matcher with a typo must fail when it is built, not silently never match).

@@ -1,20 +1,13 @@
-"""`Pipeline.handle(Request) -> Response`: the one entry point shared by every way in (the base-URL listener,
+"""`Pipeline.handle(Request) -> Directive`: the one entry point shared by every way in (the base-URL listener,
 the mitmproxy addon, the in-process httpx transport), so no way in re-implements another's logic.
 
 Order: control plane (``/__clerkmock/*``, no auth, not journaled) -> fault rules -> engine -> journal.
 
-**The fault contract with adapters.**  A fault that is a response (``respond``, ``malformed``, a rate limit's
-429) comes back as an ordinary `Response`.  What only the adapter can do is put in ``Response.meta``:
-
-- ``meta["delay_ms"]`` (int): wait that long before answering (with this response, or before carrying out
-  ``meta["transport"]``);
-- ``meta["transport"]``: ``"reset"`` (TCP RST), ``"drop"`` (close without a response), ``"hang"`` (never
-  answer; the client's timeout ends it), ``"truncate"`` (send the headers and part of the body, then close).
-  For reset/drop/hang the response's status is 0 unless the rule said ``processed: true`` (then it is the
-  engine's answer, which the client never sees); for truncate it is the engine's answer to cut.
-- ``meta["fault"]``: the id of the rule that fired (for the journal and logs); ``meta["route"]``: the route.
-- ``meta["deferred"]``: a callable returning the real response, which may block (the control plane waiting
-  for webhook deliveries): run it on a worker thread, never on an event loop nor under the pipeline lock.
+**The contract with adapters** is the `Directive` (server/directive.py): a fault that is a response
+(``respond``, ``malformed``, a rate limit's 429) is an ordinary answer; a delay, reset, drop, hang or
+truncation is what only the adapter can carry out, and the directive says which.  Adapters convert their
+traffic with `server.inbound.build_request`.  Nothing outside this module reads ``Response.meta`` (what the
+engine tells the journal: the route and the error code).
 
 After each request the events the engine recorded go to ``self.webhooks`` (clerkmock/webhooks/).
 """
@@ -34,6 +27,7 @@ from clerkmock.faults import FaultSet, FaultsBaseline
 from clerkmock.faults.decide import Decision
 from clerkmock.faults.rules import TRANSPORT_ACTIONS, Malformed, RateLimit, Respond, Truncate
 from clerkmock.server.control import CONTROL_PREFIX, ControlPlane, is_control_path
+from clerkmock.server.directive import Action, Directive, truncated_length
 from clerkmock.server.journal import Journal
 from clerkmock.webhooks.dispatcher import WebhookDispatcher
 
@@ -78,38 +72,43 @@ class Pipeline:
 
     # -- answering ------------------------------------------------------------------------------------------
 
-    def handle(self, request: Request, *, raise_unexpected: bool = False) -> Response:
+    def handle(self, request: Request, *, raise_unexpected: bool = False) -> Directive:
         """Answer one request.  An unexpected exception (an engine bug) is logged and answered 500
         ``internal_clerk_error`` so a server never dies; ``raise_unexpected`` re-raises it instead (the
         in-process transport does, so a test sees the real traceback rather than a retried 500)."""
         if is_control_path(request.path):
             try:
                 with self.lock:
-                    response = self.control.handle(request)
+                    directive = self.control.handle(request)
                     self._hand_over_events()
                     if request.method != "GET":
                         self._changed()
-                    return response
+                    return directive
             except Exception:
                 if raise_unexpected:
                     raise
                 log.exception("clerkmock: unexpected error answering %s %s", request.method, request.path)
-                return self.internal_error()
+                return Directive(self.internal_error())
         started = time.perf_counter()
         with self.lock:
+            decision = None
             try:
-                response = self._answer(request)
+                if self.faults.rules:
+                    decision = self.faults.decide(request, self.engine.clock.now_ms(), self.route_name)
+                directive = Directive(self.engine.handle(request)) if decision is None else self._faulted(
+                    request, decision)
             except Exception:
-                self._record(request, self.engine.error(internal_clerk_error()), started)
+                failed = Directive(self.engine.error(internal_clerk_error()))
+                self._record(request, failed, decision, started)
                 if raise_unexpected:
                     raise
                 log.exception("clerkmock: unexpected error answering %s %s", request.method, request.path)
-                return self.engine.error(internal_clerk_error())
-            self._record(request, response, started)
+                return failed
+            self._record(request, directive, decision, started)
             self._hand_over_events()
             if request.method != "GET":
                 self._changed()
-            return response
+            return directive
 
     def _changed(self) -> None:
         for listener in self.change_listeners:
@@ -120,65 +119,54 @@ class Pipeline:
         if self.engine.outbox.pending:
             self.webhooks.enqueue(self.engine.outbox.drain())
 
-    def _answer(self, request: Request) -> Response:
-        engine = self.engine
-        decision = self.faults.decide(request, engine.clock.now_ms(), self.route_name) if self.faults.rules else None
-        if decision is None:
-            return engine.handle(request)
-        response = self._faulted(request, decision)
-        meta = response.meta
-        if meta.get("route") is None:
-            meta["route"] = self.route_name(request)
-        meta["fault"] = decision.fault_id
-        if decision.rule is not None:
-            meta["fault_action"] = decision.rule.kind
-        elif decision.fired:
-            meta["fault_action"] = "delay"
-        if len(decision.fired) > 1:
-            meta["faults"] = list(decision.fired)
-        if decision.delay_ms > 0:
-            meta["delay_ms"] = decision.delay_ms
-        return response
-
-    def _faulted(self, request: Request, decision: Decision) -> Response:
-        rule = decision.rule
+    def _faulted(self, request: Request, decision: Decision) -> Directive:
+        rule, delay, fault = decision.rule, decision.delay_ms, decision.fault_id
         if rule is None:  # only delays fired: the engine answers, late
-            return self.engine.handle(request)
+            return Directive(self.engine.handle(request), delay_ms=delay, fault=fault)
         action = rule.action
         if isinstance(action, Respond):
             if action.code is not None:
-                return self.engine.error(ClerkError(
+                response = self.engine.error(ClerkError(
                     action.status, action.code, action.message or action.code, action.long_message,
                     action.meta, dict(action.headers)))
-            headers = {"content-type": "application/json", **{k.lower(): v for k, v in action.headers}}
-            return Response(action.status, action.body or b"", headers)
+            else:
+                headers = {"content-type": "application/json", **{k.lower(): v for k, v in action.headers}}
+                response = Response(action.status, action.body or b"", headers)
+            return Directive(response, delay_ms=delay, fault=fault)
         if isinstance(action, RateLimit):
-            return self.engine.error(too_many_requests(decision.retry_after_s or 1))
+            return Directive(self.engine.error(too_many_requests(decision.retry_after_s or 1)), delay_ms=delay,
+                             fault=fault)
         if isinstance(action, Malformed):
-            return Response(200, action.body, {"content-type": "application/json"})
-        transport = TRANSPORT_ACTIONS[type(action)]
-        if isinstance(action, Truncate) or action.processed:
+            return Directive(Response(200, action.body, {"content-type": "application/json"}), delay_ms=delay,
+                             fault=fault)
+        kind = Action(TRANSPORT_ACTIONS[type(action)])
+        if isinstance(action, Truncate):
             response = self.engine.handle(request)
-        else:
-            response = Response(_NO_RESPONSE)
-        response.meta["transport"] = transport
-        return response
+            return Directive(response, kind, delay, truncated_length(response.body), fault)
+        response = self.engine.handle(request) if action.processed else Response(_NO_RESPONSE)
+        return Directive(response, kind, delay, fault=fault)
 
-    def _record(self, request: Request, response: Response, started: float) -> None:
+    def _record(self, request: Request, directive: Directive, decision: Decision | None, started: float) -> None:
+        response = directive.response
         meta = response.meta
-        status = response.status if response.status != _NO_RESPONSE and meta.get("transport") not in (
-            "reset", "drop", "hang") else None
+        route = meta.get("route")
+        action = None
+        if decision is not None:
+            if route is None:
+                route = self.route_name(request)
+            action = directive.action.value if directive.action is not Action.ANSWER else (
+                decision.rule.kind if decision.rule is not None else "delay" if decision.fired else None)
         self.journal.record(
             at_ms=self.engine.clock.now_ms(),
             method=request.method,
             path=request.path,
             query=request.query,
-            status=status,
+            status=None if directive.sends_no_response or response.status == _NO_RESPONSE else response.status,
             duration_ms=round((time.perf_counter() - started) * 1000, 3),
-            route=meta.get("route"),
-            fault=meta.get("fault"),
-            action=meta.get("transport") or meta.get("fault_action"),
-            delay_ms=meta.get("delay_ms", 0),
+            route=route,
+            fault=directive.fault,
+            action=action,
+            delay_ms=directive.delay_ms,
             error_code=meta.get("error_code"),
         )
 

@@ -25,6 +25,7 @@ from clerkmock.engine import ClerkError, Request, Response, errors
 from clerkmock.engine.router import Route, Router
 from clerkmock.server.control import core, webhooks
 from clerkmock.server.control.base import ControlRoutes, ControlTarget
+from clerkmock.server.directive import Directive
 
 CONTROL_PREFIX = "/__clerkmock"
 ROUTE_SETS: tuple[ControlRoutes, ...] = (core.ROUTES, webhooks.ROUTES)
@@ -42,7 +43,7 @@ class ControlPlane:
             for method, template, name, handler in route_set.routes:
                 self.router.add(Route(method, template, partial(handler, target), name))
 
-    def handle(self, request: Request) -> Response:
+    def handle(self, request: Request) -> Directive:
         """Answer one control-plane request (its path starts with `CONTROL_PREFIX`)."""
         sub = request.path[len(CONTROL_PREFIX):].rstrip("/") or "/"
         route, params, path_exists = self.router.match(request.method, sub)
@@ -54,11 +55,10 @@ class ControlPlane:
                 raise ClerkError(405, "method_not_allowed", "method not allowed",
                                  f"{request.method} is not allowed on {request.path}.",
                                  headers={"Allow": ", ".join(sorted(allowed))})
-            response: Response = route.handler(request, params)
+            answer: Response | Directive = route.handler(request, params)
         except ClerkError as exc:
-            response = self.target.engine.error(exc)
-        response.meta["route"] = route.name if route is not None else None
-        return response
+            answer = self.target.engine.error(exc)
+        return answer if isinstance(answer, Directive) else Directive(answer)
 
 
 __all__ = ["CONTROL_PREFIX", "ControlPlane", "ControlTarget", "is_control_path"]

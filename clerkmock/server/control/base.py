@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from clerkmock.engine import Request, Response, errors
 from clerkmock.engine.jsonio import dumps, loads
 from clerkmock.engine.types import JSON_CONTENT_TYPE
+from clerkmock.server.directive import Directive
 
 if TYPE_CHECKING:
     from clerkmock.engine import Engine
@@ -36,7 +37,7 @@ class ControlTarget(Protocol):
     def apply_scenario(self, scenario: Scenario) -> Summary: ...
 
 
-type ControlHandler = Callable[[ControlTarget, Request, dict[str, str]], Response]
+type ControlHandler = Callable[[ControlTarget, Request, dict[str, str]], Response | Directive]
 
 
 class ControlRoutes:
@@ -76,16 +77,15 @@ def read_body(request: Request, *, yaml_ok: bool = False) -> Any:
         raise errors.request_body_invalid("(the body is neither JSON nor YAML)") from None
 
 
-def deferred(answer: Callable[[], Response], wait: Callable[[], Any]) -> Response:
-    """A response now (for an adapter that cannot defer), and the real one after ``wait`` in ``meta``."""
+def deferred(answer: Callable[[], Response], wait: Callable[[], Any]) -> Directive:
+    """Answer after ``wait``, which may block: the adapter runs it on a worker thread (the directive's
+    ``response`` is the answer as of now)."""
 
     def run() -> Response:
         wait()
         return answer()
 
-    response = answer()
-    response.meta["deferred"] = run
-    return response
+    return Directive(answer(), deferred=run)
 
 
 def query_one(query: dict[str, list[str]], name: str) -> str | None:

@@ -12,7 +12,7 @@
                                       answers {done, pending} (done false when the timeout passed first)
 
 Waiting never holds the pipeline lock nor blocks a listener's event loop: the handler answers with a
-``Response.meta["deferred"]`` callable that the adapter runs on a worker thread (the app's webhook handler
+`Directive` whose ``deferred`` callable the adapter runs on a worker thread (the app's webhook handler
 may well call clerkmock while we wait for it).
 """
 
@@ -30,6 +30,7 @@ from clerkmock.server.control.base import (
     query_one,
     read_body,
 )
+from clerkmock.server.directive import Directive
 from clerkmock.webhooks.config import WebhookConfigError
 
 ROUTES = ControlRoutes("control")
@@ -42,7 +43,7 @@ type Params = dict[str, str]
 
 
 @ROUTES.add("GET", "/webhooks", "webhooks")
-def list_webhooks(target: ControlTarget, request: Request, params: Params) -> Response:
+def list_webhooks(target: ControlTarget, request: Request, params: Params) -> Response | Directive:
     webhooks = target.webhooks
     q = request.query
     filters: dict[str, Any] = {
@@ -116,7 +117,7 @@ def remove_webhook(target: ControlTarget, request: Request, params: Params) -> R
 
 
 @ROUTES.add("POST", "/webhooks/flush", "webhooks")
-def flush_webhooks(target: ControlTarget, request: Request, params: Params) -> Response:
+def flush_webhooks(target: ControlTarget, request: Request, params: Params) -> Directive:
     webhooks = target.webhooks
     body = read_body(request) if request.body.strip() else {}
     if not isinstance(body, dict):
