@@ -1,4 +1,4 @@
-"""`ClerkMock`: one engine + pipeline, reachable over HTTP (a mitmproxy reverse proxy) and in-process.
+"""`ClerkMock`: one engine + pipeline, reachable over HTTP (the asyncio base-URL listener; the proxy modes through mitmproxy) and in-process.
 
     with ClerkMock(port=0) as mock:          # CLERK_API_URL=mock.url, SDK server_url=mock.api_url
         ...

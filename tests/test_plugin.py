@@ -56,9 +56,8 @@ def test_fail_returns_a_removable_rule(clerkmock: Any) -> None:
     assert info.value.status_code == 429 and "too_many_requests" in info.value.body and rule.fired == 1
     rule.remove()
     assert client.users.create(email_address=["a@example.com"]).id.startswith("user_")
-    with clerkmock.fail("users.list", action="reset"):
-        with pytest.raises(httpx.ReadError):
-            client.users.list()
+    with clerkmock.fail("users.list", action="reset"), pytest.raises(httpx.ReadError):
+        client.users.list()
     assert client.users.list()
     clerkmock.requests.assert_called("users.create", times=2)
     assert [e.action for e in clerkmock.requests.faulted] == ["respond", "reset"]

@@ -111,7 +111,7 @@ def test_transport_works_without_starting_the_proxy() -> None:
         assert client.get("/__clerkmock/health").json()["status"] == "ok"
     assert not mock.running
     with pytest.raises(RuntimeError, match="not started"):
-        mock.url
+        _ = mock.url
 
 
 async def _async_health(mock: ClerkMock) -> int:

@@ -20,7 +20,7 @@ class Reply:
     """A handler result with a status other than 200 (Clerk answers 200 even for creates)."""
 
     status: int
-    body: Json = None
+    body: Json | bytes = None  # bytes are sent as they are (an HTML page; set its content-type in headers)
     headers: dict[str, str] = field(default_factory=dict)
 
 

@@ -36,7 +36,8 @@ class Operation:
 @cache
 def _index() -> dict[str, Any]:
     with open(SPEC_DIR / "index.json", "rb") as fh:
-        return json.load(fh)
+        index: dict[str, Any] = json.load(fh)
+    return index
 
 
 @cache

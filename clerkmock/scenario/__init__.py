@@ -13,6 +13,7 @@ leaves the engine exactly as it was.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -155,7 +156,7 @@ def parse_text(text: str, source: str = "<scenario>") -> Scenario:
     return scenario
 
 
-def load(path: str | Path) -> Scenario:
+def load(path: str | os.PathLike[str]) -> Scenario:
     path = Path(path)
     try:
         text = path.read_text()
@@ -164,7 +165,7 @@ def load(path: str | Path) -> Scenario:
     return parse_text(text, str(path))
 
 
-def validate(path: str | Path) -> Scenario:
+def validate(path: str | os.PathLike[str]) -> Scenario:
     """Everything a load does, against a throw-away engine: raises `ScenarioError` on the first seeding
     problem, or with every structural one."""
     scenario = load(path)

@@ -25,7 +25,7 @@ from clerkmock.engine import Engine, Request, Response
 from clerkmock.engine.errors import ClerkError, internal_clerk_error, too_many_requests
 from clerkmock.faults import FaultSet, FaultsBaseline
 from clerkmock.faults.decide import Decision
-from clerkmock.faults.rules import TRANSPORT_ACTIONS, Malformed, RateLimit, Respond, Truncate
+from clerkmock.faults.rules import TRANSPORT_ACTIONS, Delay, Malformed, RateLimit, Respond, Truncate
 from clerkmock.server.control import CONTROL_PREFIX, ControlPlane, is_control_path
 from clerkmock.server.directive import Action, Directive, truncated_length
 from clerkmock.server.journal import Journal
@@ -143,6 +143,7 @@ class Pipeline:
         if isinstance(action, Truncate):
             response = self.engine.handle(request)
             return Directive(response, kind, delay, truncated_length(response.body), fault)
+        assert not isinstance(action, Delay)  # delays only add to delay_ms; they never end the evaluation
         response = self.engine.handle(request) if action.processed else Response(_NO_RESPONSE)
         return Directive(response, kind, delay, fault=fault)
 

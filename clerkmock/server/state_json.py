@@ -169,7 +169,7 @@ def _dec_object(value: dict[str, Any], where: str) -> Any:
     try:
         obj = cls()  # defaults for attributes an older document lacks
     except TypeError:
-        obj = cls.__new__(cls)
+        obj = object.__new__(cls)
     expected = {k for k, _ in _fields(obj)}
     unknown = set(decoded) - expected
     if expected and unknown:

@@ -75,10 +75,10 @@ def verify_totp(ctx: Ctx) -> Json:
         raise errors.bad_request("TOTP is disabled", "This user does not have TOTP or backup codes configured.",
                                  code="totp_disabled")
     code = ctx.body["code"].strip()
-    if user.totp_secret is not None and len(code) == 6 and code.isdigit():
-        # pyotp with the engine's clock, one 30 s step of tolerance either side (as authenticator apps drift)
-        if pyotp.TOTP(user.totp_secret).verify(code, for_time=ctx.now // 1000, valid_window=1):
-            return {"verified": True, "code_type": "totp"}
+    # pyotp with the engine's clock, one 30 s step of tolerance either side (as authenticator apps drift)
+    if (user.totp_secret is not None and len(code) == 6 and code.isdigit()
+            and pyotp.TOTP(user.totp_secret).verify(code, for_time=ctx.now // 1000, valid_window=1)):
+        return {"verified": True, "code_type": "totp"}
     hashed = _hash_code(code)
     for stored in user.backup_code_hashes:
         if hmac.compare_digest(stored, hashed):

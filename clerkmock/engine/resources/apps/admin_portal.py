@@ -68,7 +68,7 @@ def new_token(st: State) -> str:
 
 
 @ROUTES.post("/admin_portal_link_tokens", "create")
-def create_admin_portal_link_token(ctx: Ctx) -> Json:
+def create_admin_portal_link_token(ctx: Ctx) -> Reply:
     st, body, now = ctx.state, ctx.body, ctx.now
     org_id = body.get("organization_id")
     if org_id is not None and org_id not in st.orgs.orgs:

@@ -251,7 +251,7 @@ def rotate_oauth_application_secret(ctx: Ctx) -> Json:
 
 
 @ROUTES.post("/oauth_applications/{oauth_application_id}/revoke_token", "revoke_token")
-def revoke_oauth_application_token(ctx: Ctx) -> Json:
+def revoke_oauth_application_token(ctx: Ctx) -> Reply:
     st, now = ctx.state, ctx.now
     a = require_app(st, ctx.path["oauth_application_id"])
     value = ctx.body["token"].strip()
