@@ -157,6 +157,8 @@ class ClerkMock:
     def start(self, timeout: float = 10.0) -> Self:
         if self.running:
             return self
+        if self.state_file is not None:
+            self.state_file.start()  # a no-op unless a stop() ended it
         if self.listener == "asyncio":
             self._start_asyncio(timeout)
             if self.proxy_port is not None or self.transparent_port is not None:
@@ -210,7 +212,7 @@ class ClerkMock:
 
     def stop(self, timeout: float = 10.0) -> None:
         if self.state_file is not None:
-            self.state_file.flush()
+            self.state_file.close()  # ends the writer after a final write; start() resumes it
         self.pipeline.webhooks.close()  # delivery threads; they start again with the next event
         runner, self._runner = self._runner, None
         if runner is not None:
