@@ -27,7 +27,7 @@ def main() -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=4818, show_default=True, type=click.IntRange(0, 65535), help="0 = any free port.")
-@click.option("--scenario", type=click.Path(exists=True, dir_okay=False), help="YAML scenario to seed.")
+@click.option("--scenario", help="YAML scenario to seed: a file, or a bundled one by name (basic.yaml, b2b.yaml ...).")
 @click.option(
     "--secret-key",
     "secret_keys",

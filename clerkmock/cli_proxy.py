@@ -212,7 +212,7 @@ def replay(
 
 @click.command()
 @click.argument("cassette", type=click.Path(exists=True, dir_okay=False))
-@click.option("--scenario", type=click.Path(exists=True, dir_okay=False),
+@click.option("--scenario",
               help="Seed the fresh emulator first (the state the recording started from).")
 @click.option("--min-score", type=click.FloatRange(0, 100),
               help="Exit 1 when the score (0-100) is below this: for CI.")

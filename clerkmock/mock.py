@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Self
 from clerkmock.config import config_dir as resolve_config_dir
 from clerkmock.engine import Clock, Engine
 from clerkmock.keys import load_or_create_signing_key
+from clerkmock.scenario import find as find_scenario
 from clerkmock.scenario import load as load_scenario
 from clerkmock.server.http import BaseUrlServer
 from clerkmock.server.pipeline import Pipeline
@@ -71,7 +72,8 @@ class ClerkMock:
         # The instance's RSA key: <config dir>/signing_key.pem (created once), or a pinned key file.
         key = load_or_create_signing_key(self.config_dir, pinned=signing_key)
         self.engine = Engine(secret_keys=self._keys, seed=seed, clock=clock, signing_key=key)
-        self.scenario = load_scenario(scenario) if scenario is not None else None  # parsed; applied below
+        # a path, or the name of a bundled scenario (basic.yaml); parsed here, applied below
+        self.scenario = load_scenario(find_scenario(scenario)) if scenario is not None else None
         self.pipeline = Pipeline(self.engine)
         # Webhooks (docs/webhooks.md): endpoints given here (serve --webhook) are in place before the scenario's
         # are added, so both get what seeding emitted (webhooks_on_seed).

@@ -26,8 +26,6 @@ if TYPE_CHECKING:
     from clerkmock.scenario import Scenario
     from clerkmock.transport import AsyncClerkMockTransport, ClerkMockTransport
 
-BUNDLED_SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"  # the repository's scenarios/
-
 
 @dataclass(frozen=True, slots=True)
 class Settings:
@@ -44,17 +42,6 @@ class Settings:
 
 
 SETTING_NAMES = ("scenario", "seed", "rate_limit", "secret_keys")
-
-
-def find_scenario(name: str | os.PathLike[str], search: list[Path]) -> str:
-    """``name`` as given if it exists, else under each of ``search`` and the bundled scenarios."""
-    path = Path(name)
-    candidates = [path] if path.is_absolute() else [*(d / path for d in search), path, BUNDLED_SCENARIOS / path]
-    for candidate in candidates:
-        if candidate.is_file():
-            return str(candidate.resolve())
-    looked = ", ".join(str(c) for c in candidates)
-    raise FileNotFoundError(f"clerkmock: scenario {os.fspath(name)!r} not found (looked in: {looked})")
 
 
 class SessionServer:

@@ -14,6 +14,7 @@ leaves the engine exactly as it was.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,9 @@ from clerkmock.scenario.schema import (
 from clerkmock.scenario.seeding import Seeder, Summary
 from clerkmock.scenario.source import Document, parse_document
 from clerkmock.webhooks.config import EndpointSpec, WebhookConfigError, compile_endpoints
+
+# The scenarios shipped in the package (package data: they work after `pip install`, outside this repository).
+BUNDLED = Path(__file__).resolve().parent.parent / "scenarios"
 
 SECTIONS = ("users", "permissions", "roles", "organizations", "invitations", "jwt_templates", "sessions")
 
@@ -156,6 +160,17 @@ def parse_text(text: str, source: str = "<scenario>") -> Scenario:
     return scenario
 
 
+def find(name: str | os.PathLike[str], search: Iterable[Path] = ()) -> Path:
+    """``name`` as given if it exists, else under each of ``search``, else a bundled scenario (``basic.yaml``)."""
+    path = Path(name)
+    candidates = [path] if path.is_absolute() else [*(d / path for d in search), path, BUNDLED / path]
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate.resolve()
+    looked = ", ".join(str(c) for c in candidates)
+    raise FileNotFoundError(f"clerkmock: scenario {os.fspath(name)!r} not found (looked in: {looked})")
+
+
 def load(path: str | os.PathLike[str]) -> Scenario:
     path = Path(path)
     try:
@@ -275,6 +290,6 @@ def _slug(source: str) -> str:
 
 
 __all__ = [
-    "Document", "EXTRA_KEYS", "InstanceConfig", "Scenario", "ScenarioError", "load",
+    "BUNDLED", "Document", "EXTRA_KEYS", "InstanceConfig", "Scenario", "ScenarioError", "find", "load",
     "json_schema", "parse_text", "validate",
 ]
