@@ -13,6 +13,7 @@ from typing import Any, NoReturn
 
 import click
 
+from clerkmock.config import DEFAULT_PORT, DEFAULT_PROXY_PORT, DEFAULT_TRANSPARENT_PORT
 from clerkmock.version import __version__
 
 ENV_SECRET_KEYS = "CLERKMOCK_SECRET_KEYS"
@@ -27,7 +28,7 @@ def main() -> None:
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=4818, show_default=True, type=click.IntRange(0, 65535), help="0 = any free port.")
+@click.option("--port", default=DEFAULT_PORT, show_default=True, type=click.IntRange(0, 65535), help="0 = any free port.")
 @click.option("--scenario", help="YAML scenario to seed: a file, or a bundled one by name (basic.yaml, b2b.yaml ...).")
 @click.option(
     "--secret-key",
@@ -77,7 +78,7 @@ def main() -> None:
 )
 @click.option("--transparent", is_flag=True, help="Also listen as a transparent proxy (iptables: docs/proxy.md).")
 @click.option(
-    "--transparent-port", default=4820, show_default=True, type=click.IntRange(0, 65535),
+    "--transparent-port", default=DEFAULT_TRANSPARENT_PORT, show_default=True, type=click.IntRange(0, 65535),
     help="Port of the --transparent listener.",
 )  # fmt: skip
 @click.option(
@@ -207,7 +208,7 @@ def routes(show: str | None, as_json: bool) -> None:
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Where `clerkmock serve` listens.")
-@click.option("--port", default=4818, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--port", default=DEFAULT_PORT, show_default=True, type=click.IntRange(1, 65535))
 @click.option(
     "--proxy", is_flag=True,
     help="For an unmodified app behind `serve --proxy-port`: HTTPS_PROXY and the CA trust variables "
@@ -217,7 +218,7 @@ def routes(show: str | None, as_json: bool) -> None:
               help="export: `export NAME='value'` lines for eval; dotenv: bare NAME=value lines (.env files, "
               "docker --env-file); json: one object; fish: `set -gx` lines.")
 @click.option("--fish", "fmt", flag_value="fish", help="Same as --format fish.")
-@click.option("--proxy-port", default=4819, show_default=True, type=click.IntRange(1, 65535),
+@click.option("--proxy-port", default=DEFAULT_PROXY_PORT, show_default=True, type=click.IntRange(1, 65535),
               help="With --proxy: where `serve --proxy-port` listens.")
 @click.option(
     "--config-dir", type=click.Path(file_okay=False), help="Default: $CLERKMOCK_CONFIG_DIR or ~/.config/clerkmock."

@@ -11,6 +11,8 @@ from typing import Any, NoReturn
 
 import click
 
+from clerkmock.config import DEFAULT_PORT
+
 CONFIG_DIR_HELP = "Where the CA lives. Default: $CLERKMOCK_CONFIG_DIR or ~/.config/clerkmock."
 PROXY_PORT_HELP = "Forward-proxy listener: apps keep https://api.clerk.com and set HTTPS_PROXY (see `clerkmock env --proxy`)."
 
@@ -126,7 +128,7 @@ def record(
 
     try:
         parse_upstream(upstream)
-        listeners = Listeners(port if port is not None or proxy_port is not None else 4818, proxy_port, None,
+        listeners = Listeners(port if port is not None or proxy_port is not None else DEFAULT_PORT, proxy_port, None,
                               intercept_hosts, passthrough)
     except ValueError as exc:
         _fail(str(exc))
@@ -159,7 +161,7 @@ def record(
 
 @click.command()
 @click.argument("cassettes", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
-@click.option("--port", default=4818, show_default=True, type=click.IntRange(0, 65535),
+@click.option("--port", default=DEFAULT_PORT, show_default=True, type=click.IntRange(0, 65535),
               help="Base-URL listener (apps set CLERK_API_URL); 0 = any free port.")
 @click.option("--proxy-port", type=click.IntRange(0, 65535), help=PROXY_PORT_HELP)
 @click.option("--strict", is_flag=True,

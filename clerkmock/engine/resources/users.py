@@ -511,7 +511,6 @@ def replace_user_metadata(ctx: Ctx) -> Json:
     return updated(ctx, user)
 
 
-MAX_IMAGE_BYTES = 10 * 1024 * 1024
 
 
 @ROUTES.post("/users/{user_id}/profile_image", "set_profile_image")

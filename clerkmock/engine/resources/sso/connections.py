@@ -54,7 +54,6 @@ SAML_ROUTES = RouteSet("saml_connections")
 DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 SAML_FIELDS = ("idp_entity_id", "idp_sso_url", "idp_certificate", "idp_metadata_url", "idp_metadata")
 OIDC_FIELDS = ("client_id", "client_secret", "discovery_url", "auth_url", "token_url", "user_info_url")
-MAPPING_KEYS = ("user_id", "email_address", "first_name", "last_name")
 DEFAULT_MAPPING = {"user_id": "", "email_address": "", "first_name": "", "last_name": ""}
 FLAGS = ("active", "sync_user_attributes", "disable_additional_identifications", "allow_organization_account_linking")
 
