@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from email.message import Message
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import parse_qs
 
 from clerkmock.engine import errors, params, spec, tokens
@@ -19,7 +19,7 @@ from clerkmock.engine.errors import ClerkError
 from clerkmock.engine.events import Outbox
 from clerkmock.engine.jsonio import dumps
 from clerkmock.engine.router import Route, Router
-from clerkmock.engine.routing import Ctx, Reply, Upload
+from clerkmock.engine.routing import Ctx, Reply, RouteSet, Upload, compile_routes
 from clerkmock.engine.state import State
 from clerkmock.engine.types import JSON_CONTENT_TYPE, Request, Response
 
@@ -32,10 +32,28 @@ VERSION_QUERY = "__clerk_api_version"
 JSON_HEADERS = {"content-type": JSON_CONTENT_TYPE}
 
 
-def default_route_sets() -> list[Any]:
+def default_route_sets() -> list[RouteSet]:
     from clerkmock.engine.resources import ROUTE_SETS
 
     return ROUTE_SETS
+
+
+class RouteMatch(NamedTuple):
+    """Where a request goes: ``rel`` is its path under /v1 (or the bare path of an unversioned route), None
+    when it is neither; ``route`` None with ``path_exists`` is a method the path does not take."""
+
+    rel: str | None
+    route: Route | None
+    params: dict[str, str]
+    path_exists: bool
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """What fault rules match by name: the route name and its operationId."""
+        route = self.route
+        if route is None:
+            return ()
+        return (route.name, route.operation_id) if route.operation_id else (route.name,)
 
 
 class Engine:
@@ -63,20 +81,13 @@ class Engine:
         if default_version not in spec.KNOWN_VERSIONS:
             raise ValueError(f"default_version must be one of {spec.KNOWN_VERSIONS}, not {default_version!r}")
         self.default_version = default_version
+        # Compiled once per engine from the declarations (their operations per API version included).
         self.router = Router()
-        for route_set in default_route_sets():
-            for route in route_set.routes:
-                self.router.add(route)
-        self._ops = {v: spec.operations(v) for v in spec.VENDORED_VERSIONS}
-        # Operations the spec marks `security: []` (the interstitial page) answer without Authorization.
-        self._public_paths = frozenset(
-            op.path for op in self._ops[spec.LATEST_VERSION].values() if op.public and "{" not in op.path
-        )
-        for route in self.router.routes:
-            op = self._ops[spec.LATEST_VERSION].get((route.method, route.template)) or self._ops[
-                spec.VENDORED_VERSIONS[0]
-            ].get((route.method, route.template))
-            route.operation_id = op.operation_id if op else None
+        self._bare_router = Router()  # the unversioned routes, also served without /v1
+        for route in compile_routes(default_route_sets()):
+            self.router.add(route)
+            if route.unversioned:
+                self._bare_router.add(route)
         self._requests = 0
 
     @property
@@ -91,33 +102,42 @@ class Engine:
 
     # -- the pipeline ---------------------------------------------------------------------------------------
 
-    def handle(self, request: Request, *, trusted: bool = False) -> Response:
+    def match(self, method: str, path: str) -> RouteMatch:
+        """Route a request (the pipeline asks once, for fault rules, and hands the match to `handle`)."""
+        if path.startswith(API_PREFIX + "/") or path == API_PREFIX:
+            rel = path[len(API_PREFIX):] or "/"
+            route, params, exists = self.router.match(method, rel)
+            return RouteMatch(rel, route, params, exists)
+        route, params, exists = self._bare_router.match(method, path)
+        return RouteMatch(path if exists else None, route, params, exists)
+
+    def handle(self, request: Request, *, trusted: bool = False, routed: RouteMatch | None = None) -> Response:
         """Answer one Backend API request.  ``trusted`` skips authentication: for clerkmock's own callers
-        (scenario seeding, the control plane), never for traffic from an app."""
+        (scenario seeding, the control plane), never for traffic from an app.  ``routed``: this request's
+        `match`, when the caller already has it."""
         outbox = self.outbox
         if not outbox.enabled:
-            return self._handle(request, trusted)
+            return self._handle(request, trusted, routed)
         mark = outbox.begin(request, self.clock)
         try:
-            response = self._handle(request, trusted)
+            response = self._handle(request, trusted, routed)
         except BaseException:
             outbox.end(mark)
             raise
         outbox.end(mark if response.status >= 400 else None)  # a refused request leaves no event either
         return response
 
-    def _handle(self, request: Request, trusted: bool) -> Response:
+    def _handle(self, request: Request, trusted: bool, routed: RouteMatch | None) -> Response:
         self._requests += 1
         route: Route | None = None
         try:
-            rel = _relative_path(request.path)
+            rel, matched, path_params, path_exists = routed or self.match(request.method, request.path)
             if rel is None:
                 raise errors.route_not_found(request.method, request.path, "The Backend API lives under /v1.")
-            if not trusted and rel not in self._public_paths:
-                self._authenticate(request, rel)
+            if not trusted and not (matched is not None and matched.public):
+                self._authenticate(request, matched)
             version = self._negotiate_version(request)
-            request = _auth().m2m_tokens.legacy_verify_body(request)
-            route, path_params, path_exists = self.router.match(request.method, rel)
+            route = matched
             if route is None:
                 if path_exists:
                     raise ClerkError(
@@ -127,6 +147,8 @@ class Engine:
                         f"{request.method} is not allowed on {request.path}.",
                     )
                 raise self._unknown_route(request.method, rel)
+            if route.prepare is not None:
+                request = route.prepare(request)
             ctx = self._context(request, route, path_params, version)
             result = route.handler(ctx)
             status, body, headers = (
@@ -156,7 +178,7 @@ class Engine:
 
     # -- stages ---------------------------------------------------------------------------------------------
 
-    def _authenticate(self, request: Request, rel: str) -> None:
+    def _authenticate(self, request: Request, route: Route | None) -> None:
         header = request.headers.get("authorization")
         if not header:
             raise errors.authorization_header_format_invalid()
@@ -165,8 +187,8 @@ class Engine:
         if scheme.lower() != "bearer" or not key:
             raise errors.authorization_header_format_invalid()
         if self.secret_keys and key not in self.secret_keys:
-            # A machine's secret key authenticates the M2M token endpoints (and nothing else).
-            machine_ok = rel.startswith("/m2m_tokens") and _auth().common.is_machine_secret(
+            # A machine's secret key authenticates the routes that say so (the M2M token endpoints).
+            machine_ok = route is not None and route.machine_auth and _auth().common.is_machine_secret(
                 self.state, key, self.clock.now_ms()
             )
             if not machine_ok:
@@ -197,7 +219,7 @@ class Engine:
         return errors.route_not_found(method, API_PREFIX + rel)
 
     def _context(self, request: Request, route: Route, path_params: dict[str, str], version: str) -> Ctx:
-        op = self._ops[spec.schema_version(version)].get((route.method, route.template))
+        op = route.ops.get(spec.schema_version(version))
         query = params.parse_query(request.query, op.query) if op else {}
         body: dict[str, Any] = {}
         files: dict[str, Upload] = {}
@@ -244,15 +266,6 @@ def _auth() -> Any:
     from clerkmock.engine.resources import auth  # lazily, as default_route_sets: resources import the engine package
 
     return auth
-
-
-def _relative_path(path: str) -> str | None:
-    """The path under /v1, or None.  Machine-token paths are also served bare (SDKs call them both ways)."""
-    if path.startswith(API_PREFIX + "/") or path == API_PREFIX:
-        return path[len(API_PREFIX) :] or "/"
-    if path.startswith(_auth().UNVERSIONED_PREFIXES):
-        return path
-    return None
 
 
 def _template_matches(template: str, rel: str) -> bool:

@@ -14,11 +14,18 @@ from urllib.parse import unquote
 
 @dataclass(slots=True)
 class Route:
+    """A compiled route (built once per engine from a `RouteSet` declaration and the spec)."""
+
     method: str
     template: str  # relative to /v1
     handler: Callable[..., Any]
-    name: str  # e.g. "users.create"; used by the journal and fault matching
+    name: str  # e.g. "users.create"; used by the journal and fault matching (the operationId is an alias)
     operation_id: str | None = None
+    ops: dict[str, Any] = field(default_factory=dict)  # schema version -> the spec's Operation in that version
+    public: bool = False  # the spec's `security: []`: answered without Authorization
+    unversioned: bool = False  # also served without the /v1 prefix (SDKs call the machine endpoints bare)
+    machine_auth: bool = False  # a machine's secret key authenticates it (besides the instance's keys)
+    prepare: Callable[[Any], Any] | None = None  # rewrites the Request before validation (a legacy body)
 
 
 @dataclass(slots=True)

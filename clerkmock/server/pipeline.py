@@ -22,6 +22,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from clerkmock.engine import Engine, Request, Response
+from clerkmock.engine.engine import RouteMatch
 from clerkmock.engine.errors import ClerkError, internal_clerk_error, too_many_requests
 from clerkmock.faults import FaultSet, FaultsBaseline
 from clerkmock.faults.decide import Decision
@@ -91,20 +92,24 @@ class Pipeline:
                 return Directive(self.internal_error())
         started = time.perf_counter()
         with self.lock:
-            decision = None
+            decision = routed = None
             try:
-                if self.faults.rules:
-                    decision = self.faults.decide(request, self.engine.clock.now_ms(), self.route_name)
-                directive = Directive(self.engine.handle(request)) if decision is None else self._faulted(
-                    request, decision)
+                if self.faults.rules:  # routed once, for the rules and then the engine
+                    routed = self.engine.match(request.method, request.path)
+                    names = routed.names
+                    decision = self.faults.decide(request, self.engine.clock.now_ms(), lambda _: names)
+                if decision is None:
+                    directive = Directive(self.engine.handle(request, routed=routed))
+                else:
+                    directive = self._faulted(request, decision, routed)
             except Exception:
                 failed = Directive(self.engine.error(internal_clerk_error()))
-                self._record(request, failed, decision, started)
+                self._record(request, failed, decision, routed, started)
                 if raise_unexpected:
                     raise
                 log.exception("clerkmock: unexpected error answering %s %s", request.method, request.path)
                 return failed
-            self._record(request, directive, decision, started)
+            self._record(request, directive, decision, routed, started)
             self._hand_over_events()
             if request.method != "GET":
                 self._changed()
@@ -119,10 +124,10 @@ class Pipeline:
         if self.engine.outbox.pending:
             self.webhooks.enqueue(self.engine.outbox.drain())
 
-    def _faulted(self, request: Request, decision: Decision) -> Directive:
+    def _faulted(self, request: Request, decision: Decision, routed: RouteMatch | None) -> Directive:
         rule, delay, fault = decision.rule, decision.delay_ms, decision.fault_id
         if rule is None:  # only delays fired: the engine answers, late
-            return Directive(self.engine.handle(request), delay_ms=delay, fault=fault)
+            return Directive(self.engine.handle(request, routed=routed), delay_ms=delay, fault=fault)
         action = rule.action
         if isinstance(action, Respond):
             if action.code is not None:
@@ -141,20 +146,21 @@ class Pipeline:
                              fault=fault)
         kind = Action(TRANSPORT_ACTIONS[type(action)])
         if isinstance(action, Truncate):
-            response = self.engine.handle(request)
+            response = self.engine.handle(request, routed=routed)
             return Directive(response, kind, delay, truncated_length(response.body), fault)
         assert not isinstance(action, Delay)  # delays only add to delay_ms; they never end the evaluation
-        response = self.engine.handle(request) if action.processed else Response(_NO_RESPONSE)
+        response = self.engine.handle(request, routed=routed) if action.processed else Response(_NO_RESPONSE)
         return Directive(response, kind, delay, fault=fault)
 
-    def _record(self, request: Request, directive: Directive, decision: Decision | None, started: float) -> None:
+    def _record(self, request: Request, directive: Directive, decision: Decision | None, routed: RouteMatch | None,
+                started: float) -> None:
         response = directive.response
         meta = response.meta
         route = meta.get("route")
         action = None
         if decision is not None:
-            if route is None:
-                route = self.route_name(request)
+            if route is None and routed is not None and routed.route is not None:
+                route = routed.route.name
             action = directive.action.value if directive.action is not Action.ANSWER else (
                 decision.rule.kind if decision.rule is not None else "delay" if decision.fired else None)
         self.journal.record(
@@ -173,15 +179,8 @@ class Pipeline:
 
     def route_name(self, request: Request) -> str | None:
         """The engine route a request would reach (``users.create``), or None."""
-        from clerkmock.engine.engine import _relative_path
-
-        try:
-            rel = _relative_path(request.path)
-            if rel is None:
-                return None
-            route, _, _ = self.engine.router.match(request.method, rel)
-        except Exception:  # noqa: BLE001 - a label for matching and the journal, never an error
-            return None
+        with self.lock:
+            route = self.engine.match(request.method, request.path).route
         return route.name if route is not None else None
 
     def internal_error(self) -> Response:

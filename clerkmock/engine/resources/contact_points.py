@@ -27,9 +27,9 @@ def require(st: State, kind: str, idn_id: str) -> Identification:
 def bind_routes(kind: str, segment: str) -> RouteSet:
     routes = RouteSet(segment)
     id_param = f"{kind}_id"
-    item = f"/{segment}/{{{id_param}}}"
+    noun = "".join(word.capitalize() for word in kind.split("_"))  # EmailAddress: CreateEmailAddress ...
 
-    @routes.post(f"/{segment}", "create")
+    @routes.op(f"Create{noun}", "create")
     def create(ctx: Ctx) -> Json:
         st, body = ctx.state, ctx.body
         for param in ("user_id", kind):
@@ -58,11 +58,11 @@ def bind_routes(kind: str, segment: str) -> RouteSet:
         emit_updated(st, user, ctx.now)
         return idns.identification_json(idn)
 
-    @routes.get(item, "get")
+    @routes.op(f"Get{noun}", "get")
     def get(ctx: Ctx) -> Json:
         return idns.identification_json(require(ctx.state, kind, ctx.path[id_param]))
 
-    @routes.delete(item, "delete")
+    @routes.op(f"Delete{noun}", "delete")
     def delete(ctx: Ctx) -> Json:
         st = ctx.state
         idn = require(st, kind, ctx.path[id_param])
@@ -75,7 +75,7 @@ def bind_routes(kind: str, segment: str) -> RouteSet:
             idns.remove(st, idn)
         return deleted_json(kind, idn.id)
 
-    @routes.patch(item, "update")
+    @routes.op(f"Update{noun}", "update")
     def update(ctx: Ctx) -> Json:
         st, body = ctx.state, ctx.body
         idn = require(st, kind, ctx.path[id_param])
@@ -113,14 +113,14 @@ def bind_routes(kind: str, segment: str) -> RouteSet:
             emit_updated(st, user, ctx.now)
         return idns.identification_json(idn)
 
-    @routes.post(f"{item}/prepare_verification", "prepare_verification")
+    @routes.op(f"Prepare{noun}Verification", "prepare_verification")
     def prepare_verification(ctx: Ctx) -> Json:
         idn = require(ctx.state, kind, ctx.path[id_param])
         reply = idns.prepare_verification(ctx.state, idn, ctx.now)
         emit_code_sent(ctx, idn, reply["id"])
         return reply
 
-    @routes.post(f"{item}/attempt_verification", "attempt_verification")
+    @routes.op(f"Attempt{noun}Verification", "attempt_verification")
     def attempt_verification(ctx: Ctx) -> Json:
         idn = require(ctx.state, kind, ctx.path[id_param])
         was_verified = idns.is_verified(idn)
@@ -130,7 +130,7 @@ def bind_routes(kind: str, segment: str) -> RouteSet:
             emit_updated(ctx.state, user, ctx.now)
         return reply
 
-    @routes.put(f"/users/{{user_id}}/{kind}", "replace")
+    @routes.op(f"ReplaceUser{noun}", "replace")
     def replace(ctx: Ctx) -> Json:
         st, body = ctx.state, ctx.body
         user = require_user(st, ctx.path["user_id"])

@@ -24,7 +24,7 @@ ROUTES = RouteSet("users")
 # -- passwords ----------------------------------------------------------------------------------------------------
 
 
-@ROUTES.post("/users/{user_id}/remove_password", "remove_password")
+@ROUTES.op("RemoveUserPassword", "remove_password")
 def remove_user_password(ctx: Ctx) -> Json:
     user = require_user(ctx.state, ctx.path["user_id"])
     if user.password_hash is not None:  # without a password the user is returned unchanged
@@ -35,7 +35,7 @@ def remove_user_password(ctx: Ctx) -> Json:
     return user_json(ctx.state, user, ctx.now)
 
 
-@ROUTES.post("/users/{user_id}/verify_password", "verify_password")
+@ROUTES.op("VerifyPassword", "verify_password")
 def verify_password(ctx: Ctx) -> Json:
     user = require_user(ctx.state, ctx.path["user_id"])
     if user.password_hash is None:
@@ -55,12 +55,12 @@ def _set_compromised(ctx: Ctx, value: bool) -> Json:
     return updated(ctx, user)
 
 
-@ROUTES.post("/users/{user_id}/password/set_compromised", "set_password_compromised")
+@ROUTES.op("SetUserPasswordCompromised", "set_password_compromised")
 def set_user_password_compromised(ctx: Ctx) -> Json:
     return _set_compromised(ctx, True)
 
 
-@ROUTES.post("/users/{user_id}/password/unset_compromised", "unset_password_compromised")
+@ROUTES.op("UnsetUserPasswordCompromised", "unset_password_compromised")
 def unset_user_password_compromised(ctx: Ctx) -> Json:
     return _set_compromised(ctx, False)
 
@@ -68,7 +68,7 @@ def unset_user_password_compromised(ctx: Ctx) -> Json:
 # -- MFA ----------------------------------------------------------------------------------------------------------
 
 
-@ROUTES.post("/users/{user_id}/verify_totp", "verify_totp")
+@ROUTES.op("VerifyTOTP", "verify_totp")
 def verify_totp(ctx: Ctx) -> Json:
     user = require_user(ctx.state, ctx.path["user_id"])
     if user.totp_secret is None and not user.backup_code_hashes:
@@ -98,7 +98,7 @@ def _mfa_changed(ctx: Ctx, user_id: str) -> Json:
     return {"user_id": user.id}
 
 
-@ROUTES.delete("/users/{user_id}/mfa", "disable_mfa")
+@ROUTES.op("DisableMFA", "disable_mfa")
 def disable_mfa(ctx: Ctx) -> Json:
     user = require_user(ctx.state, ctx.path["user_id"])
     user.totp_secret = None
@@ -109,14 +109,14 @@ def disable_mfa(ctx: Ctx) -> Json:
     return _mfa_changed(ctx, user.id)
 
 
-@ROUTES.delete("/users/{user_id}/backup_code", "delete_backup_code")
+@ROUTES.op("DeleteBackupCode", "delete_backup_code")
 def delete_backup_code(ctx: Ctx) -> Json:
     user = require_user(ctx.state, ctx.path["user_id"])
     user.backup_code_hashes = []
     return _mfa_changed(ctx, user.id)
 
 
-@ROUTES.delete("/users/{user_id}/totp", "delete_totp")
+@ROUTES.op("DeleteTOTP", "delete_totp")
 def delete_totp(ctx: Ctx) -> Json:
     user = require_user(ctx.state, ctx.path["user_id"])
     user.totp_secret = None
@@ -126,7 +126,7 @@ def delete_totp(ctx: Ctx) -> Json:
 # -- passkeys, wallets, external accounts -----------------------------------------------------------------------
 
 
-@ROUTES.delete("/users/{user_id}/passkeys/{passkey_identification_id}", "delete_passkey")
+@ROUTES.op("UserPasskeyDelete", "delete_passkey")
 def user_passkey_delete(ctx: Ctx) -> Json:
     user = require_user(ctx.state, ctx.path["user_id"])
     pid = ctx.path["passkey_identification_id"]
@@ -139,7 +139,7 @@ def user_passkey_delete(ctx: Ctx) -> Json:
     return deleted_json("passkey", pid)
 
 
-@ROUTES.delete("/users/{user_id}/web3_wallets/{web3_wallet_identification_id}", "delete_web3_wallet")
+@ROUTES.op("UserWeb3WalletDelete", "delete_web3_wallet")
 def user_web3_wallet_delete(ctx: Ctx) -> Json:
     st = ctx.state
     user = require_user(st, ctx.path["user_id"])
@@ -152,7 +152,7 @@ def user_web3_wallet_delete(ctx: Ctx) -> Json:
     return deleted_json("web3_wallet", wid)
 
 
-@ROUTES.delete("/users/{user_id}/external_accounts/{external_account_id}", "delete_external_account")
+@ROUTES.op("DeleteExternalAccount", "delete_external_account")
 def delete_external_account(ctx: Ctx) -> Json:
     st = ctx.state
     user = require_user(st, ctx.path["user_id"])
@@ -167,7 +167,7 @@ def delete_external_account(ctx: Ctx) -> Json:
     return deleted_json("external_account", eid)
 
 
-@ROUTES.get("/users/{user_id}/oauth_access_tokens/{provider}", "oauth_access_tokens")
+@ROUTES.op("GetOAuthAccessToken", "oauth_access_tokens")
 def get_oauth_access_token(ctx: Ctx) -> Json:
     user = require_user(ctx.state, ctx.path["user_id"])
     provider = ctx.path["provider"]
@@ -212,7 +212,7 @@ def _device_json(d: TrustedDevice) -> dict[str, object]:
     }
 
 
-@ROUTES.get("/users/{user_id}/trusted_devices", "list_trusted_devices")
+@ROUTES.op("ListUserTrustedDevices", "list_trusted_devices")
 def list_user_trusted_devices(ctx: Ctx) -> Json:
     user = require_user(ctx.state, ctx.path["user_id"])
     limit, offset = limit_offset(ctx.query)
@@ -220,7 +220,7 @@ def list_user_trusted_devices(ctx: Ctx) -> Json:
     return paginated([_device_json(d) for d in devices[offset : offset + limit]], len(devices))
 
 
-@ROUTES.delete("/users/{user_id}/trusted_devices/{trusted_device_id}", "revoke_trusted_device")
+@ROUTES.op("RevokeUserTrustedDevice", "revoke_trusted_device")
 def revoke_user_trusted_device(ctx: Ctx) -> Json:
     user = require_user(ctx.state, ctx.path["user_id"])
     did = ctx.path["trusted_device_id"]

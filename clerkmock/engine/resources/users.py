@@ -337,18 +337,18 @@ def delete_user(st: State, user: User) -> None:
 # -- handlers ---------------------------------------------------------------------------------------------------
 
 
-@ROUTES.get("/users", "list")
+@ROUTES.op("GetUserList", "list")
 def get_user_list(ctx: Ctx) -> Json:
     users = user_queries.list_users(ctx.state, ctx.query)
     return [user_json(ctx.state, u, ctx.now) for u in users]
 
 
-@ROUTES.get("/users/count", "count")
+@ROUTES.op("GetUsersCount", "count")
 def get_users_count(ctx: Ctx) -> Json:
     return {"object": "total_count", "total_count": user_queries.count_users(ctx.state, ctx.query)}
 
 
-@ROUTES.post("/users", "create")
+@ROUTES.op("CreateUser", "create")
 def create_user(ctx: Ctx) -> Json:
     user = add_user(ctx.state, ctx.body, ctx.now)
     reply = user_json(ctx.state, user, ctx.now)
@@ -356,12 +356,12 @@ def create_user(ctx: Ctx) -> Json:
     return reply
 
 
-@ROUTES.get("/users/{user_id}", "get")
+@ROUTES.op("GetUser", "get")
 def get_user(ctx: Ctx) -> Json:
     return user_json(ctx.state, require_user(ctx.state, ctx.path["user_id"]), ctx.now)
 
 
-@ROUTES.patch("/users/{user_id}", "update")
+@ROUTES.op("UpdateUser", "update")
 def update_user(ctx: Ctx) -> Json:
     st, body, now = ctx.state, ctx.body, ctx.now
     user = require_user(st, ctx.path["user_id"])
@@ -430,7 +430,7 @@ def update_user(ctx: Ctx) -> Json:
     return updated(ctx, user)
 
 
-@ROUTES.delete("/users/{user_id}", "delete")
+@ROUTES.op("DeleteUser", "delete")
 def delete_user_handler(ctx: Ctx) -> Json:
     user = require_user(ctx.state, ctx.path["user_id"])
     external_id = user.external_id
@@ -450,22 +450,22 @@ def _set_flag(ctx: Ctx, field: str, value: bool) -> Json:
     return updated(ctx, user)
 
 
-@ROUTES.post("/users/{user_id}/ban", "ban")
+@ROUTES.op("BanUser", "ban")
 def ban_user(ctx: Ctx) -> Json:
     return _set_flag(ctx, "banned", True)
 
 
-@ROUTES.post("/users/{user_id}/unban", "unban")
+@ROUTES.op("UnbanUser", "unban")
 def unban_user(ctx: Ctx) -> Json:
     return _set_flag(ctx, "banned", False)
 
 
-@ROUTES.post("/users/{user_id}/lock", "lock")
+@ROUTES.op("LockUser", "lock")
 def lock_user(ctx: Ctx) -> Json:
     return _set_flag(ctx, "locked", True)
 
 
-@ROUTES.post("/users/{user_id}/unlock", "unlock")
+@ROUTES.op("UnlockUser", "unlock")
 def unlock_user(ctx: Ctx) -> Json:
     return _set_flag(ctx, "locked", False)
 
@@ -481,17 +481,17 @@ def _bulk_ban(ctx: Ctx, banned: bool) -> Json:
     return [updated(ctx, u) for u in users]
 
 
-@ROUTES.post("/users/ban", "ban_bulk")
+@ROUTES.op("UsersBan", "ban_bulk")
 def users_ban(ctx: Ctx) -> Json:
     return _bulk_ban(ctx, True)
 
 
-@ROUTES.post("/users/unban", "unban_bulk")
+@ROUTES.op("UsersUnban", "unban_bulk")
 def users_unban(ctx: Ctx) -> Json:
     return _bulk_ban(ctx, False)
 
 
-@ROUTES.patch("/users/{user_id}/metadata", "merge_metadata")
+@ROUTES.op("UpdateUserMetadata", "merge_metadata")
 def update_user_metadata(ctx: Ctx) -> Json:
     user = require_user(ctx.state, ctx.path["user_id"])
     for field in ("public_metadata", "private_metadata", "unsafe_metadata"):
@@ -501,7 +501,7 @@ def update_user_metadata(ctx: Ctx) -> Json:
     return updated(ctx, user)
 
 
-@ROUTES.put("/users/{user_id}/metadata", "replace_metadata")
+@ROUTES.op("ReplaceUserMetadata", "replace_metadata")
 def replace_user_metadata(ctx: Ctx) -> Json:
     user = require_user(ctx.state, ctx.path["user_id"])
     for field in ("public_metadata", "private_metadata", "unsafe_metadata"):
@@ -513,7 +513,7 @@ def replace_user_metadata(ctx: Ctx) -> Json:
 
 
 
-@ROUTES.post("/users/{user_id}/profile_image", "set_profile_image")
+@ROUTES.op("SetUserProfileImage", "set_profile_image")
 def set_user_profile_image(ctx: Ctx) -> Json:
     user = require_user(ctx.state, ctx.path["user_id"])
     upload = ctx.files.get("file")
@@ -531,7 +531,7 @@ def _looks_like_image(data: bytes) -> bool:
     return data.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"RIFF"))
 
 
-@ROUTES.delete("/users/{user_id}/profile_image", "delete_profile_image")
+@ROUTES.op("DeleteUserProfileImage", "delete_profile_image")
 def delete_user_profile_image(ctx: Ctx) -> Json:
     user = require_user(ctx.state, ctx.path["user_id"])
     user.image_url = None

@@ -67,7 +67,7 @@ def new_token(st: State) -> str:
 # -- handlers -----------------------------------------------------------------------------------------------------
 
 
-@ROUTES.post("/admin_portal_link_tokens", "create")
+@ROUTES.op("createAdminPortalLinkToken", "create")
 def create_admin_portal_link_token(ctx: Ctx) -> Reply:
     st, body, now = ctx.state, ctx.body, ctx.now
     org_id = body.get("organization_id")
@@ -88,7 +88,7 @@ def create_admin_portal_link_token(ctx: Ctx) -> Reply:
     return Reply(201, token_json(st, t, now, with_token=True))
 
 
-@ROUTES.post("/admin_portal_link_tokens/{adminPortalLinkTokenID}/revoke", "revoke")
+@ROUTES.op("revokeAdminPortalLinkToken", "revoke")
 def revoke_admin_portal_link_token(ctx: Ctx) -> Json:
     st, now = ctx.state, ctx.now
     token_id = ctx.path["adminPortalLinkTokenID"]

@@ -144,14 +144,14 @@ def _page_json(ctx: Ctx, invs: list[OrgInvitation], *, with_org: bool = False) -
 # -- handlers ---------------------------------------------------------------------------------------------------
 
 
-@ROUTES.post("/organizations/{organization_id}/invitations", "create")
+@ROUTES.op("CreateOrganizationInvitation", "create")
 def create_organization_invitation(ctx: Ctx) -> Json:
     org = require_org(ctx.state, ctx.path["organization_id"])
     (inv,) = store(ctx.state, plan_invitations(ctx.state, org, [ctx.body], ctx.now))
     return org_invitation_json(ctx.state, inv, ctx.now)
 
 
-@ROUTES.post("/organizations/{organization_id}/invitations/bulk", "create_bulk")
+@ROUTES.op("CreateOrganizationInvitationBulk", "create_bulk")
 def create_organization_invitation_bulk(ctx: Ctx) -> Json:
     org = require_org(ctx.state, ctx.path["organization_id"])
     items: Any = ctx.body
@@ -163,28 +163,28 @@ def create_organization_invitation_bulk(ctx: Ctx) -> Json:
     return {"data": [org_invitation_json(ctx.state, i, ctx.now) for i in invs], "total_count": len(invs)}
 
 
-@ROUTES.get("/organizations/{organization_id}/invitations", "list")
+@ROUTES.op("ListOrganizationInvitations", "list")
 def list_organization_invitations(ctx: Ctx) -> Json:
     org = require_org(ctx.state, ctx.path["organization_id"])
     invs = [i for i in ctx.state.orgs.org_invitations.values() if i.org_id == org.id]
     return _page_json(ctx, listed(ctx.state, invs, ctx.query, ctx.now))
 
 
-@ROUTES.get("/organizations/{organization_id}/invitations/pending", "list_pending")
+@ROUTES.op("ListPendingOrganizationInvitations", "list_pending")
 def list_pending_organization_invitations(ctx: Ctx) -> Json:
     org = require_org(ctx.state, ctx.path["organization_id"])
     invs = listed(ctx.state, pending_invitations(ctx.state, org.id, ctx.now), {}, ctx.now)
     return _page_json(ctx, invs)
 
 
-@ROUTES.get("/organizations/{organization_id}/invitations/{invitation_id}", "get")
+@ROUTES.op("GetOrganizationInvitation", "get")
 def get_organization_invitation(ctx: Ctx) -> Json:
     org = require_org(ctx.state, ctx.path["organization_id"])
     inv = require_org_invitation(ctx.state, org, ctx.path["invitation_id"])
     return org_invitation_json(ctx.state, inv, ctx.now)
 
 
-@ROUTES.post("/organizations/{organization_id}/invitations/{invitation_id}/revoke", "revoke")
+@ROUTES.op("RevokeOrganizationInvitation", "revoke")
 def revoke_organization_invitation(ctx: Ctx) -> Json:
     st = ctx.state
     org = require_org(st, ctx.path["organization_id"])
@@ -205,13 +205,13 @@ def revoke_organization_invitation(ctx: Ctx) -> Json:
     return reply
 
 
-@ROUTES.get("/organization_invitations", "list_instance")
+@ROUTES.op("ListInstanceOrganizationInvitations", "list_instance")
 def list_instance_organization_invitations(ctx: Ctx) -> Json:
     invs = listed(ctx.state, list(ctx.state.orgs.org_invitations.values()), ctx.query, ctx.now)
     return _page_json(ctx, invs, with_org=True)
 
 
-@USER_ROUTES.get("/users/{user_id}/organization_invitations", "organization_invitations")
+@USER_ROUTES.op("UsersGetOrganizationInvitations", "organization_invitations")
 def users_get_organization_invitations(ctx: Ctx) -> Json:
     st = ctx.state
     emails = user_emails(st, require_user(st, ctx.path["user_id"]))

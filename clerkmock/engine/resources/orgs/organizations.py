@@ -191,23 +191,23 @@ def _org_reply(ctx: Ctx, org: Organization) -> Json:
                     missing_admin=bool(ctx.query.get("include_missing_member_with_elevated_permissions")))
 
 
-@ROUTES.get("/organizations", "list")
+@ROUTES.op("ListOrganizations", "list")
 def list_organizations(ctx: Ctx) -> Json:
     orgs, total = page(filter_orgs(ctx.state, ctx.query), ctx.query)
     return {"data": [_org_reply(ctx, o) for o in orgs], "total_count": total}
 
 
-@ROUTES.post("/organizations", "create")
+@ROUTES.op("CreateOrganization", "create")
 def create_organization(ctx: Ctx) -> Json:
     return org_json(ctx.state, add_org(ctx.state, ctx.body, ctx.now))
 
 
-@ROUTES.get("/organizations/{organization_id}", "get")
+@ROUTES.op("GetOrganization", "get")
 def get_organization(ctx: Ctx) -> Json:
     return _org_reply(ctx, require_org(ctx.state, ctx.path["organization_id"]))
 
 
-@ROUTES.patch("/organizations/{organization_id}", "update")
+@ROUTES.op("UpdateOrganization", "update")
 def update_organization(ctx: Ctx) -> Json:
     st, body = ctx.state, ctx.body
     org = require_org(st, ctx.path["organization_id"])
@@ -246,7 +246,7 @@ def update_organization(ctx: Ctx) -> Json:
     return org_json(st, org)
 
 
-@ROUTES.delete("/organizations/{organization_id}", "delete")
+@ROUTES.op("DeleteOrganization", "delete")
 def delete_organization(ctx: Ctx) -> Json:
     org = require_org(ctx.state, ctx.path["organization_id"])
     delete_org(ctx.state, org)  # emits organizationMembership.deleted / organizationDomain.deleted first
@@ -255,7 +255,7 @@ def delete_organization(ctx: Ctx) -> Json:
     return reply
 
 
-@ROUTES.patch("/organizations/{organization_id}/metadata", "merge_metadata")
+@ROUTES.op("MergeOrganizationMetadata", "merge_metadata")
 def merge_organization_metadata(ctx: Ctx) -> Json:
     org = require_org(ctx.state, ctx.path["organization_id"])
     for field in ("public_metadata", "private_metadata"):
@@ -266,7 +266,7 @@ def merge_organization_metadata(ctx: Ctx) -> Json:
     return org_json(ctx.state, org)
 
 
-@ROUTES.put("/organizations/{organization_id}/metadata", "replace_metadata")
+@ROUTES.op("ReplaceOrganizationMetadata", "replace_metadata")
 def replace_organization_metadata(ctx: Ctx) -> Json:
     org = require_org(ctx.state, ctx.path["organization_id"])
     for field in ("public_metadata", "private_metadata"):
@@ -277,7 +277,7 @@ def replace_organization_metadata(ctx: Ctx) -> Json:
     return org_json(ctx.state, org)
 
 
-@ROUTES.put("/organizations/{organization_id}/logo", "upload_logo")
+@ROUTES.op("UploadOrganizationLogo", "upload_logo")
 def upload_organization_logo(ctx: Ctx) -> Json:
     org = require_org(ctx.state, ctx.path["organization_id"])
     upload = ctx.files.get("file")
@@ -296,7 +296,7 @@ def upload_organization_logo(ctx: Ctx) -> Json:
     return with_logo_json(ctx.state, org)
 
 
-@ROUTES.delete("/organizations/{organization_id}/logo", "delete_logo")
+@ROUTES.op("DeleteOrganizationLogo", "delete_logo")
 def delete_organization_logo(ctx: Ctx) -> Json:
     org = require_org(ctx.state, ctx.path["organization_id"])
     org.image_url = None
