@@ -370,3 +370,26 @@ def test_faults_apply_the_same_through_the_mitmproxy_listener(tmp_path: Any) -> 
 def test_faultset_ids_are_deterministic() -> None:
     fs = FaultSet()
     assert [fs.add({"drop": True}).id for _ in range(3)] == ["fault_1", "fault_2", "fault_3"]
+
+
+def test_a_rule_matches_the_route_name_or_its_operation_id(pipeline: Pipeline) -> None:
+    pipeline.faults.add({"match": "GetUser", "respond": 503})
+    pipeline.faults.add({"match": "users.list", "respond": 502})
+    assert call(pipeline, "GET", "/v1/users/user_x").response.status == 503
+    assert call(pipeline, "GET", "/v1/users").response.status == 502
+    assert [e.route for e in pipeline.journal] == ["users.get", "users.list"]  # the journal keeps today's names
+
+
+def test_with_rules_active_a_request_is_routed_once(pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch) -> None:
+    for i in range(5):  # rules that match by route name: each used to route the request again
+        pipeline.faults.add({"match": f"users.nothing_{i}", "respond": 500})
+    calls = []
+    original = pipeline.engine.router.match
+
+    def match(method: str, path: str) -> Any:
+        calls.append(path)
+        return original(method, path)
+
+    monkeypatch.setattr(pipeline.engine.router, "match", match)
+    assert call(pipeline, "GET", "/v1/users").response.status == 200
+    assert calls == ["/users"]

@@ -326,3 +326,10 @@ def test_yaml_examples_in_the_docs_are_valid_scenarios(doc: str) -> None:
     assert blocks
     for i, block in enumerate(blocks):
         parse_text(block, f"{doc} block {i}").apply(Engine())
+
+
+def test_unknown_billing_keys_are_reported_with_their_line() -> None:
+    from clerkmock.scenario import ScenarioError
+
+    with pytest.raises(ScenarioError, match=r":3: unknown billing key 'plan'"):
+        parse_text("users: []\nbilling:\n  plan: []\n", "typo.yaml")

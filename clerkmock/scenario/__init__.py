@@ -24,6 +24,7 @@ from clerkmock.faults import FaultRule, FaultSpecError, RateLimit, compile_rate_
 from clerkmock.faults.rules import parse_instant
 from clerkmock.scenario.errors import ScenarioError
 from clerkmock.scenario.schema import (
+    BILLING_KEYS,
     CLOCK_KEYS,
     CREATE_REQUESTS,
     ENVIRONMENTS,
@@ -123,6 +124,13 @@ def parse_text(text: str, source: str = "<scenario>") -> Scenario:
     for section in SECTIONS:
         if section in data:
             _check_entries(doc, section, data[section], problems)
+    billing = data.get("billing")
+    if billing is not None:
+        if not isinstance(billing, dict):
+            problems.append(doc.error(("billing",), f"billing must be a mapping ({', '.join(BILLING_KEYS)})"))
+        else:
+            problems += [doc.error(("billing", key), f"unknown billing key {key!r} (known: {', '.join(BILLING_KEYS)})")
+                         for key in billing if key not in BILLING_KEYS]
     faults = data.get("faults")
     if faults is not None:
         if not isinstance(faults, list):

@@ -96,7 +96,7 @@ class Pipeline:
             try:
                 if self.faults.rules:  # routed once, for the rules and then the engine
                     routed = self.engine.match(request.method, request.path)
-                    names = routed.names
+                    names = self.engine.route_names(request.method, request.path, routed)
                     decision = self.faults.decide(request, self.engine.clock.now_ms(), lambda _: names)
                 if decision is None:
                     directive = Directive(self.engine.handle(request, routed=routed))
@@ -159,8 +159,9 @@ class Pipeline:
         route = meta.get("route")
         action = None
         if decision is not None:
-            if route is None and routed is not None and routed.route is not None:
-                route = routed.route.name
+            if route is None and routed is not None:
+                names = self.engine.route_names(request.method, request.path, routed)
+                route = names[0] if names else None
             action = directive.action.value if directive.action is not Action.ANSWER else (
                 decision.rule.kind if decision.rule is not None else "delay" if decision.fired else None)
         self.journal.record(
@@ -180,8 +181,8 @@ class Pipeline:
     def route_name(self, request: Request) -> str | None:
         """The engine route a request would reach (``users.create``), or None."""
         with self.lock:
-            route = self.engine.match(request.method, request.path).route
-        return route.name if route is not None else None
+            names = self.engine.route_names(request.method, request.path)
+        return names[0] if names else None
 
     def internal_error(self) -> Response:
         """Clerk's 500 envelope; also used by adapters whose own conversion code failed."""

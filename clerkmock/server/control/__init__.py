@@ -9,7 +9,10 @@ forwarded, not journaled).  Documented with curl examples in docs/control-plane.
     GET    faults / POST / DELETE      list, add (returns the id), remove all fault rules
     GET    faults/{id} / DELETE        one rule
     GET    requests / DELETE           the journal (?method=&path=&limit=), clear it
-    GET    clock / POST clock          read, advance or set the emulated time
+    GET    clock / POST clock          read, advance or set the emulated time (then what became due happens:
+                                       billing renewals, trials ending ...)
+    POST   billing/plans, billing/discounts, billing/subscriptions, billing/cards
+                                       billing set-up the Backend API has no operation for (billing.py)
     …      webhooks, webhooks/{id}, webhooks/flush   endpoints and the delivery log (webhooks.py)
 
 Each module here declares its routes in a `ControlRoutes` (base.py); `ControlPlane` compiles them into the
@@ -23,12 +26,12 @@ from functools import partial
 
 from clerkmock.engine import ClerkError, Request, Response, errors
 from clerkmock.engine.router import Route, Router
-from clerkmock.server.control import core, webhooks
+from clerkmock.server.control import billing, core, webhooks
 from clerkmock.server.control.base import ControlRoutes, ControlTarget
 from clerkmock.server.directive import Directive
 
 CONTROL_PREFIX = "/__clerkmock"
-ROUTE_SETS: tuple[ControlRoutes, ...] = (core.ROUTES, webhooks.ROUTES)
+ROUTE_SETS: tuple[ControlRoutes, ...] = (core.ROUTES, billing.ROUTES, webhooks.ROUTES)
 
 
 def is_control_path(path: str) -> bool:

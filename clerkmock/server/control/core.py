@@ -200,6 +200,7 @@ def set_clock(target: ControlTarget, request: Request, params: Params) -> Respon
             advance += int(value * scale)
     if advance:
         clock.advance(ms=advance)
+    target.engine.settle()  # what the new time made due happens now, with its webhook events
     return json_response(_clock_json(clock))
 
 
