@@ -25,28 +25,29 @@ def test_bundled_scenario_by_name(clerkmock):
 '''
 
 
+def _env() -> dict[str, str]:
+    """No PYTHONPATH: nothing but the installed wheel may provide clerkmock."""
+    return {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+
+
 @pytest.fixture(scope="module")
 def wheel_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     work = tmp_path_factory.mktemp("wheel")
     subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(work / "dist"), str(ROOT)],
-                   check=True, cwd=work, capture_output=True, timeout=600)
+                   check=True, cwd=work, capture_output=True, timeout=600, env=_env())
     (wheel,) = (work / "dist").glob("clerkmock-*.whl")
     env_dir = work / "venv"
     venv.create(env_dir, with_pip=True)
     python = env_dir / "bin" / "python"
     subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)],
-                   check=True, capture_output=True, timeout=600)
+                   check=True, capture_output=True, timeout=600, env=_env())
     # The dependencies (mitmproxy, pytest ...) come from this environment's site-packages, added as a plain
     # path: its .pth files (the editable install of the checkout) are not processed.
     site = next(p for p in sys.path if p.endswith("site-packages") and Path(p).is_dir())
     purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                             check=True, capture_output=True, text=True).stdout.strip()
+                             check=True, capture_output=True, text=True, env=_env()).stdout.strip()
     Path(purelib, "zz_dependencies.pth").write_text(site + "\n")
     return env_dir
-
-
-def _env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
 
 
 def test_the_pytest_marker_finds_a_bundled_scenario_from_the_wheel(wheel_venv: Path, tmp_path: Path) -> None:

@@ -104,6 +104,12 @@ class StateFile:
         return False
 
     @property
+    def pending(self) -> bool:
+        """A change is waiting for its write."""
+        with self._cond:
+            return self._dirty
+
+    @property
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
