@@ -101,8 +101,7 @@ class Scenario:
             return summary
         except BaseException:
             engine.state = type(engine.state).restore(state_before)
-            engine.clock._frozen_ms = clock_before["frozen_at_ms"]
-            engine.clock._offset_ms = clock_before["offset_ms"] or 0
+            engine.clock.restore_state(clock_before)
             engine.secret_keys, engine.default_version = keys_before, version_before
             raise
 

@@ -48,7 +48,7 @@ class Baseline:
     the fault rules in force and the webhook endpoints."""
 
     state: bytes
-    clock: dict[str, object]
+    clock: dict[str, int | None]  # Clock.state()
     secret_keys: frozenset[str]
     default_version: str
     faults: FaultsBaseline
@@ -215,11 +215,9 @@ class Pipeline:
 
     def capture(self) -> Baseline:
         with self.lock:
-            clock = self.engine.clock
-            slots = getattr(type(clock), "__slots__", ())
             return Baseline(
                 self.engine.state.snapshot(),
-                {s: getattr(clock, s) for s in slots},
+                self.engine.clock.state(),
                 self.engine.secret_keys,
                 self.engine.default_version,
                 self.faults.baseline(),
@@ -233,8 +231,7 @@ class Pipeline:
             engine.state = type(engine.state).restore(baseline.state)
             # The clock is restored in place: callers may hold a reference to `engine.clock`.
             clock = engine.clock
-            for name, value in baseline.clock.items():
-                setattr(clock, name, value)
+            clock.restore_state(baseline.clock)
             engine.secret_keys = baseline.secret_keys
             engine.default_version = baseline.default_version
             self.faults.restore(baseline.faults, clock.now_ms())

@@ -54,7 +54,6 @@ def bind_routes(kind: str, segment: str) -> RouteSet:
             )
         primary = body.get("primary")
         idns.attach(user, idn, primary=primary if primary is not None else (None if verified else False))
-        user.updated_at = ctx.now
         emit_updated(st, user, ctx.now)
         return idns.identification_json(idn)
 
@@ -69,7 +68,6 @@ def bind_routes(kind: str, segment: str) -> RouteSet:
         if idn.user_id is not None and idn.user_id in st.users:
             user = st.users[idn.user_id]
             idns.detach(st, user, idn)
-            user.updated_at = ctx.now
             emit_updated(st, user, ctx.now)
         else:
             idns.remove(st, idn)
@@ -109,7 +107,6 @@ def bind_routes(kind: str, segment: str) -> RouteSet:
             setattr(user, idns.primary_attr(kind), idn.id)
         idn.updated_at = ctx.now
         if user is not None:
-            user.updated_at = ctx.now
             emit_updated(st, user, ctx.now)
         return idns.identification_json(idn)
 
@@ -127,7 +124,7 @@ def bind_routes(kind: str, segment: str) -> RouteSet:
         reply = idns.attempt_verification(ctx.state, idn, ctx.body["verification_id"], ctx.body["code"], ctx.now)
         user = ctx.state.users.get(idn.user_id or "")
         if user is not None and not was_verified and idns.is_verified(idn):
-            emit_updated(ctx.state, user, ctx.now)
+            emit_updated(ctx.state, user, ctx.now, touch=False)
         return reply
 
     @routes.op(f"ReplaceUser{noun}", "replace")
@@ -152,7 +149,6 @@ def bind_routes(kind: str, segment: str) -> RouteSet:
             keep.reserved = False
         # "replaces all of the user's ... with a single primary": verified and reserved ones become primary
         setattr(user, idns.primary_attr(kind), keep.id if idns.is_claimed(keep) else None)
-        user.updated_at = ctx.now
         emit_updated(st, user, ctx.now)
         return idns.identification_json(keep)
 

@@ -30,7 +30,6 @@ def remove_user_password(ctx: Ctx) -> Json:
     if user.password_hash is not None:  # without a password the user is returned unchanged
         user.password_hash = None
         user.password_compromised = False
-        user.updated_at = ctx.now
         return updated(ctx, user)
     return user_json(ctx.state, user, ctx.now)
 
@@ -51,7 +50,6 @@ def _set_compromised(ctx: Ctx, value: bool) -> Json:
     if user.password_hash is None:
         raise errors.bad_request("no password set", "This user does not have a password set.", code="no_password_set")
     user.password_compromised = value
-    user.updated_at = ctx.now
     return updated(ctx, user)
 
 
@@ -84,7 +82,7 @@ def verify_totp(ctx: Ctx) -> Json:
         if hmac.compare_digest(stored, hashed):
             user.backup_code_hashes.remove(stored)  # a backup code works once
             if not user.backup_code_hashes:  # the last one: backup_code_enabled turns false
-                emit_updated(ctx.state, user, ctx.now)
+                emit_updated(ctx.state, user, ctx.now, touch=False)
             return {"verified": True, "code_type": "backup_code"}
     raise errors.unprocessable("totp_incorrect_code", "Incorrect code", "The TOTP or backup code is incorrect.",
                                param_name="code")
@@ -93,7 +91,6 @@ def verify_totp(ctx: Ctx) -> Json:
 def _mfa_changed(ctx: Ctx, user_id: str) -> Json:
     user = require_user(ctx.state, user_id)
     user.mfa_disabled_at = ctx.now
-    user.updated_at = ctx.now
     updated(ctx, user)
     return {"user_id": user.id}
 
@@ -134,7 +131,6 @@ def user_passkey_delete(ctx: Ctx) -> Json:
     if passkey is None:
         raise errors.resource_not_found(f"No passkey was found with id {pid}")
     user.passkeys.remove(passkey)
-    user.updated_at = ctx.now
     updated(ctx, user)
     return deleted_json("passkey", pid)
 
@@ -147,7 +143,6 @@ def user_web3_wallet_delete(ctx: Ctx) -> Json:
     if wid not in user.web3_ids:
         raise errors.resource_not_found(f"No web3 wallet was found with id {wid}")
     idns.detach(st, user, st.identifications[wid])
-    user.updated_at = ctx.now
     updated(ctx, user)
     return deleted_json("web3_wallet", wid)
 
@@ -162,7 +157,6 @@ def delete_external_account(ctx: Ctx) -> Json:
         raise errors.resource_not_found(f"No external account was found with id {eid}")
     user.external_accounts.remove(account)
     st.provider_index.pop((account.provider, account.provider_user_id), None)
-    user.updated_at = ctx.now
     updated(ctx, user)
     return deleted_json("external_account", eid)
 

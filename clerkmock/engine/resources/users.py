@@ -158,14 +158,19 @@ def deleted_json(obj: str, id_: str, **extra: Any) -> dict[str, Any]:
 
 
 def updated(ctx: Ctx, user: User) -> dict[str, Any]:
-    """The user's JSON after a change, also recorded as a ``user.updated`` webhook event."""
+    """The request changed ``user``: ``updated_at`` moves to the request's instant; the user's JSON, also
+    recorded as a ``user.updated`` webhook event."""
+    user.updated_at = ctx.now
     reply = user_json(ctx.state, user, ctx.now)
     ctx.emit("user.updated", reply)
     return reply
 
 
-def emit_updated(st: State, user: User, now: int) -> None:
-    """``user.updated`` for a change made outside a user handler (an email address added, a session ...)."""
+def emit_updated(st: State, user: User, now: int, *, touch: bool = True) -> None:
+    """A change made outside a user handler (an email address added ...): ``updated_at`` moves to ``now``
+    (unless ``touch`` is false) and ``user.updated`` is emitted."""
+    if touch:
+        user.updated_at = now
     events.emit(st, "user.updated", lambda: user_json(st, user, now), now)
 
 
@@ -441,7 +446,6 @@ def update_user(ctx: Ctx) -> Json:
         st.users_by_created.add((user.created_at, user.id))
     if legal is not None:
         user.legal_accepted_at = legal
-    user.updated_at = now
     return updated(ctx, user)
 
 
@@ -461,7 +465,6 @@ def _set_flag(ctx: Ctx, field: str, value: bool) -> Json:
     setattr(user, field, value)
     if field == "locked":
         user.lockout_expires_at = None  # locked through the API: never expires on its own
-    user.updated_at = ctx.now
     return updated(ctx, user)
 
 
@@ -494,7 +497,6 @@ def _bulk_ban(ctx: Ctx, banned: bool) -> Json:
     users = [u for u in map(ctx.state.users.get, dict.fromkeys(ids)) if u is not None]
     for user in users:
         user.banned = banned
-        user.updated_at = ctx.now
     return [updated(ctx, u) for u in users]
 
 
@@ -514,7 +516,6 @@ def update_user_metadata(ctx: Ctx) -> Json:
     for field in ("public_metadata", "private_metadata", "unsafe_metadata"):
         if ctx.body.get(field) is not None:
             setattr(user, field, deep_merge(getattr(user, field), ctx.body[field]))
-    user.updated_at = ctx.now
     return updated(ctx, user)
 
 
@@ -524,7 +525,6 @@ def replace_user_metadata(ctx: Ctx) -> Json:
     for field in ("public_metadata", "private_metadata", "unsafe_metadata"):
         if field in ctx.body:
             setattr(user, field, copy.deepcopy(ctx.body[field] or {}))
-    user.updated_at = ctx.now
     return updated(ctx, user)
 
 
@@ -540,7 +540,6 @@ def set_user_profile_image(ctx: Ctx) -> Json:
         raise errors.form_param_format_invalid("file", "file must be an image (png, jpeg, gif or webp).")
     digest = hashlib.sha256(upload.data).hexdigest()[:24]
     user.image_url = f"https://img.clerk.com/clerkmock/{user.id}/{digest}"
-    user.updated_at = ctx.now
     return updated(ctx, user)
 
 
@@ -552,5 +551,4 @@ def _looks_like_image(data: bytes) -> bool:
 def delete_user_profile_image(ctx: Ctx) -> Json:
     user = require_user(ctx.state, ctx.path["user_id"])
     user.image_url = None
-    user.updated_at = ctx.now
     return updated(ctx, user)

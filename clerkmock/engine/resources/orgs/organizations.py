@@ -55,6 +55,8 @@ def org_event_json(st: State, org: Organization, now: int) -> dict[str, Any]:
 
 
 def emit_updated(ctx: Ctx, org: Organization) -> None:
+    """The request changed ``org``: ``updated_at`` moves to the request's instant, ``organization.updated``."""
+    org.updated_at = ctx.now
     ctx.emit("organization.updated", lambda: org_event_json(ctx.state, org, ctx.now))
 
 
@@ -241,7 +243,6 @@ def update_organization(ctx: Ctx) -> Json:
     for field in ("public_metadata", "private_metadata"):
         if field in body:
             setattr(org, field, copy.deepcopy(body[field] or {}))
-    org.updated_at = ctx.now
     emit_updated(ctx, org)
     return org_json(st, org)
 
@@ -261,7 +262,6 @@ def merge_organization_metadata(ctx: Ctx) -> Json:
     for field in ("public_metadata", "private_metadata"):
         if ctx.body.get(field) is not None:
             setattr(org, field, deep_merge(getattr(org, field), ctx.body[field]))
-    org.updated_at = ctx.now
     emit_updated(ctx, org)
     return org_json(ctx.state, org)
 
@@ -272,7 +272,6 @@ def replace_organization_metadata(ctx: Ctx) -> Json:
     for field in ("public_metadata", "private_metadata"):
         if field in ctx.body:
             setattr(org, field, copy.deepcopy(ctx.body[field] or {}))
-    org.updated_at = ctx.now
     emit_updated(ctx, org)
     return org_json(ctx.state, org)
 
@@ -291,7 +290,6 @@ def upload_organization_logo(ctx: Ctx) -> Json:
         require_user(ctx.state, ctx.body["uploader_user_id"])
     digest = hashlib.sha256(upload.data).hexdigest()[:24]
     org.image_url = f"https://img.clerk.com/clerkmock/{org.id}/{digest}"
-    org.updated_at = ctx.now
     emit_updated(ctx, org)
     return with_logo_json(ctx.state, org)
 
@@ -300,6 +298,5 @@ def upload_organization_logo(ctx: Ctx) -> Json:
 def delete_organization_logo(ctx: Ctx) -> Json:
     org = require_org(ctx.state, ctx.path["organization_id"])
     org.image_url = None
-    org.updated_at = ctx.now
     emit_updated(ctx, org)
     return org_json(ctx.state, org)
