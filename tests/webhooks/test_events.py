@@ -10,7 +10,7 @@ import pytest
 
 from clerkmock.engine import Engine, Request, State
 from clerkmock.engine.events import EMITTED_EVENT_TYPES, SPEC_EVENT_TYPES, Event
-from tests.engine.helpers import call, ok
+from engine.helpers import call, ok  # tests/ is on sys.path: one module copy
 from tests.webhooks import webhook_spec
 
 
