@@ -77,9 +77,9 @@ def test_query_and_repeated_params_reach_the_engine(mock_server: ClerkMock, http
     seen: list[Request] = []
     original = mock_server.pipeline.engine.handle
 
-    def spy(request: Request) -> Any:
+    def spy(request: Request, **kw: Any) -> Any:
         seen.append(request)
-        return original(request)
+        return original(request, **kw)
 
     mock_server.pipeline.engine.handle = spy  # type: ignore[method-assign]
     try:
