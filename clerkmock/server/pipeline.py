@@ -2,6 +2,8 @@
 the mitmproxy addon, the in-process httpx transport), so no way in re-implements another's logic.
 
 Order: control plane (``/__clerkmock/*``, no auth, not journaled) -> fault rules -> engine -> journal.
+Bundle files (``/__clerk/npm/…``, clerkmock/assets/) are static I/O outside the engine: answered off the event
+loop (``deferred``) and journaled as route ``assets.npm``.
 
 **The contract with adapters** is the `Directive` (server/directive.py): a fault that is a response
 (``respond``, ``malformed``, a rate limit's 429) is an ordinary answer; a delay, reset, drop, hang or
@@ -21,6 +23,8 @@ from dataclasses import dataclass
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from clerkmock.assets import AssetCache
+from clerkmock.assets.serve import PREFIXES as ASSET_PREFIXES, ROUTE as ASSET_ROUTE, is_asset_request, serve
 from clerkmock.engine import Engine, Request, Response
 from clerkmock.engine.engine import RouteMatch
 from clerkmock.engine.errors import ClerkError, internal_clerk_error, too_many_requests
@@ -56,8 +60,10 @@ class Baseline:
 
 
 class Pipeline:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, assets: AssetCache | None = None) -> None:
         self.engine = engine
+        # The browser bundles (clerk-js, @clerk/ui) from the user's npm cache: no engine state, never reset.
+        self.assets = assets if assets is not None else AssetCache()
         # The engine is not thread-safe; listener threads and test threads call concurrently.  An RLock so
         # control-plane handlers may call back into pipeline methods (reset ...) while holding it.
         self.lock = threading.RLock()
@@ -77,6 +83,8 @@ class Pipeline:
         """Answer one request.  An unexpected exception (an engine bug) is logged and answered 500
         ``internal_clerk_error`` so a server never dies; ``raise_unexpected`` re-raises it instead (the
         in-process transport does, so a test sees the real traceback rather than a retried 500)."""
+        if request.path.startswith(ASSET_PREFIXES) and is_asset_request(request):
+            return self._asset(request)
         if is_control_path(request.path):
             try:
                 with self.lock:
@@ -114,6 +122,24 @@ class Pipeline:
             if request.method != "GET":
                 self._changed()
             return directive
+
+    def _asset(self, request: Request) -> Directive:
+        """A bundle file: reading it (or a first-use npm fetch) is blocking I/O, so it is deferred to a worker
+        thread, outside the lock; only the journal entry is written under it."""
+
+        def answer() -> Response:
+            started = time.perf_counter()
+            try:
+                response = serve(self.assets, request)
+            except Exception:
+                log.exception("clerkmock: unexpected error serving %s", request.path)
+                response = self.internal_error()
+            response.meta["route"] = ASSET_ROUTE
+            with self.lock:
+                self._record(request, Directive(response), None, None, started)
+            return response
+
+        return Directive(Response(_NO_RESPONSE, meta={"route": ASSET_ROUTE}), deferred=answer)
 
     def _changed(self) -> None:
         for listener in self.change_listeners:
