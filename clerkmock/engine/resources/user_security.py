@@ -15,7 +15,8 @@ from clerkmock.engine import errors, passwords
 from clerkmock.engine.pagination import limit_offset, paginated
 from clerkmock.engine.records import TrustedDevice
 from clerkmock.engine.resources import identifications as idns
-from clerkmock.engine.resources.users import _hash_code, deleted_json, emit_updated, require_user, updated, user_json
+from clerkmock.engine.resources.credentials import hash_backup_code
+from clerkmock.engine.resources.users import deleted_json, emit_updated, require_user, updated, user_json
 from clerkmock.engine.routing import Ctx, RouteSet
 from clerkmock.engine.types import Json
 
@@ -77,7 +78,7 @@ def verify_totp(ctx: Ctx) -> Json:
     if (user.totp_secret is not None and len(code) == 6 and code.isdigit()
             and pyotp.TOTP(user.totp_secret).verify(code, for_time=ctx.now // 1000, valid_window=1)):
         return {"verified": True, "code_type": "totp"}
-    hashed = _hash_code(code)
+    hashed = hash_backup_code(code)
     for stored in user.backup_code_hashes:
         if hmac.compare_digest(stored, hashed):
             user.backup_code_hashes.remove(stored)  # a backup code works once

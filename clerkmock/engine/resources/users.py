@@ -16,10 +16,11 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from clerkmock.engine import errors, events, passwords
+from clerkmock.engine import errors, events
 from clerkmock.engine.metadata import deep_merge
 from clerkmock.engine.records import User
 from clerkmock.engine.resources import identifications as idns
+from clerkmock.engine.resources.credentials import apply_credentials, check_credentials
 from clerkmock.engine.resources import user_queries
 from clerkmock.engine.routing import Ctx, RouteSet
 from clerkmock.engine.state import State
@@ -205,24 +206,6 @@ def check_username(st: State, value: str, user_id: str | None) -> str:
     return value
 
 
-def check_password(password: str, skip_checks: bool) -> None:
-    if len(password) > 72:
-        raise errors.form_password_length_too_long()
-    if skip_checks:
-        return
-    if len(password) < 8:
-        raise errors.form_password_length_too_short()
-    if password.lower() in passwords.PWNED:
-        raise errors.form_password_pwned()
-
-
-def set_password(st: State, user: User, password: str, now: int) -> None:
-    salt = hashlib.sha256(f"{user.id}\x00{st.ids.token(8)}".encode()).digest()[:passwords.SALT_BYTES]
-    user.password_hash = passwords.hash_password(password, salt)
-    user.password_last_updated_at = now
-    user.password_compromised = False
-
-
 def check_external_id(st: State, value: str, user_id: str | None) -> str:
     owner = st.external_id_index.get(value)
     if owner is not None and owner != user_id:
@@ -279,17 +262,9 @@ def add_user(st: State, body: dict[str, Any], now: int) -> User:
         check_external_id(st, body["external_id"], None)
     if not (plan or username or body.get("skip_user_requirement")):
         raise errors.form_data_missing(["email_address", "phone_number", "username", "web3_wallet"])
-    password = body.get("password")
-    if password is not None:
-        check_password(password, bool(body.get("skip_password_checks")))
-    digest = body.get("password_digest")
-    if digest is not None and not body.get("password_hasher"):
-        raise errors.form_conditional_param_missing("password_hasher", "password_digest")
+    creds = check_credentials(body)
     created_at = parse_rfc3339(body["created_at"], "created_at") if body.get("created_at") else now
     legal = parse_rfc3339(body["legal_accepted_at"], "legal_accepted_at") if body.get("legal_accepted_at") else None
-    totp_secret = body.get("totp_secret")
-    if totp_secret:
-        totp_secret = _check_totp_secret(totp_secret)
 
     user = User(id=st.ids.new("user"), created_at=created_at, updated_at=created_at)
     for field in ("first_name", "last_name", "locale"):
@@ -308,34 +283,8 @@ def add_user(st: State, body: dict[str, Any], now: int) -> User:
     for kind, value, status in plan:
         idn = idns.add(st, kind=kind, value=value, user_id=user.id, now=created_at, status=status)
         idns.attach(user, idn, primary=None if status == "verified" else False)
-    if password is not None:
-        set_password(st, user, password, now)
-    elif digest is not None:
-        user.password_hash = passwords.stored_digest(body["password_hasher"], digest)
-        user.password_last_updated_at = now
-    if totp_secret:
-        user.totp_secret = totp_secret
-        user.mfa_enabled_at = now
-    if body.get("backup_codes"):
-        user.backup_code_hashes = [_hash_code(c) for c in body["backup_codes"]]
-        user.mfa_enabled_at = user.mfa_enabled_at or now
+    apply_credentials(st, user, creds, now)
     return user
-
-
-def _check_totp_secret(secret: str) -> str:
-    cleaned = secret.replace(" ", "").upper()
-    try:
-        base64.b32decode(cleaned + "=" * (-len(cleaned) % 8))
-    except ValueError:
-        raise errors.ClerkError(
-            422, "invalid_totp_secret_code", "invalid TOTP secret", "totp_secret must be a base32 string.",
-            {"param_name": "totp_secret"},
-        ) from None
-    return cleaned
-
-
-def _hash_code(code: str) -> str:
-    return hashlib.sha256(f"backup\x00{code}".encode()).hexdigest()
 
 
 def delete_user(st: State, user: User) -> None:
@@ -402,13 +351,9 @@ def update_user(ctx: Ctx) -> Json:
                 raise errors.form_param_value_invalid(param, f"{param} must belong to this user.")
             if not idns.is_verified(idn):
                 raise errors.form_param_value_invalid(param, f"{param} must be a verified {idns.KIND_LABEL[kind]}.")
-    if body.get("password") is not None:
-        check_password(body["password"], bool(body.get("skip_password_checks")))
-    if body.get("password_digest") is not None and not body.get("password_hasher"):
-        raise errors.form_conditional_param_missing("password_hasher", "password_digest")
+    creds = check_credentials(body)
     created_at = parse_rfc3339(body["created_at"], "created_at") if body.get("created_at") else None
     legal = parse_rfc3339(body["legal_accepted_at"], "legal_accepted_at") if body.get("legal_accepted_at") else None
-    totp_secret = _check_totp_secret(body["totp_secret"]) if body.get("totp_secret") else None
 
     for field in ("first_name", "last_name", "locale"):
         if field in body:
@@ -425,17 +370,7 @@ def update_user(ctx: Ctx) -> Json:
     for param in ("primary_email_address_id", "primary_phone_number_id", "primary_web3_wallet_id"):
         if body.get(param) is not None:
             setattr(user, param, body[param])
-    if body.get("password") is not None:
-        set_password(st, user, body["password"], now)
-    elif body.get("password_digest") is not None:
-        user.password_hash = passwords.stored_digest(body["password_hasher"], body["password_digest"])
-        user.password_last_updated_at = now
-    if totp_secret:
-        user.totp_secret = totp_secret
-        user.mfa_enabled_at = now
-    if body.get("backup_codes"):
-        user.backup_code_hashes = [_hash_code(c) for c in body["backup_codes"]]
-        user.mfa_enabled_at = user.mfa_enabled_at or now
+    apply_credentials(st, user, creds, now)
     # Metadata here only exists in versions before 2026-05-12; the versioned spec rejects it otherwise.
     for field in ("public_metadata", "private_metadata", "unsafe_metadata"):
         if field in body:
