@@ -15,6 +15,7 @@ import click
 
 from clerkmock.config import DEFAULT_PORT, DEFAULT_PROXY_PORT, DEFAULT_TRANSPARENT_PORT
 from clerkmock.version import __version__
+from clerkmock.control_token import ENV_CONTROL_TOKEN, token_path
 
 ENV_SECRET_KEYS = "CLERKMOCK_SECRET_KEYS"
 FORMATS = ("export", "dotenv", "json", "fish")  # of `clerkmock env`
@@ -95,6 +96,21 @@ def main() -> None:
     help="Seconds before each webhook retry, comma-separated (e.g. 1,5,30). Default: Svix's 5s,5m,30m,2h,5h,10h,10h.",
 )  # fmt: skip
 @click.option(
+    "--allowed-host", "allowed_hosts", multiple=True, metavar="NAME",
+    help="Another name the control plane (/__clerkmock/…) may be addressed by in the Host header, besides "
+    "localhost, loopback addresses and --host (repeatable; * = any). docs/security.md.",
+)
+@click.option(
+    "--control-token", envvar=ENV_CONTROL_TOKEN, metavar="TOKEN",
+    help=f"Require Authorization: Bearer TOKEN on the control plane (also ${ENV_CONTROL_TOKEN}). Default: a token "
+    "kept in <config dir>/control_token, required when --host is not loopback or in strict mode.",
+)
+@click.option(
+    "--control-open", is_flag=True,
+    help="Turn the control plane's guard off (no Host, cross-site or token checks): anyone who reaches the port "
+    "can steer the server.",
+)
+@click.option(
     "--state-file", type=click.Path(dir_okay=False), metavar="PATH",
     help="Load state from PATH at start (if it exists) and keep it written there, atomically, at most ~100 ms "
     "after changes and on shutdown (docs/persistence.md).",
@@ -124,6 +140,9 @@ def serve(
     webhook_retry_schedule: str | None,
     state_file: str | None,
     cache_dir: str | None,
+    allowed_hosts: tuple[str, ...],
+    control_token: str | None,
+    control_open: bool,
 ) -> None:
     """Serve the emulator until Ctrl-C / SIGTERM; prints the env an app needs."""
     _log_to_stderr()
@@ -137,7 +156,8 @@ def serve(
                          transparent_port=transparent_port if transparent else None,
                          intercept_hosts=intercept_hosts, passthrough=passthrough, webhooks=webhooks,
                          webhook_secret=webhook_secret, webhook_retry_schedule=webhook_retry_schedule,
-                         state_file=state_file, cache_dir=cache_dir)
+                         state_file=state_file, cache_dir=cache_dir, allowed_hosts=allowed_hosts,
+                         control_token=control_token or None, control_open=control_open)
         if rate_limit != "off":
             from clerkmock.faults import compile_rate_limit
 
@@ -158,10 +178,19 @@ def serve(
     click.echo(format_env(appenv.all_variables(appenv.target_of(mock)), "dotenv"), nl=False)
     if mock.transparent_port is not None:
         click.echo(f"CLERKMOCK_TRANSPARENT_PORT={mock.transparent_port}")
+    if mock.control_token_required:  # printed once, here; clients on this machine also find it in the file
+        click.echo(f"{ENV_CONTROL_TOKEN}={mock.control_token}")
     sys.stdout.flush()  # a parent process waits for these lines through a pipe
     if mock.state_file is not None:
         verb = "loaded from" if mock.state_loaded else "writing to"
         click.echo(f"clerkmock: state {verb} {mock.state_file.path}", err=True)
+    if control_open:
+        click.echo(f"clerkmock: WARNING --control-open: the control plane ({mock.url}/__clerkmock/…) answers "
+                   "anyone who can reach this port, from any site: state with secrets, reset, seed, faults, clock",
+                   err=True)
+    elif mock.control_token_required:
+        click.echo(f"clerkmock: the control plane requires Authorization: Bearer ${ENV_CONTROL_TOKEN}"
+                   + ("" if control_token else f" (kept in {token_path(mock.config_dir)})"), err=True)
     click.echo(f"clerkmock {__version__}: serving {mock.api_url} (Ctrl-C to stop)", err=True)
     stop.wait()
     mock.stop()
@@ -233,9 +262,13 @@ def routes(show: str | None, as_json: bool) -> None:
 @click.option("--seed", default="clerkmock", show_default=True,
               help="As for `serve` (the webhook signing secret derives from it).")
 @click.option("--webhook-secret", metavar="whsec_…", help="As for `serve`.")
+@click.option("--next", "framework", flag_value="next",
+              help="Also the NEXT_PUBLIC_CLERK_… names @clerk/nextjs reads (key, proxy URL, bundle URLs, telemetry off).")
+@click.option("--vite", "framework", flag_value="vite",
+              help="Also the VITE_CLERK_… names a Vite app sees (@clerk/react reads VITE_CLERK_PUBLISHABLE_KEY).")
 def env(
     host: str, port: int, proxy: bool, fmt: str, proxy_port: int, config_dir: str | None,
-    signing_key: str | None, seed: str, webhook_secret: str | None,
+    signing_key: str | None, seed: str, webhook_secret: str | None, framework: str | None,
 ) -> None:
     """Print the variables an app needs, as shell exports: eval "$(clerkmock env)".
 
@@ -246,11 +279,17 @@ def env(
     --proxy: the app keeps calling https://api.clerk.com; HTTPS_PROXY sends it to `serve --proxy-port`, and
     SSL_CERT_FILE / REQUESTS_CA_BUNDLE (system roots + clerkmock's CA) and NODE_EXTRA_CA_CERTS make it trust
     clerkmock's certificate.
+
+    The browser side (docs/browser.md): CLERK_PROXY_URL is the Frontend API on the base URL, CLERK_JS_URL and
+    CLERK_UI_URL the clerk-js and @clerk/ui bundles served from clerkmock's cache; --next / --vite add the names
+    those frameworks read.
     """
     from clerkmock import appenv
 
     mode = "proxy" if proxy else "base"
     values = _default_env(appenv.url_of(host, port), mode, proxy_port, config_dir, signing_key, seed, webhook_secret)
+    if framework is not None:
+        values = appenv.for_framework(values, framework)
     click.echo(format_env(values, fmt), nl=False)
 
 

@@ -28,13 +28,14 @@ import httpx
 from clerkmock.engine import Request, Response
 from clerkmock.server.directive import Action, Directive
 from clerkmock.server.inbound import build_request
+from clerkmock.server.control_guard import IN_PROCESS
 from clerkmock.server.pipeline import Pipeline
 
 
 def to_request(request: httpx.Request, body: bytes) -> Request:
     # raw_path keeps percent-encoding (the router decodes), the same as mitmproxy's flow.request.path.
     return build_request(request.method, request.url.raw_path.decode("ascii"), request.headers.items(), body,
-                         request.url.host)
+                         request.url.host, arrived_on=IN_PROCESS)  # no socket: the control guard checks nothing
 
 
 def to_httpx(response: Response, request: httpx.Request) -> httpx.Response:

@@ -10,12 +10,13 @@ from clerkmock.engine.types import Request
 
 
 def build_request(method: str, target: str, headers: Iterable[tuple[str, str]], body: bytes,
-                  host: str | None = None) -> Request:
+                  host: str | None = None, *, arrived_on: str = "") -> Request:
     """``target`` is the raw request target: origin form (``/v1/users?limit=2``, percent-encoding intact: the
     router decodes) or absolute form (``http://api.clerk.com/v1/users``, a client that thinks we are a proxy).
     Header names are lower-cased and repeated headers joined with ``", "``.  ``host``: the host the request
     was meant for when the adapter knows it better than the Host header (the proxy's intercepted host);
-    lower-cased, without the port."""
+    lower-cased, without the port.  ``arrived_on``: the local address the connection arrived on (or the
+    intercepted host; "in-process" for the httpx transport), for the control plane's guard."""
     path, _, query = target.partition("?")
     authority = None
     if "://" in path:
@@ -32,6 +33,7 @@ def build_request(method: str, target: str, headers: Iterable[tuple[str, str]], 
         headers=joined,
         body=body,
         host=_hostname(host or authority or joined.get("host", "")),
+        arrived_on=arrived_on,
     )
 
 

@@ -1,7 +1,7 @@
 """`Pipeline.handle(Request) -> Directive`: the one entry point shared by every way in (the base-URL listener,
 the mitmproxy addon, the in-process httpx transport), so no way in re-implements another's logic.
 
-Order: control plane (``/__clerkmock/*``, no auth, not journaled) -> fault rules -> engine -> journal.
+Order: control plane (``/__clerkmock/*``, behind its guard, not journaled) -> fault rules -> engine -> journal.
 Bundle files (``/__clerk/npm/…``, clerkmock/assets/) are static I/O outside the engine: answered off the event
 loop (``deferred``) and journaled as route ``assets.npm``.
 
@@ -33,6 +33,8 @@ from clerkmock.faults.decide import Decision
 from clerkmock.faults.rules import TRANSPORT_ACTIONS, Delay, Malformed, RateLimit, Respond, Truncate
 from clerkmock.server.control import CONTROL_PREFIX, ControlPlane, is_control_path
 from clerkmock.server.directive import Action, Directive, truncated_length
+from clerkmock.server.control_guard import ControlGuard
+from clerkmock.server.redaction import Sealer
 from clerkmock.server.journal import Journal
 from clerkmock.webhooks.dispatcher import WebhookDispatcher
 
@@ -71,7 +73,10 @@ class Pipeline:
         self.journal = Journal()
         # Webhook deliveries: the engine's events are handed over after every request (_hand_over_events).
         self.webhooks = WebhookDispatcher(engine.outbox, seed=engine.outbox.seed)
+        self.sealer = Sealer()  # seals the secrets of GET /__clerkmock/state (server/redaction.py)
         self.control = ControlPlane(self)
+        # Who may steer this server (server/control_guard.py): checked before any control route, by prefix.
+        self.control_guard = ControlGuard(lambda: self.engine.secret_keys)
         self.scenario: Scenario | None = None
         # Called (under the lock) after any request that may have changed state: persistence listens here.
         self.change_listeners: list[Callable[[], None]] = []
@@ -88,6 +93,9 @@ class Pipeline:
         if is_control_path(request.path):
             try:
                 with self.lock:
+                    refusal = self.control_guard.refusal(request, request.path[len(CONTROL_PREFIX):].rstrip("/"))
+                    if refusal is not None:
+                        return Directive(self.engine.error(refusal))
                     directive = self.control.handle(request)
                     self._hand_over_events()
                     if request.method != "GET":

@@ -3,7 +3,8 @@ forwarded, not journaled).  Documented with curl examples in docs/control-plane.
 
     GET    health                      liveness and version
     POST   reset                       back to the scenario's seeded state; journal cleared
-    GET    state / PUT state           snapshot / restore the engine state as a JSON document
+    GET    state / PUT state           snapshot / restore the engine state as a JSON document (secrets sealed
+                                       unless ?secrets=1 with the control token)
     POST   seed                        apply a scenario document (YAML or JSON) on top (?baseline=true: and
                                        make the result what reset returns to)
     GET    faults / POST / DELETE      list, add (returns the id), remove all fault rules
@@ -17,7 +18,7 @@ forwarded, not journaled).  Documented with curl examples in docs/control-plane.
 
 Each module here declares its routes in a `ControlRoutes` (base.py); `ControlPlane` compiles them into the
 engine's own `Router`.  `ControlPlane.handle` is the one way in: the pipeline calls it, under its lock, for
-every path under `CONTROL_PREFIX`.  Errors use Clerk's envelope so every client's error parser copes.
+every path under `CONTROL_PREFIX`, after its guard (server/control_guard.py) let the request through.  Errors use Clerk's envelope so every client's error parser copes.
 """
 
 from __future__ import annotations

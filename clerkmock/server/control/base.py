@@ -16,7 +16,9 @@ if TYPE_CHECKING:
     from clerkmock.faults import FaultSet
     from clerkmock.scenario import Scenario
     from clerkmock.scenario.seeding import Summary
+    from clerkmock.server.control_guard import ControlGuard
     from clerkmock.server.journal import Journal
+    from clerkmock.server.redaction import Sealer
     from clerkmock.webhooks.dispatcher import WebhookDispatcher
 
 
@@ -29,6 +31,8 @@ class ControlTarget(Protocol):
     journal: Journal
     webhooks: WebhookDispatcher
     scenario: Scenario | None
+    control_guard: ControlGuard  # who may steer the server (the pipeline checks it before any control route)
+    sealer: Sealer  # seals the secrets of GET state; its key lives only in this process
 
     def reset(self) -> None: ...
 

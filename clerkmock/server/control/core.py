@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,9 +34,18 @@ def reset(target: ControlTarget, request: Request, params: Params) -> Response:
 
 @ROUTES.add("GET", "/state", "state")
 def get_state(target: ControlTarget, request: Request, params: Params) -> Response:
+    """Secrets are sealed (server/redaction.py) unless ``?secrets=1`` comes with the control token."""
     from clerkmock.server.state_json import dump_state
 
-    return json_response(dump_state(target.engine.state, target.engine.clock.state()))
+    seal: Callable[[Any], dict[str, str]] | None = target.sealer.seal
+    if query_flag(request.query, "secrets"):
+        if not target.control_guard.authenticated(request):
+            raise ClerkError(401, "control_token_required", "control token required",
+                             "GET state?secrets=1 returns the signing key, password hashes and other secrets: "
+                             "send Authorization: Bearer <control token> (in <config dir>/control_token).",
+                             headers={"WWW-Authenticate": 'Bearer realm="clerkmock control plane"'})
+        seal = None
+    return json_response(dump_state(target.engine.state, target.engine.clock.state(), seal=seal))
 
 
 @ROUTES.add("PUT", "/state", "state")
@@ -44,7 +54,7 @@ def put_state(target: ControlTarget, request: Request, params: Params) -> Respon
 
     doc = read_body(request)
     try:
-        state, clock = load_state(doc)
+        state, clock = load_state(doc, unseal=target.sealer.unseal)
     except StateDocumentError as exc:
         raise ClerkError(400, "state_document_invalid", "invalid state document", str(exc)) from None
     target.engine.state = state
