@@ -17,6 +17,7 @@ from clerkmock.engine import errors, params, spec, tokens
 from clerkmock.engine.clock import Clock
 from clerkmock.engine.errors import ClerkError
 from clerkmock.engine.events import Outbox
+from clerkmock.engine.fapi.surface import is_fapi_path
 from clerkmock.engine.jsonio import dumps
 from clerkmock.engine.router import Route, Router
 from clerkmock.engine.routing import Ctx, Reply, RouteSet, Upload, compile_routes
@@ -90,6 +91,9 @@ class Engine:
             if route.unversioned:
                 self._bare_router.add(route)
         self._requests = 0
+        from clerkmock.engine.fapi.surface import FapiSurface  # the Frontend API: the same state, clock, outbox
+
+        self.fapi = FapiSurface(self)
 
     @property
     def state(self) -> State:
@@ -115,6 +119,9 @@ class Engine:
     def route_names(self, method: str, path: str, routed: RouteMatch | None = None) -> tuple[str, ...]:
         """The names a request's route answers to in fault rules and the journal: ``users.get`` and
         ``GetUser``, a SCIM endpoint's name, or () for an unknown path."""
+        if is_fapi_path(path):
+            fapi_route = self.fapi.route_for(Request(method, path))
+            return (fapi_route.name,) if fapi_route is not None else ()
         routed = routed or self.match(method, path)
         if routed.route is not None:
             return routed.names
@@ -124,7 +131,8 @@ class Engine:
         return ()
 
     def handle(self, request: Request, *, trusted: bool = False, routed: RouteMatch | None = None) -> Response:
-        """Answer one Backend API request.  ``trusted`` skips authentication: for clerkmock's own callers
+        """Answer one Backend API request, or a Frontend API one (``/__clerk/v1/…``, see engine/fapi/).
+        ``trusted`` skips authentication: for clerkmock's own callers
         (scenario seeding, the control plane), never for traffic from an app.  ``routed``: this request's
         `match`, when the caller already has it."""
         self.settle()
@@ -147,6 +155,8 @@ class Engine:
 
     def _handle(self, request: Request, trusted: bool, routed: RouteMatch | None) -> Response:
         self._requests += 1
+        if is_fapi_path(request.path):
+            return self.fapi.handle(request)
         route: Route | None = None
         try:
             rel, matched, path_params, path_exists = routed or self.match(request.method, request.path)

@@ -14,6 +14,8 @@ forwarded, not journaled).  Documented with curl examples in docs/control-plane.
                                        billing renewals, trials ending ...)
     POST   billing/plans, billing/discounts, billing/subscriptions, billing/cards
                                        billing set-up the Backend API has no operation for (billing.py)
+    GET    messages / DELETE           the emails and SMS the Frontend API "sent" (codes), newest first
+                                       (?to=&limit=); clear them (messages.py)
     …      webhooks, webhooks/{id}, webhooks/flush   endpoints and the delivery log (webhooks.py)
 
 Each module here declares its routes in a `ControlRoutes` (base.py); `ControlPlane` compiles them into the
@@ -27,12 +29,12 @@ from functools import partial
 
 from clerkmock.engine import ClerkError, Request, Response, errors
 from clerkmock.engine.router import Route, Router
-from clerkmock.server.control import billing, core, webhooks
+from clerkmock.server.control import billing, core, messages, webhooks
 from clerkmock.server.control.base import ControlRoutes, ControlTarget
 from clerkmock.server.directive import Directive
 
 CONTROL_PREFIX = "/__clerkmock"
-ROUTE_SETS: tuple[ControlRoutes, ...] = (core.ROUTES, billing.ROUTES, webhooks.ROUTES)
+ROUTE_SETS: tuple[ControlRoutes, ...] = (core.ROUTES, billing.ROUTES, messages.ROUTES, webhooks.ROUTES)
 
 
 def is_control_path(path: str) -> bool:
