@@ -7,7 +7,7 @@ import pyotp
 
 from clerkmock.engine import Engine, tokens
 from clerkmock.engine.resources.auth.common import signing_key
-from tests.engine.helpers import ok
+from engine.helpers import ok
 from tests.fapi.helpers import ORIGIN, Browser
 
 PASSWORD = "correct-horse-battery"
