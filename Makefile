@@ -14,7 +14,7 @@ FIND_PY := for c in python3 python3.12 $$HOME/.pyenv/versions/3.12*/bin/python; 
 	  "$$c" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))' 2>/dev/null && { echo "$$c"; break; }; \
 	done
 
-.PHONY: serve test venv
+.PHONY: serve test venv lint
 .DEFAULT_GOAL := test
 
 # make serve PORT=4900 SCENARIO=scenarios/b2b.yaml ARGS="--proxy-port 4901 --webhook http://…"
@@ -31,13 +31,18 @@ test: $(STAMP) $(NODE_STAMP) $(BROWSER_NODE_STAMP)
 
 venv: $(STAMP)
 
+# Static checks (docs/dependencies.md): ruff (pyflakes, bugbear, pyupgrade, simplify) and mypy (strict on the engine).
+lint: $(STAMP)
+	$(VENV)/bin/ruff check clerkmock tests bench tools
+	$(VENV)/bin/mypy
+
 $(STAMP): pyproject.toml
 	@if [ ! -x $(PY) ]; then \
 	  py="$$($(FIND_PY))"; \
 	  if [ -z "$$py" ]; then echo "error: Python 3.12 not found (try: pyenv install 3.12)" >&2; exit 1; fi; \
 	  echo "creating $(VENV) with $$py"; "$$py" -m venv $(VENV); \
 	fi
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -e '.[test,dev]'
 	@touch $@
 
 $(NODE_DIR)/node_modules/.clerkmock-installed: $(NODE_DIR)/package-lock.json

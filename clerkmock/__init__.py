@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"  # single source: pyproject.toml reads it (tool.setuptools.dynamic)
+from clerkmock.version import __version__
 
 if TYPE_CHECKING:
     from clerkmock.mock import ClerkMock

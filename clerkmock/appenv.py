@@ -15,12 +15,29 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Literal
+from pathlib import Path
+from typing import Any, Literal, Protocol
 
 from clerkmock.engine import tokens
 
-if TYPE_CHECKING:
-    from clerkmock.mock import ClerkMock
+
+class Served(Protocol):
+    """What `target_of` reads of a `ClerkMock` (typed structurally: mock.py imports this module)."""
+
+    engine: Any
+    proxy_port: int | None
+    config_dir: Path
+
+    @property
+    def running(self) -> bool: ...
+    @property
+    def secret_key(self) -> str: ...
+    @property
+    def webhooks(self) -> Any: ...
+    @property
+    def url(self) -> str: ...
+    @property
+    def proxy_url(self) -> str: ...
 
 type Mode = Literal["base", "proxy"]
 MODES: tuple[Mode, ...] = ("base", "proxy")
@@ -149,7 +166,7 @@ def with_proxy(target: Target, proxy_url: str, config_dir: str | os.PathLike[str
     return replace(target, proxy_url=proxy_url, ca_bundle=str(files.bundle), ca_cert=str(files.cert))
 
 
-def target_of(mock: ClerkMock) -> Target:
+def target_of(mock: Served) -> Target:
     """The Target of a `ClerkMock` as it is now: its listeners (if started), keys and instance."""
     from clerkmock.engine.resources.auth.common import signing_key
 

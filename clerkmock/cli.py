@@ -13,7 +13,8 @@ from typing import Any, NoReturn
 
 import click
 
-from clerkmock import __version__
+from clerkmock.config import DEFAULT_PORT, DEFAULT_PROXY_PORT, DEFAULT_TRANSPARENT_PORT
+from clerkmock.version import __version__
 from clerkmock.control_token import ENV_CONTROL_TOKEN, token_path
 
 ENV_SECRET_KEYS = "CLERKMOCK_SECRET_KEYS"
@@ -29,7 +30,7 @@ def main() -> None:
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=4818, show_default=True, type=click.IntRange(0, 65535), envvar=ENV_PORT,
+@click.option("--port", default=DEFAULT_PORT, show_default=True, type=click.IntRange(0, 65535), envvar=ENV_PORT,
               help=f"0 = any free port (default also from ${ENV_PORT}).")
 @click.option("--scenario", type=click.Path(dir_okay=False),
               help="YAML scenario to seed: a path, or a bundled one by name (basic.yaml, scenarios/b2b.yaml …).")
@@ -81,7 +82,7 @@ def main() -> None:
 )
 @click.option("--transparent", is_flag=True, help="Also listen as a transparent proxy (iptables: docs/proxy.md).")
 @click.option(
-    "--transparent-port", default=4820, show_default=True, type=click.IntRange(0, 65535),
+    "--transparent-port", default=DEFAULT_TRANSPARENT_PORT, show_default=True, type=click.IntRange(0, 65535),
     help="Port of the --transparent listener.",
 )  # fmt: skip
 @click.option(
@@ -148,16 +149,16 @@ def serve(
 ) -> None:
     """Serve the emulator until Ctrl-C / SIGTERM; prints the env an app needs."""
     _log_to_stderr()
-    from clerkmock.mock import ClerkMock, ScenarioUnavailable
+    from clerkmock.mock import ClerkMock
     from clerkmock.server.http import ListenError  # not via proxy/: mitmproxy's import costs ~0.5 s
 
     keys = [*secret_keys, *(k for k in re.split(r"[,\s]+", os.environ.get(ENV_SECRET_KEYS, "")) if k)]
     _check_distinct_ports(port, proxy_port, transparent_port if transparent else None)
     if scenario is not None:
-        from clerkmock.testing import find_scenario
+        from clerkmock.scenario import find as find_scenario
 
         try:
-            scenario = find_scenario(scenario, [])
+            scenario = str(find_scenario(scenario))
         except FileNotFoundError as exc:
             _fail(str(exc).removeprefix("clerkmock: "))
     try:
@@ -176,7 +177,7 @@ def serve(
         mock.start()
     except ListenError as exc:
         _fail(f"{exc}" + _listen_hint(exc, port, proxy_port, transparent_port if transparent else None))
-    except (ScenarioUnavailable, OSError, ValueError) as exc:  # a bad scenario, an unreadable config dir ...
+    except (OSError, ValueError) as exc:  # a bad scenario, an unreadable config dir ...
         _fail(str(exc))
 
     stop = threading.Event()
@@ -261,7 +262,7 @@ def routes(show: str | None, as_json: bool, fapi: bool) -> None:
 @click.option("--url", metavar="URL",
               help="The server to ask (default: http://HOST:PORT).  When none answers, the defaults are printed.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Where `clerkmock serve` listens.")
-@click.option("--port", default=4818, show_default=True, type=click.IntRange(1, 65535), envvar=ENV_PORT,
+@click.option("--port", default=DEFAULT_PORT, show_default=True, type=click.IntRange(1, 65535), envvar=ENV_PORT,
               help=f"Where `clerkmock serve` listens (default also from ${ENV_PORT}).")
 @click.option(
     "--proxy", is_flag=True,
@@ -272,7 +273,7 @@ def routes(show: str | None, as_json: bool, fapi: bool) -> None:
               help="export: `export NAME='value'` lines for eval; dotenv: bare NAME=value lines (.env files, "
               "docker --env-file); json: one object; fish: `set -gx` lines.")
 @click.option("--fish", "fmt", flag_value="fish", help="Same as --format fish.")
-@click.option("--proxy-port", default=4819, show_default=True, type=click.IntRange(1, 65535),
+@click.option("--proxy-port", default=DEFAULT_PROXY_PORT, show_default=True, type=click.IntRange(1, 65535),
               help="With --proxy, when no server answers: where `serve --proxy-port` will listen.")
 @click.option(
     "--config-dir", type=click.Path(file_okay=False), help="Default: $CLERKMOCK_CONFIG_DIR or ~/.config/clerkmock."

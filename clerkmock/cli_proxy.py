@@ -11,6 +11,8 @@ from typing import NoReturn
 
 import click
 
+from clerkmock.config import DEFAULT_PORT
+
 CONFIG_DIR_HELP = "Where the CA lives. Default: $CLERKMOCK_CONFIG_DIR or ~/.config/clerkmock."
 PROXY_PORT_HELP = "Forward-proxy listener: apps keep https://api.clerk.com and set HTTPS_PROXY (see `clerkmock env --proxy`)."
 
@@ -115,7 +117,7 @@ def record(
     _log_to_stderr()
     import datetime
 
-    from clerkmock import __version__
+    from clerkmock.version import __version__
     from clerkmock.cassette import CassetteWriter, Scrubber
     from clerkmock.proxy.listeners import Listeners, start_record
     from clerkmock.proxy.record import parse_upstream
@@ -123,7 +125,7 @@ def record(
 
     try:
         parse_upstream(upstream)
-        listeners = Listeners(port if port is not None or proxy_port is not None else 4818, proxy_port, None,
+        listeners = Listeners(port if port is not None or proxy_port is not None else DEFAULT_PORT, proxy_port, None,
                               intercept_hosts, passthrough)
     except ValueError as exc:
         _fail(str(exc))
@@ -156,7 +158,7 @@ def record(
 
 @click.command()
 @click.argument("cassettes", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
-@click.option("--port", default=4818, show_default=True, type=click.IntRange(0, 65535),
+@click.option("--port", default=DEFAULT_PORT, show_default=True, type=click.IntRange(0, 65535),
               help="Base-URL listener (apps set CLERK_API_URL); 0 = any free port.")
 @click.option("--proxy-port", type=click.IntRange(0, 65535), help=PROXY_PORT_HELP)
 @click.option("--strict", is_flag=True,
@@ -210,7 +212,7 @@ def replay(
 
 @click.command()
 @click.argument("cassette", type=click.Path(exists=True, dir_okay=False))
-@click.option("--scenario", type=click.Path(exists=True, dir_okay=False),
+@click.option("--scenario",
               help="Seed the fresh emulator first (the state the recording started from).")
 @click.option("--min-score", type=click.FloatRange(0, 100),
               help="Exit 1 when the score (0-100) is below this: for CI.")
@@ -226,14 +228,14 @@ def verify(
     """
     from clerkmock.cassette import CassetteError, load_cassette
     from clerkmock.cassette.compare import verify as run_verify
-    from clerkmock.mock import ClerkMock, ScenarioUnavailable
+    from clerkmock.mock import ClerkMock
 
     try:
         recorded = load_cassette(cassette)
         mock = ClerkMock(scenario=scenario, config_dir=config_dir)
-    except (CassetteError, ScenarioUnavailable, OSError, ValueError) as exc:
+    except (CassetteError, OSError, ValueError) as exc:
         _fail(str(exc))
-    report = run_verify(recorded, mock.pipeline.handle, mock.secret_key)
+    report = run_verify(recorded, lambda request: mock.pipeline.handle(request).response, mock.secret_key)
     for line in report.lines(only_differences=differences_only):
         click.echo(line)
     if min_score is not None and report.score < min_score:

@@ -6,6 +6,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+# The default ports of `serve`, `record` and `replay` (here, not in proxy/: the CLI must not import mitmproxy).
+DEFAULT_PORT = 4818  # the base-URL listener
+DEFAULT_PROXY_PORT = 4819  # the forward proxy
+DEFAULT_TRANSPARENT_PORT = 4820
+
 ENV_CONFIG_DIR = "CLERKMOCK_CONFIG_DIR"
 DEFAULT_CONFIG_DIR = "~/.config/clerkmock"
 

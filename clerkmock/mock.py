@@ -1,4 +1,4 @@
-"""`ClerkMock`: one engine + pipeline, reachable over HTTP (a mitmproxy reverse proxy) and in-process.
+"""`ClerkMock`: one engine + pipeline, reachable over HTTP (the asyncio base-URL listener; the proxy modes through mitmproxy) and in-process.
 
     with ClerkMock(port=0) as mock:          # CLERK_API_URL=mock.url, SDK server_url=mock.api_url
         ...
@@ -17,6 +17,8 @@ from clerkmock.config import config_dir as resolve_config_dir
 from clerkmock.engine import Clock, Engine
 from clerkmock.control_token import load_or_create as load_or_create_control_token
 from clerkmock.keys import load_or_create_signing_key
+from clerkmock.scenario import find as find_scenario
+from clerkmock.scenario import load as load_scenario
 from clerkmock.server.control_guard import ControlAccess
 from clerkmock.server.http import BaseUrlServer
 from clerkmock.server.pipeline import Pipeline
@@ -35,21 +37,6 @@ DEFAULT_SECRET_KEY = "sk_test_clerkmock"  # what apps get when any bearer key is
 # "asyncio": the lean base-URL listener (default; ~10x mitmproxy's throughput here, docs/performance.md);
 # "mitmproxy": a mitmproxy reverse-mode master answering through EmulateAddon (the interception path).
 LISTENERS = ("asyncio", "mitmproxy")
-
-
-class ScenarioUnavailable(RuntimeError):
-    """clerkmock.scenario is not installed/written yet."""
-
-
-def load_scenario(path: str | os.PathLike[str], engine: Engine) -> Any:
-    # Imported here so the package works before (and without) the scenario module.
-    try:
-        from clerkmock.scenario import load_scenario as load
-    except ImportError as exc:
-        if exc.name != "clerkmock.scenario":
-            raise  # a broken dependency inside the scenario package: a real error
-        raise ScenarioUnavailable(f"cannot load {os.fspath(path)}: clerkmock.scenario is not available") from exc
-    return load(path, engine)
 
 
 class ClerkMock:
@@ -95,7 +82,8 @@ class ClerkMock:
         # The instance's RSA key: <config dir>/signing_key.pem (created once), or a pinned key file.
         key = load_or_create_signing_key(self.config_dir, pinned=signing_key)
         self.engine = Engine(secret_keys=self._keys, seed=seed, clock=clock, signing_key=key)
-        self.scenario = load_scenario(scenario, self.engine) if scenario is not None else None
+        # a path, or the name of a bundled scenario (basic.yaml); parsed here, applied below
+        self.scenario = load_scenario(find_scenario(scenario)) if scenario is not None else None
         # The browser bundles come from the user's npm cache (clerkmock/assets/): $CLERKMOCK_CACHE_DIR,
         # $XDG_CACHE_HOME/clerkmock or ~/.cache/clerkmock unless ``cache_dir`` says otherwise.
         self.pipeline = Pipeline(self.engine, assets=AssetCache(cache_dir))
@@ -117,7 +105,7 @@ class ClerkMock:
         for endpoint in webhooks:
             dispatcher.add(endpoint, source="cli")
         if self.scenario is not None:
-            self.pipeline.install_scenario(self.scenario)
+            self.pipeline.apply_scenario(self.scenario)
         self.pipeline.set_baseline()  # baseline = the seeded scenario + its faults + the webhook endpoints
         # --state-file (server/persistence.py): loaded over the seeded state, which stays what `reset` returns to.
         self.state_file: StateFile | None = None
@@ -197,6 +185,8 @@ class ClerkMock:
     def start(self, timeout: float = 10.0) -> Self:
         if self.running:
             return self
+        if self.state_file is not None:
+            self.state_file.start()  # a no-op unless a stop() ended it
         if self.listener == "asyncio":
             self._start_asyncio(timeout)
             if self.proxy_port is not None or self.transparent_port is not None:
@@ -250,7 +240,7 @@ class ClerkMock:
 
     def stop(self, timeout: float = 10.0) -> None:
         if self.state_file is not None:
-            self.state_file.flush()
+            self.state_file.close()  # ends the writer after a final write; start() resumes it
         self.pipeline.webhooks.close()  # delivery threads; they start again with the next event
         runner, self._runner = self._runner, None
         if runner is not None:

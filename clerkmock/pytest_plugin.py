@@ -95,7 +95,8 @@ def clerkmock(
 
 def resolve_settings(request: pytest.FixtureRequest, config: dict[str, Any]) -> Any:
     """Merge marker > clerkmock_config > --clerkmock-scenario > ini, per setting."""
-    from clerkmock.testing import SETTING_NAMES, Settings, find_scenario
+    from clerkmock.scenario import find as find_scenario
+    from clerkmock.testing import SETTING_NAMES, Settings
 
     values: dict[str, Any] = {}
     for marker in request.node.iter_markers(MARKER):  # closest first
@@ -122,7 +123,7 @@ def resolve_settings(request: pytest.FixtureRequest, config: dict[str, Any]) -> 
         root = Path(request.config.rootpath)
         search = [Path(request.node.path).parent, root, root / "scenarios"]
         try:
-            values["scenario"] = find_scenario(scenario, search)
+            values["scenario"] = str(find_scenario(scenario, search))
         except FileNotFoundError as exc:
             raise pytest.UsageError(str(exc)) from None
     keys = values.get("secret_keys")

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
 from clerkmock.faults import FaultRule, RateLimit, compile_rate_limit
@@ -25,8 +24,6 @@ if TYPE_CHECKING:
     from clerkmock.mock import ClerkMock
     from clerkmock.scenario import Scenario
     from clerkmock.transport import AsyncClerkMockTransport, ClerkMockTransport
-
-BUNDLED_SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"  # the repository's scenarios/
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,26 +41,6 @@ class Settings:
 
 
 SETTING_NAMES = ("scenario", "seed", "rate_limit", "secret_keys")
-
-
-def find_scenario(name: str | os.PathLike[str], search: list[Path]) -> str:
-    """``name`` as given if it exists, else under each of ``search``, else among the bundled scenarios (where
-    ``scenarios/basic.yaml``, as the docs write it, names the bundled ``basic.yaml`` from any directory)."""
-    path = Path(name)
-    if path.is_absolute():
-        candidates = [path]
-    else:
-        if len(path.parts) > 1 and path.parts[0] == BUNDLED_SCENARIOS.name:
-            bundled = BUNDLED_SCENARIOS.joinpath(*path.parts[1:])  # not …/scenarios/scenarios/…
-        else:
-            bundled = BUNDLED_SCENARIOS / path
-        candidates = [path, *(d / path for d in search), bundled]
-    unique = list(dict.fromkeys(c.resolve() for c in candidates))  # the same place reached two ways: once
-    for candidate in unique:
-        if candidate.is_file():
-            return str(candidate)
-    looked = ", ".join(str(c) for c in unique)
-    raise FileNotFoundError(f"clerkmock: scenario {os.fspath(name)!r} not found (looked in: {looked})")
 
 
 class SessionServer:
@@ -105,7 +82,7 @@ class SessionServer:
         scenario = None
         if settings.scenario is not None:
             scenario = load(settings.scenario)
-            scenario.apply_to(pipeline)
+            pipeline.apply_scenario(scenario)
         if settings.rate_limit is not None:
             pipeline.faults.set_rate_limit(compile_rate_limit(settings.rate_limit), engine.clock.now_ms())
         if settings.secret_keys is not None:
@@ -465,7 +442,7 @@ class ClerkMockFixture:
             scenario = load(document)
         else:
             scenario = parse_text(str(document), "seed()")
-        return scenario.apply_to(self.pipeline)
+        return self.pipeline.apply_scenario(scenario)
 
     def reset(self) -> None:
         """Back to this test's starting point (the scenario's seeded state); clears the journal."""

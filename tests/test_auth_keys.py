@@ -44,10 +44,10 @@ def test_clerkmock_signs_with_the_persisted_key(tmp_path: Path) -> None:
     assert first.engine.state.auth.signing_key == second.engine.state.auth.signing_key == pem
     auth = {"authorization": "Bearer sk_test_x"}
     user = first.pipeline.handle(Request.make("POST", "/v1/users", headers=auth,
-                                              json={"email_address": ["k@example.com"]})).json()
-    sess = first.pipeline.handle(Request.make("POST", "/v1/sessions", headers=auth, json={"user_id": user["id"]}))
+                                              json={"email_address": ["k@example.com"]})).response.json()
+    sess = first.pipeline.handle(Request.make("POST", "/v1/sessions", headers=auth, json={"user_id": user["id"]})).response
     token = first.pipeline.handle(Request.make("POST", f"/v1/sessions/{sess.json()['id']}/tokens",
-                                               headers=auth)).json()["jwt"]
+                                               headers=auth)).response.json()["jwt"]
     jwt.decode(token, tokens.public_key_pem(pem), algorithms=["RS256"], options={"verify_exp": False})
     first.reset()
     assert first.engine.state.auth.signing_key == pem

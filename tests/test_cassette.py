@@ -229,7 +229,7 @@ def test_bodies_of_every_kind_round_trip(tmp_path: Path) -> None:
         w.append(Interaction(req, RecordedResponse.from_parts(204, {}, b"")))
     w.close()
     loaded = load_cassette(path).interactions
-    for (headers, raw, kind), inter in zip(cases, loaded, strict=True):
+    for (_headers, raw, kind), inter in zip(cases, loaded, strict=True):
         assert inter.request.body_kind == kind
         if kind != "form":
             assert inter.request.body_bytes() == raw

@@ -56,31 +56,31 @@ def test_bad_rules_are_refused_with_the_valid_keys(spec: dict[str, Any], message
 def test_respond_by_code_fills_clerks_messages(pipeline: Pipeline) -> None:
     pipeline.faults.add({"match": "POST /v1/users", "respond": {"error": "too_many_requests"}})
     r = call(pipeline, "POST", "/v1/users", json={})
-    assert r.status == 429 and r.headers["Retry-After"] == "1"
-    err = r.json()["errors"][0]
+    assert r.response.status == 429 and r.response.headers["Retry-After"] == "1"
+    err = r.response.json()["errors"][0]
     assert err == {"message": "Too many requests", "long_message": "Too many requests, retry later",
                    "code": "too_many_requests"}
-    assert r.json()["clerk_trace_id"]
+    assert r.response.json()["clerk_trace_id"]
 
 
 def test_respond_raw_body_and_headers(pipeline: Pipeline) -> None:
     pipeline.faults.add({"match": "/v1/users", "respond": {"status": 502, "body": "<html>bad gateway</html>",
                                                           "headers": {"Content-Type": "text/html"}}})
     r = call(pipeline, "GET", "/v1/users")
-    assert (r.status, r.body, r.headers["content-type"]) == (502, b"<html>bad gateway</html>", "text/html")
+    assert (r.response.status, r.response.body, r.response.headers["content-type"]) == (502, b"<html>bad gateway</html>", "text/html")
 
 
 def test_bare_status_uses_a_matching_clerk_code(pipeline: Pipeline) -> None:
     pipeline.faults.add({"respond": 503})
-    assert call(pipeline, "GET", "/v1/users").json()["errors"][0]["code"] == "service_unavailable"
+    assert call(pipeline, "GET", "/v1/users").response.json()["errors"][0]["code"] == "service_unavailable"
 
 
 def test_malformed_is_200_with_invalid_json(pipeline: Pipeline) -> None:
     pipeline.faults.add({"match": "GET /v1/users", "malformed": True})
     r = call(pipeline, "GET", "/v1/users")
-    assert r.status == 200 and r.headers["content-type"] == "application/json"
+    assert r.response.status == 200 and r.response.headers["content-type"] == "application/json"
     with pytest.raises(ValueError):
-        r.json()
+        r.response.json()
 
 
 # -- matching --------------------------------------------------------------------------------------------------
@@ -101,7 +101,7 @@ def test_malformed_is_200_with_invalid_json(pipeline: Pipeline) -> None:
 )
 def test_path_globs_and_route_names(pipeline: Pipeline, pattern: str, method: str, url: str, hit: bool) -> None:
     pipeline.faults.add({"match": {"path": pattern}, "respond": {"status": 418, "error": "bad_request"}})
-    assert (call(pipeline, method, url, json={} if method == "POST" else None).status == 418) is hit
+    assert (call(pipeline, method, url, json={} if method == "POST" else None).response.status == 418) is hit
 
 
 def test_query_header_and_body_predicates(pipeline: Pipeline) -> None:
@@ -111,18 +111,18 @@ def test_query_header_and_body_predicates(pipeline: Pipeline) -> None:
         "respond": {"status": 400, "error": "bad_request"}})
     hdrs = {"Authorization": "Bearer k", "X-Test": "on"}
     hit = Request.make("POST", "/v1/users?x=yes", headers=hdrs, json={"first_name": "Eve", "last_name": "E"})
-    assert pipeline.handle(hit).status == 400
+    assert pipeline.handle(hit).response.status == 400
     for miss in (Request.make("POST", "/v1/users?x=no", headers=hdrs, json={"first_name": "Eve"}),
                  Request.make("POST", "/v1/users?x=yes", headers={"Authorization": "Bearer k"},
                               json={"first_name": "Eve"}),
                  Request.make("POST", "/v1/users?x=yes", headers=hdrs, json={"first_name": "Bob"})):
-        assert pipeline.handle(miss).status != 400
+        assert pipeline.handle(miss).response.status != 400
 
 
 # -- triggers --------------------------------------------------------------------------------------------------
 
 def statuses(p: Pipeline, n: int, url: str = "/v1/users") -> list[int]:
-    return [call(p, "GET", url).status for _ in range(n)]
+    return [call(p, "GET", url).response.status for _ in range(n)]
 
 
 def test_times_after_every(pipeline: Pipeline) -> None:
@@ -159,17 +159,17 @@ def test_delays_add_up_and_a_later_rule_still_answers(pipeline: Pipeline) -> Non
     pipeline.faults.add({"delay": {"min_ms": 10, "max_ms": 20}})
     pipeline.faults.add({"respond": 503, "times": 1})
     r = call(pipeline, "GET", "/v1/users")
-    assert r.status == 503 and 40 <= r.meta["delay_ms"] <= 50
-    assert r.meta["fault"] == "fault_3" and r.meta["faults"] == ["fault_1", "fault_2", "fault_3"]
+    assert r.response.status == 503 and 40 <= r.delay_ms <= 50
+    assert r.fault == "fault_3" and [f["fired"] for f in map(pipeline.faults.describe, pipeline.faults.rules)] == [1, 1, 1]
     r = call(pipeline, "GET", "/v1/users")
-    assert r.status == 200 and r.meta["fault"] == "fault_1"
+    assert r.response.status == 200 and r.fault == "fault_1"
 
 
 def test_lognormal_delay_is_seeded() -> None:
     def run() -> list[int]:
         p = Pipeline(Engine(seed="lognormal"))
         p.faults.add({"delay": {"median_ms": 50, "sigma": 0.8, "max_ms": 400}})
-        return [call(p, "GET", "/v1/users").meta["delay_ms"] for _ in range(50)]
+        return [call(p, "GET", "/v1/users").delay_ms for _ in range(50)]
 
     first = run()
     assert first == run() and len(set(first)) > 10 and max(first) <= 400
@@ -198,10 +198,10 @@ def test_development_rate_limit_is_100_per_10_s_per_key(pipeline: Pipeline) -> N
     pipeline.faults.set_rate_limit(compile_rule({"rate_limit": "development"}, "r").action)  # type: ignore[arg-type]
     assert statuses(pipeline, 100).count(200) == 100
     r = call(pipeline, "GET", "/v1/users")
-    assert r.status == 429 and r.json()["errors"][0]["code"] == "too_many_requests"
-    assert r.headers["Retry-After"] == "1"  # 10 tokens/s: the next one is 0.1 s away, rounded up
-    assert call(pipeline, "GET", "/v1/users", key="sk_test_other").status == 200  # per secret key
-    assert call(pipeline, "GET", "/v1/jwks").status == 200  # exempt
+    assert r.response.status == 429 and r.response.json()["errors"][0]["code"] == "too_many_requests"
+    assert r.response.headers["Retry-After"] == "1"  # 10 tokens/s: the next one is 0.1 s away, rounded up
+    assert call(pipeline, "GET", "/v1/users", key="sk_test_other").response.status == 200  # per secret key
+    assert call(pipeline, "GET", "/v1/jwks").response.status == 200  # exempt
     pipeline.engine.clock.advance(ms=100)
     assert statuses(pipeline, 2) == [200, 429]
     pipeline.engine.clock.advance(seconds=10)
@@ -211,7 +211,7 @@ def test_development_rate_limit_is_100_per_10_s_per_key(pipeline: Pipeline) -> N
 def test_retry_after_counts_the_wait_for_a_slow_bucket(pipeline: Pipeline) -> None:
     pipeline.faults.add({"rate_limit": {"requests": 2, "window_s": 60}})
     assert statuses(pipeline, 3) == [200, 200, 429]
-    assert call(pipeline, "GET", "/v1/users").headers["Retry-After"] == "30"
+    assert call(pipeline, "GET", "/v1/users").response.headers["Retry-After"] == "30"
     pipeline.engine.clock.advance(seconds=30)
     assert statuses(pipeline, 2) == [200, 429]
 
@@ -219,8 +219,8 @@ def test_retry_after_counts_the_wait_for_a_slow_bucket(pipeline: Pipeline) -> No
 def test_production_budget_and_custom_exemptions(pipeline: Pipeline) -> None:
     pipeline.faults.add({"rate_limit": {"requests": 1000, "exempt": ["GET /v1/users/*"]}})
     assert statuses(pipeline, 1000).count(200) == 1000
-    assert call(pipeline, "GET", "/v1/users").status == 429
-    assert call(pipeline, "GET", "/v1/users/user_x").status == 404  # exempt: the engine answers
+    assert call(pipeline, "GET", "/v1/users").response.status == 429
+    assert call(pipeline, "GET", "/v1/users/user_x").response.status == 404  # exempt: the engine answers
 
 
 # -- the journal labels faults ---------------------------------------------------------------------------------
@@ -244,7 +244,7 @@ def test_journal_labels_injected_faults(pipeline: Pipeline) -> None:
 def test_processed_reset_changes_state_but_client_sees_no_answer(pipeline: Pipeline) -> None:
     pipeline.faults.add({"match": "POST /v1/users", "reset": {"processed": True}, "times": 1})
     r = call(pipeline, "POST", "/v1/users", json={"email_address": ["ghost@example.com"]})
-    assert r.meta["transport"] == "reset" and r.status == 200
+    assert r.action == "reset" and r.response.status == 200
     assert len(pipeline.engine.state.users) == 1
 
 
@@ -370,3 +370,26 @@ def test_faults_apply_the_same_through_the_mitmproxy_listener(tmp_path: Any) -> 
 def test_faultset_ids_are_deterministic() -> None:
     fs = FaultSet()
     assert [fs.add({"drop": True}).id for _ in range(3)] == ["fault_1", "fault_2", "fault_3"]
+
+
+def test_a_rule_matches_the_route_name_or_its_operation_id(pipeline: Pipeline) -> None:
+    pipeline.faults.add({"match": "GetUser", "respond": 503})
+    pipeline.faults.add({"match": "users.list", "respond": 502})
+    assert call(pipeline, "GET", "/v1/users/user_x").response.status == 503
+    assert call(pipeline, "GET", "/v1/users").response.status == 502
+    assert [e.route for e in pipeline.journal] == ["users.get", "users.list"]  # the journal keeps today's names
+
+
+def test_with_rules_active_a_request_is_routed_once(pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch) -> None:
+    for i in range(5):  # rules that match by route name: each used to route the request again
+        pipeline.faults.add({"match": f"users.nothing_{i}", "respond": 500})
+    calls = []
+    original = pipeline.engine.router.match
+
+    def match(method: str, path: str) -> Any:
+        calls.append(path)
+        return original(method, path)
+
+    monkeypatch.setattr(pipeline.engine.router, "match", match)
+    assert call(pipeline, "GET", "/v1/users").response.status == 200
+    assert calls == ["/users"]

@@ -1,5 +1,5 @@
 """The lean base-URL listener (server/http.py) at the byte level: framing, keep-alive, and the transport
-part of fault actions it carries out from ``Response.meta``."""
+part of fault actions it carries out from the pipeline's `Directive`."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from clerkmock import ClerkMock
-from clerkmock.engine import Response
+from clerkmock.server.directive import Action, Directive, truncated_length
 
 AUTH = b"Authorization: Bearer sk_test_x\r\n"
 
@@ -81,14 +81,16 @@ def test_http10_closes_by_default(mock: ClerkMock) -> None:
     assert out.startswith(b"HTTP/1.1 200 OK")
 
 
-def _scripted(mock: ClerkMock, monkeypatch: pytest.MonkeyPatch, **meta: Any) -> None:
+def _scripted(mock: ClerkMock, monkeypatch: pytest.MonkeyPatch, **changes: Any) -> None:
     original = mock.pipeline.handle
 
-    def handle(request: Any, **kw: Any) -> Response:
-        response = original(request, **kw)
+    def handle(request: Any, **kw: Any) -> Directive:
+        directive = original(request, **kw)
         if request.path.startswith("/v1/"):
-            response.meta.update(meta)
-        return response
+            directive = directive._replace(**changes)
+            if directive.action is Action.TRUNCATE:
+                directive = directive._replace(body_bytes=truncated_length(directive.response.body))
+        return directive
 
     monkeypatch.setattr(mock.pipeline, "handle", handle)
 
@@ -108,11 +110,11 @@ def test_reset_drop_truncate_hang(mock: ClerkMock, monkeypatch: pytest.MonkeyPat
         ("truncate", (httpx.RemoteProtocolError, httpx.ReadError)),
     ):
         with monkeypatch.context() as m:
-            _scripted(mock, m, transport=action)
+            _scripted(mock, m, action=Action(action))
             with pytest.raises(errors):
                 httpx.get(url, headers=auth)
     with monkeypatch.context() as m:
-        _scripted(mock, m, transport="hang")
+        _scripted(mock, m, action=Action.HANG)
         t0 = time.monotonic()
         with pytest.raises(httpx.ReadTimeout):
             httpx.get(url, headers=auth, timeout=0.3)

@@ -7,13 +7,16 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from clerkmock import ClerkMock
+from clerkmock.engine import Request
 from clerkmock.server.persistence import StateFileError
 
 AUTH = {"authorization": "Bearer sk_test_persist"}
@@ -25,6 +28,73 @@ def _wait_for(predicate, timeout: float = 5.0) -> None:
     while not predicate():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.02)
+
+
+def _users_on_disk(path: Path) -> int:
+    try:
+        return len(json.loads(path.read_text())["state"]["fields"]["users"])
+    except (OSError, ValueError, KeyError):
+        return -1
+
+
+def _create_user(mock: ClerkMock, name: str) -> None:
+    directive = mock.pipeline.handle(Request.make("POST", "/v1/users", headers=AUTH, json={"username": name}))
+    assert directive.response.status == 200
+
+
+def test_a_burst_of_changes_is_one_write(tmp_path: Path) -> None:
+    """Regression: the writer's coalescing wait ended at the next change, so a burst of changes was a write
+    per change or two.  The deadline holds however many changes arrive before it."""
+    mock = ClerkMock(config_dir=tmp_path, state_file=tmp_path / "state.json")
+    assert mock.state_file is not None
+    mock.state_file.delay_s = 60.0  # longer than the burst: the writer must not write before it ends
+    before = mock.state_file.writes
+    for i in range(20):
+        _create_user(mock, f"burst_{i:03d}")
+        time.sleep(0.01)  # room for the writer thread to wake between changes, as requests spread out would
+    assert mock.state_file.writes == before
+    mock.stop()  # the final write
+    assert mock.state_file.writes == before + 1 and _users_on_disk(tmp_path / "state.json") == 20
+
+
+def test_stop_ends_the_writer_and_start_resumes_it(tmp_path: Path) -> None:
+    mock = ClerkMock(config_dir=tmp_path, state_file=tmp_path / "state.json")
+    assert mock.state_file is not None and mock.state_file.running
+    mock.stop()
+    assert not mock.state_file.running  # regression: the writer thread outlived stop()
+    with mock:
+        assert mock.state_file.running
+        _create_user(mock, "after_restart")
+    assert not mock.state_file.running and _users_on_disk(tmp_path / "state.json") == 1
+
+
+def test_the_last_write_is_the_newest_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Regression: a flush racing the writer could land first, then the writer's older snapshot over it."""
+    path = tmp_path / "state.json"
+    mock = ClerkMock(config_dir=tmp_path, state_file=path)
+    sf = mock.state_file
+    assert sf is not None
+    sf.delay_s = 0.0
+    taken, release = threading.Event(), threading.Event()
+    original = sf._snapshot
+
+    def snapshot() -> Any:
+        snap = original()
+        if threading.current_thread() is sf._thread and not taken.is_set():
+            taken.set()  # the writer holds an old snapshot ...
+            release.wait(2)  # ... and is slow to write it
+        return snap
+
+    monkeypatch.setattr(sf, "_snapshot", snapshot)
+    before = sf.writes
+    _create_user(mock, "first")
+    _wait_for(taken.is_set)
+    _create_user(mock, "second")  # newer than what the writer holds
+    sf.flush()
+    release.set()
+    _wait_for(lambda: sf.writes >= before + 2)
+    assert _users_on_disk(path) == 2
+    mock.stop()
 
 
 def test_state_survives_a_restart_in_process(tmp_path: Path) -> None:
@@ -58,10 +128,9 @@ def test_writes_are_coalesced_and_follow_changes(tmp_path: Path) -> None:
         client.post("/v1/users", json={"username": f"burst_{i:03d}"})
     _wait_for(lambda: len(json.loads(path.read_text())["state"]["fields"]["users"]) == 40)
     assert mock.state_file.writes - before < 40  # many changes, few writes
-    client.get("/v1/users")  # reads do not write
-    writes = mock.state_file.writes
-    time.sleep(0.3)
-    assert mock.state_file.writes == writes
+    _wait_for(lambda: not mock.state_file.pending)  # a change that raced the last write is written too
+    client.get("/v1/users")
+    assert not mock.state_file.pending  # reads do not mark the state dirty, so they never cause a write
     mock.stop()
 
 
@@ -88,11 +157,10 @@ def test_kill_9_leaves_a_loadable_file(tmp_path: Path) -> None:
     try:
         url = proc.stdout.readline().strip().split("=", 1)[1]  # CLERK_API_URL=...
         with httpx.Client(base_url=url, headers=AUTH) as client:
-            created = 0
             for i in range(60):
                 assert client.post("/v1/users", json={"username": f"kill_{i:03d}"}).status_code == 200
-                created += 1
-            time.sleep(0.35)  # let the coalesced write land
+            # the coalesced write of those 60 lands (a deadline, not a guess of how long it takes)
+            _wait_for(lambda: _users_on_disk(path) >= 60, timeout=30)
             for i in range(60, 80):  # some more, possibly not yet on disk when killed
                 client.post("/v1/users", json={"username": f"kill_{i:03d}"})
             os.kill(proc.pid, signal.SIGKILL)

@@ -56,9 +56,8 @@ def test_fail_returns_a_removable_rule(clerkmock: Any) -> None:
     assert info.value.status_code == 429 and "too_many_requests" in info.value.body and rule.fired == 1
     rule.remove()
     assert client.users.create(email_address=["a@example.com"]).id.startswith("user_")
-    with clerkmock.fail("users.list", action="reset"):
-        with pytest.raises(httpx.ReadError):
-            client.users.list()
+    with clerkmock.fail("users.list", action="reset"), pytest.raises(httpx.ReadError):
+        client.users.list()
     assert client.users.list()
     clerkmock.requests.assert_called("users.create", times=2)
     assert [e.action for e in clerkmock.requests.faulted] == ["respond", "reset"]
@@ -83,11 +82,12 @@ def test_scenario_lookup_lists_each_place_once_and_finds_bundled_ones_by_their_d
         tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """Issue 12.9: the "looked in" list repeated a path and showed …/scenarios/scenarios/basic.yaml; and
     ``scenarios/basic.yaml`` (as the docs write it) must find the bundled file from outside the repository."""
-    from clerkmock.testing import BUNDLED_SCENARIOS, find_scenario
+    from clerkmock.scenario import BUNDLED as BUNDLED_SCENARIOS
+    from clerkmock.scenario import find as find_scenario
 
     monkeypatch.chdir(tmp_path)
     bundled = str((BUNDLED_SCENARIOS / "basic.yaml").resolve())
-    assert find_scenario("scenarios/basic.yaml", [tmp_path]) == find_scenario("basic.yaml", [tmp_path]) == bundled
+    assert str(find_scenario("scenarios/basic.yaml", [tmp_path])) == str(find_scenario("basic.yaml", [tmp_path])) == bundled
     with pytest.raises(FileNotFoundError) as info:
         find_scenario("scenarios/nope.yaml", [tmp_path, tmp_path, BUNDLED_SCENARIOS.parent])
     looked = str(info.value).split("looked in: ", 1)[1].rstrip(")").split(", ")

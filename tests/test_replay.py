@@ -31,7 +31,7 @@ def record(tmp_path: Path, calls: list[Request], *, pii: bool = False, name: str
     path = tmp_path / name
     writer = CassetteWriter(path, {"scrubbed": {"secrets": True, "pii": pii}}, Scrubber(pii=pii))
     for req in calls:
-        resp = mock.pipeline.handle(req)
+        resp = mock.pipeline.handle(req).response
         writer.append(Interaction(RecordedRequest.from_request(req), RecordedResponse.from_parts(
             resp.status, resp.headers, resp.body)))  # fmt: skip
     writer.close()

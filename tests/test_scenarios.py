@@ -137,7 +137,7 @@ def test_flaky_scenario_is_reproducible(tmp_path: Path) -> None:
         out = []
         for i in range(60):
             r = pipeline.handle(Request.make("GET", f"/v1/users/user_{i}", headers=AUTH))
-            out.append((r.status, r.meta.get("transport"), r.meta.get("delay_ms")))
+            out.append((r.response.status, r.action, r.delay_ms))
         return out
 
     first = run()
@@ -281,9 +281,9 @@ def test_applying_a_scenario_twice_is_idempotent_for_pinned_entries_and_faults()
            "faults: [{id: slow, delay: 5}]\nrate_limit: development\n")
     pipeline = Pipeline(Engine())
     scenario = parse_text(doc)
-    first = scenario.apply_to(pipeline)
+    first = pipeline.apply_scenario(scenario)
     state = dump_state(pipeline.engine.state)
-    second = parse_text(doc).apply_to(pipeline)
+    second = pipeline.apply_scenario(parse_text(doc))
     assert first["users"] and second == {}
     assert dump_state(pipeline.engine.state) == state
     assert [r.id for r in pipeline.faults.rules] == ["rate_limit", "slow"]
@@ -358,3 +358,10 @@ def test_yaml_examples_in_the_docs_are_valid_scenarios(doc: str) -> None:
     assert blocks
     for i, block in enumerate(blocks):
         parse_text(block, f"{doc} block {i}").apply(Engine())
+
+
+def test_unknown_billing_keys_are_reported_with_their_line() -> None:
+    from clerkmock.scenario import ScenarioError
+
+    with pytest.raises(ScenarioError, match=r":3: unknown billing key 'plan'"):
+        parse_text("users: []\nbilling:\n  plan: []\n", "typo.yaml")

@@ -46,9 +46,8 @@ def _code(r: httpx.Response) -> str:
 def _every_control_request(mock: ClerkMock) -> list[tuple[str, str]]:
     """(method, path) for every control route and method, plus the dashboard's future path."""
     out = []
-    for template, methods in mock.pipeline.control.routes.items():
-        path = CM + template.replace("{id}", "x")
-        out += [(method, path) for method in methods]
+    for route in mock.pipeline.control.router.routes:
+        out.append((route.method, CM + route.template.replace("{id}", "x")))
     return [*out, ("GET", CM + "/ui"), ("GET", CM)]
 
 

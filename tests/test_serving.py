@@ -77,9 +77,9 @@ def test_query_and_repeated_params_reach_the_engine(mock_server: ClerkMock, http
     seen: list[Request] = []
     original = mock_server.pipeline.engine.handle
 
-    def spy(request: Request) -> Any:
+    def spy(request: Request, **kw: Any) -> Any:
         seen.append(request)
-        return original(request)
+        return original(request, **kw)
 
     mock_server.pipeline.engine.handle = spy  # type: ignore[method-assign]
     try:
@@ -111,7 +111,7 @@ def test_transport_works_without_starting_the_proxy() -> None:
         assert client.get("/__clerkmock/health").json()["status"] == "ok"
     assert not mock.running
     with pytest.raises(RuntimeError, match="not started"):
-        mock.url
+        _ = mock.url
 
 
 async def _async_health(mock: ClerkMock) -> int:

@@ -42,7 +42,7 @@ def _record(tmp_path: Path, seed: str, calls: list[Request]) -> Path:
     path = tmp_path / f"{seed}.yaml"
     w = CassetteWriter(path, {}, Scrubber())
     for req in calls:
-        resp = mock.pipeline.handle(req)
+        resp = mock.pipeline.handle(req).response
         w.append(Interaction(RecordedRequest.from_request(req), RecordedResponse.from_parts(resp.status, resp.headers,
                                                                                             resp.body)))  # fmt: skip
     w.close()
@@ -68,13 +68,13 @@ def test_a_recording_of_the_emulator_scores_100_even_with_other_ids(tmp_path: Pa
     w = CassetteWriter(w_path, {}, Scrubber())
     for inter in load_cassette(path).interactions:
         w.append(inter)
-    resp = mock.pipeline.handle(extra)
+    resp = mock.pipeline.handle(extra).response
     w.append(Interaction(RecordedRequest.from_request(extra), RecordedResponse.from_parts(resp.status, resp.headers,
                                                                                           resp.body)))  # fmt: skip
     w.close()
 
     fresh = ClerkMock(config_dir=tmp_path / "cfg")  # default seed: every id differs from the recording's
-    report = verify(load_cassette(w_path), fresh.pipeline.handle, fresh.secret_key)
+    report = verify(load_cassette(w_path), lambda r: fresh.pipeline.handle(r).response, fresh.secret_key)
     assert [r.status for r in report.results] == [200, 200, 200]
     assert report.results[2].sent.startswith("GET /v1/users/user_") and user_id not in report.results[2].sent
     assert all(not r.comparison.differences for r in report.results), report.lines()
@@ -111,7 +111,7 @@ def test_a_status_difference_names_the_emulators_error_instead_of_every_field(tm
     data["interactions"][0]["request"]["json"]["email_address"] = ["not-an-email"]
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     fresh = ClerkMock(config_dir=tmp_path / "cfg")
-    report = verify(load_cassette(path), fresh.pipeline.handle, fresh.secret_key)
+    report = verify(load_cassette(path), lambda r: fresh.pipeline.handle(r).response, fresh.secret_key)
     lines = report.lines()
     assert lines[1] == "    status  200 recorded, 422 from the emulator"
     assert lines[2].startswith("    error   the emulator answered 'form_param_format_invalid: ")

@@ -58,6 +58,7 @@ class Clock:
         self._frozen_ms = self.now_ms()
 
     def state(self) -> dict[str, int | None]:
+        """What saving the clock means everywhere (a reset's baseline, a failed seeding, the state file)."""
         return {"frozen_at_ms": self._frozen_ms, "offset_ms": self._offset_ms}
 
     def restore_state(self, state: dict[str, int | None]) -> None:

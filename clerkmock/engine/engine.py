@@ -11,7 +11,7 @@ import hashlib
 import itertools
 from collections.abc import Iterable
 from email.message import Message
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import parse_qs
 
 from clerkmock.engine import errors, params, spec, tokens
@@ -21,7 +21,7 @@ from clerkmock.engine.events import Outbox
 from clerkmock.engine.fapi.surface import is_fapi_path
 from clerkmock.engine.jsonio import dumps
 from clerkmock.engine.router import Route, Router
-from clerkmock.engine.routing import Ctx, Reply, Upload
+from clerkmock.engine.routing import Ctx, Reply, RouteSet, Upload, compile_routes
 from clerkmock.engine.state import State
 from clerkmock.engine.types import JSON_CONTENT_TYPE, Request, Response
 
@@ -35,10 +35,28 @@ VERSION_QUERY = "__clerk_api_version"
 JSON_HEADERS = {"content-type": JSON_CONTENT_TYPE}
 
 
-def default_route_sets() -> list[Any]:
+def default_route_sets() -> list[RouteSet]:
     from clerkmock.engine.resources import ROUTE_SETS
 
     return ROUTE_SETS
+
+
+class RouteMatch(NamedTuple):
+    """Where a request goes: ``rel`` is its path under /v1 (or the bare path of an unversioned route), None
+    when it is neither; ``route`` None with ``path_exists`` is a method the path does not take."""
+
+    rel: str | None
+    route: Route | None
+    params: dict[str, str]
+    path_exists: bool
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """What fault rules match by name: the route name and its operationId."""
+        route = self.route
+        if route is None:
+            return ()
+        return (route.name, route.operation_id) if route.operation_id else (route.name,)
 
 
 class Engine:
@@ -66,20 +84,13 @@ class Engine:
         if default_version not in spec.KNOWN_VERSIONS:
             raise ValueError(f"default_version must be one of {spec.KNOWN_VERSIONS}, not {default_version!r}")
         self.default_version = default_version
+        # Compiled once per engine from the declarations (their operations per API version included).
         self.router = Router()
-        for route_set in default_route_sets():
-            for route in route_set.routes:
-                self.router.add(route)
-        self._ops = {v: spec.operations(v) for v in spec.VENDORED_VERSIONS}
-        # Operations the spec marks `security: []` (the interstitial page) answer without Authorization.
-        self._public_paths = frozenset(
-            op.path for op in self._ops[spec.LATEST_VERSION].values() if op.public and "{" not in op.path
-        )
-        for route in self.router.routes:
-            op = self._ops[spec.LATEST_VERSION].get((route.method, route.template)) or self._ops[
-                spec.VENDORED_VERSIONS[0]
-            ].get((route.method, route.template))
-            route.operation_id = op.operation_id if op else None
+        self._bare_router = Router()  # the unversioned routes, also served without /v1
+        for route in compile_routes(default_route_sets()):
+            self.router.add(route)
+            if route.unversioned:
+                self._bare_router.add(route)
         self._requests = 0
         # Every error answer gets its own trace id, also those rendered outside `handle` (a listener's 413,
         # fault rules, the control plane); next() on a count is atomic, and listeners call without the lock.
@@ -100,16 +111,41 @@ class Engine:
 
     # -- the pipeline ---------------------------------------------------------------------------------------
 
-    def handle(self, request: Request, *, trusted: bool = False) -> Response:
-        """Answer one Backend API request, or a Frontend API one (``/__clerk/v1/…``, see engine/fapi/).  ``trusted`` skips authentication: for clerkmock's own callers
-        (scenario seeding, the control plane), never for traffic from an app."""
+    def match(self, method: str, path: str) -> RouteMatch:
+        """Route a request (the pipeline asks once, for fault rules, and hands the match to `handle`)."""
+        if path.startswith(API_PREFIX + "/") or path == API_PREFIX:
+            rel = path[len(API_PREFIX):] or "/"
+            route, params, exists = self.router.match(method, rel)
+            return RouteMatch(rel, route, params, exists)
+        route, params, exists = self._bare_router.match(method, path)
+        return RouteMatch(path if exists else None, route, params, exists)
+
+    def route_names(self, method: str, path: str, routed: RouteMatch | None = None) -> tuple[str, ...]:
+        """The names a request's route answers to in fault rules and the journal: ``users.get`` and
+        ``GetUser``, a SCIM endpoint's name, or () for an unknown path."""
+        if is_fapi_path(path):
+            fapi_route = self.fapi.route_for(Request(method, path))
+            return (fapi_route.name,) if fapi_route is not None else ()
+        routed = routed or self.match(method, path)
+        if routed.route is not None:
+            return routed.names
+        if routed.rel is None and path.startswith(SCIM_PREFIX):
+            name = _scim().route_name(method, path)
+            return (name,) if name else ()
+        return ()
+
+    def handle(self, request: Request, *, trusted: bool = False, routed: RouteMatch | None = None) -> Response:
+        """Answer one Backend API request, or a Frontend API one (``/__clerk/v1/…``, see engine/fapi/).
+        ``trusted`` skips authentication: for clerkmock's own callers
+        (scenario seeding, the control plane), never for traffic from an app.  ``routed``: this request's
+        `match`, when the caller already has it."""
         self.settle()
         outbox = self.outbox
         if not outbox.enabled:
-            return self._handle(request, trusted)
+            return self._handle(request, trusted, routed)
         mark = outbox.begin(request, self.clock)
         try:
-            response = self._handle(request, trusted)
+            response = self._handle(request, trusted, routed)
         except BaseException:
             outbox.end(mark)
             raise
@@ -121,23 +157,23 @@ class Engine:
         the state; its events are stamped with the dates they happened, outside any request."""
         _billing().settle(self.state, self.clock.now_ms())
 
-    def _handle(self, request: Request, trusted: bool) -> Response:
+    def _handle(self, request: Request, trusted: bool, routed: RouteMatch | None) -> Response:
         self._requests += 1
         if is_fapi_path(request.path):
             return self.fapi.handle(request)
         route: Route | None = None
         try:
-            rel = _relative_path(request.path)
+            rel, matched, path_params, path_exists = routed or self.match(request.method, request.path)
             if rel is None and request.path.startswith(SCIM_PREFIX):
                 # a directory's SCIM 2.0 endpoint: its own protocol, errors and authentication (its api key)
-                return _scim().handle(self.state, self.clock.now_ms(), request)
+                scim_response: Response = _scim().handle(self.state, self.clock.now_ms(), request)
+                return scim_response
             if rel is None:
                 raise errors.route_not_found(request.method, request.path, "The Backend API lives under /v1.")
-            if not trusted and rel not in self._public_paths:
-                self._authenticate(request, rel)
+            if not trusted and not (matched is not None and matched.public):
+                self._authenticate(request, matched)
             version = self._negotiate_version(request)
-            request = _auth().m2m_tokens.legacy_verify_body(request)
-            route, path_params, path_exists = self.router.match(request.method, rel)
+            route = matched
             if route is None:
                 if path_exists:
                     raise ClerkError(
@@ -147,6 +183,8 @@ class Engine:
                         f"{request.method} is not allowed on {request.path}.",
                     )
                 raise self._unknown_route(request.method, rel)
+            if route.prepare is not None:
+                request = route.prepare(request)
             ctx = self._context(request, route, path_params, version)
             result = route.handler(ctx)
             status, body, headers = (
@@ -176,7 +214,7 @@ class Engine:
 
     # -- stages ---------------------------------------------------------------------------------------------
 
-    def _authenticate(self, request: Request, rel: str) -> None:
+    def _authenticate(self, request: Request, route: Route | None) -> None:
         header = request.headers.get("authorization")
         if not header:
             raise errors.authorization_header_format_invalid()
@@ -187,8 +225,8 @@ class Engine:
         if not self.secret_keys and key.startswith("pk_"):  # any key goes, but not the publishable one
             raise errors.publishable_key_as_secret()
         if self.secret_keys and key not in self.secret_keys:
-            # A machine's secret key authenticates the M2M token endpoints (and nothing else).
-            machine_ok = rel.startswith("/m2m_tokens") and _auth().common.is_machine_secret(
+            # A machine's secret key authenticates the routes that say so (the M2M token endpoints).
+            machine_ok = route is not None and route.machine_auth and _auth().common.is_machine_secret(
                 self.state, key, self.clock.now_ms()
             )
             if not machine_ok:
@@ -221,8 +259,7 @@ class Engine:
     def _context(self, request: Request, route: Route, path_params: dict[str, str], version: str) -> Ctx:
         # An operation newer than the negotiated version's spec (the directory group-role mappings are only in
         # 2026-05-12) is validated with the newest schema that has it, not left unparsed.
-        op = self._ops[spec.schema_version(version)].get((route.method, route.template)) or self._ops[
-            spec.LATEST_VERSION].get((route.method, route.template))
+        op = route.ops.get(spec.schema_version(version)) or route.ops.get(spec.LATEST_VERSION)
         query = params.parse_query(request.query, op.query) if op else {}
         body: dict[str, Any] = {}
         files: dict[str, Upload] = {}
@@ -284,15 +321,6 @@ def _scim() -> Any:
     from clerkmock.engine.resources.directories import scim
 
     return scim
-
-
-def _relative_path(path: str) -> str | None:
-    """The path under /v1, or None.  Machine-token paths are also served bare (SDKs call them both ways)."""
-    if path.startswith(API_PREFIX + "/") or path == API_PREFIX:
-        return path[len(API_PREFIX) :] or "/"
-    if path.startswith(_auth().UNVERSIONED_PREFIXES):
-        return path
-    return None
 
 
 def _template_matches(template: str, rel: str) -> bool:

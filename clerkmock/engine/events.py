@@ -15,8 +15,8 @@ Rules:
 * **A refused request leaves no event**: `Engine.handle` drops what a request emitted when it ends in a
   ``ClerkError`` (or an unexpected exception), as it leaves no trace in state.
 * **Events are not state.**  The outbox hangs off the `Engine`; ``State.events`` is only a link to it (so
-  operations that get a ``State`` can emit) and is left out of snapshots.  Restoring a snapshot or resetting
-  never replays or resurrects events; the pipeline's reset drops undelivered ones.  Event ids (``msg_…``,
+  operations that get a ``State`` can emit) and `State.tables` -- what snapshots walk -- leaves it out.
+  Restoring a snapshot or resetting never replays or resurrects events; the pipeline's reset drops undelivered ones.  Event ids (``msg_…``,
   the ``svix-id``) come from the outbox's own seeded counter, which neither a reset nor a snapshot rewinds,
   so an app that de-duplicates on ``svix-id`` never mistakes a new event for an old one -- and emitting
   events never shifts the ids of users, organizations, … (those come from the state's generator).
@@ -29,15 +29,21 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from clerkmock.engine.ids import IdGenerator
 from clerkmock.engine.jsonio import dumps
 
 if TYPE_CHECKING:
     from clerkmock.engine.clock import Clock
-    from clerkmock.engine.state import State
     from clerkmock.engine.types import Request
+
+class Emitter(Protocol):
+    """What emitting needs of a `State` (typed structurally: state.py imports this module)."""
+
+    events: Outbox | None
+    instance: Any  # .id names the instance in every payload
+
 
 type Payload = Any  # a JSON value, or a zero-argument callable returning one (built only when enabled)
 
@@ -127,7 +133,7 @@ class Outbox:
         self._attributes = NO_ATTRIBUTES
         self._now = None
 
-    def record(self, st: State, type_: str, data: Any, now: int | None) -> Event:
+    def record(self, st: Emitter, type_: str, data: Any, now: int | None) -> Event:
         if now is not None:
             at = now
         elif self._now is not None:
@@ -176,19 +182,19 @@ class Outbox:
             self.enabled = before
 
 
-def emit(st: State, type_: str, data: Payload | Callable[[], Payload], now: int | None = None) -> None:
+def emit(st: Emitter, type_: str, data: Payload | Callable[[], Payload], now: int | None = None) -> None:
     """Record a webhook event about a change just made to ``st`` (a no-op unless someone listens)."""
     box = st.events
     if box is not None and box.enabled:
         box.record(st, type_, data() if callable(data) else data, now)
 
 
-def new_id(st: State, prefix: str) -> str:
+def new_id(st: Emitter, prefix: str) -> str:
     """An id for an object that only exists in an event payload (see `Outbox.new_id`)."""
     box = st.events
     return box.new_id(prefix) if box is not None else f"{prefix}_0"
 
 
-def enabled(st: State) -> bool:
+def enabled(st: Emitter) -> bool:
     box = st.events
     return box is not None and box.enabled

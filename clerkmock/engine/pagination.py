@@ -7,11 +7,10 @@ shapes: a bare array, or ``{"data": [...], "total_count": N}`` (always, or with 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, TypeVar
+from typing import Any
 
 from clerkmock.engine import errors
 
-T = TypeVar("T")
 
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 500
@@ -40,14 +39,15 @@ def parse_order_by(value: str | None, allowed: Iterable[str], default: str = "-c
     return field, descending
 
 
-def sort_records(
+def sort_records[T](
     records: Iterable[T],
     key: Callable[[T], Any],
     descending: bool,
     tiebreak: Callable[[T], Any],
 ) -> list[T]:
     """Stable sort where records with a missing (None) key always go last, whatever the direction."""
-    present, missing = [], []
+    present: list[T] = []
+    missing: list[T] = []
     for rec in records:
         (missing if key(rec) is None else present).append(rec)
     present.sort(key=lambda r: (key(r), tiebreak(r)), reverse=descending)
@@ -55,7 +55,7 @@ def sort_records(
     return present + missing
 
 
-def page(items: Sequence[T], limit: int, offset: int) -> Sequence[T]:
+def page[T](items: Sequence[T], limit: int, offset: int) -> Sequence[T]:
     return items[offset : offset + limit]
 
 

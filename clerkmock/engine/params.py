@@ -107,7 +107,7 @@ def validate_body(data: Any, schema: dict[str, Any]) -> dict[str, Any]:
 
 def _check_object(data: dict[str, Any], schema: dict[str, Any], prefix: str, depth: int) -> None:
     props: dict[str, Any] = schema.get("properties", {})
-    extra = schema.get("additionalProperties", True if not props else False)
+    extra = schema.get("additionalProperties", bool(not props))
     for key, value in data.items():
         name = f"{prefix}{key}"
         sub = props.get(key)

@@ -14,11 +14,18 @@ from urllib.parse import unquote
 
 @dataclass(slots=True)
 class Route:
+    """A compiled route (built once per engine from a `RouteSet` declaration and the spec)."""
+
     method: str
     template: str  # relative to /v1
     handler: Callable[..., Any]
-    name: str  # e.g. "users.create"; used by the journal and fault matching
+    name: str  # e.g. "users.create"; used by the journal and fault matching (the operationId is an alias)
     operation_id: str | None = None
+    ops: dict[str, Any] = field(default_factory=dict)  # schema version -> the spec's Operation in that version
+    public: bool = False  # the spec's `security: []`: answered without Authorization
+    unversioned: bool = False  # also served without the /v1 prefix (SDKs call the machine endpoints bare)
+    machine_auth: bool = False  # a machine's secret key authenticates it (besides the instance's keys)
+    prepare: Callable[[Any], Any] | None = None  # rewrites the Request before validation (a legacy body)
 
 
 @dataclass(slots=True)
@@ -59,6 +66,11 @@ class Router:
         if node is None:
             return None, {}, False
         return node.routes.get(method), params, True
+
+    def methods(self, path: str) -> list[str]:
+        """The methods routed at ``path`` (for a 405's Allow header)."""
+        node = self._match(self._root, _split(path), 0, {})
+        return list(node.routes) if node is not None else []
 
     def _match(self, node: _Node, segs: list[str], i: int, params: dict[str, str]) -> _Node | None:
         if i == len(segs):

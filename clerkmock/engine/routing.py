@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from clerkmock.engine import events
 from clerkmock.engine.clock import Clock
 from clerkmock.engine.router import Route
+from clerkmock.engine.spec import BACKEND_API, OperationIndex
 from clerkmock.engine.state import State
 from clerkmock.engine.types import Json, Request
 
@@ -20,7 +21,7 @@ class Reply:
     """A handler result with a status other than 200 (Clerk answers 200 even for creates)."""
 
     status: int
-    body: Json = None
+    body: Json | bytes = None  # bytes are sent as they are (an HTML page; set its content-type in headers)
     headers: dict[str, str] = field(default_factory=dict)
 
 
@@ -59,32 +60,50 @@ class Ctx:
         events.emit(self.state, type_, data, self.now)
 
 
+@dataclass(frozen=True, slots=True)
+class RouteDecl:
+    """A route as a resource module declares it; `compile_routes` turns it into a `Route` per engine."""
+
+    operation_id: str
+    name: str  # group.action
+    handler: Handler
+    unversioned: bool = False
+    machine_auth: bool = False
+    prepare: Callable[[Request], Request] | None = None
+
+
 class RouteSet:
-    """``ROUTES = RouteSet("users")`` then ``@ROUTES.get("/users/{user_id}", "get")`` names the route
-    ``users.get`` (what fault rules and the journal call it)."""
+    """``ROUTES = RouteSet("users")`` then ``@ROUTES.op("GetUser", "get")``: the spec the set is bound to (the
+    Backend API's by default) supplies the method, the path template and each API version's operation; the
+    route is named ``users.get`` (what fault rules and the journal call it; the operationId is an alias).
 
-    def __init__(self, group: str) -> None:
+    Per-route attributes: ``unversioned`` (also served without ``/v1``), ``machine_auth`` (a machine's secret
+    key authenticates it), ``prepare`` (rewrites the request before validation).  ``public`` comes from the
+    spec (``security: []``)."""
+
+    def __init__(self, group: str, spec: OperationIndex = BACKEND_API) -> None:
         self.group = group
-        self.routes: list[Route] = []
+        self.spec = spec
+        self.routes: list[RouteDecl] = []
 
-    def add(self, method: str, template: str, name: str) -> Callable[[Handler], Handler]:
+    def op(self, operation_id: str, name: str, *, unversioned: bool = False, machine_auth: bool = False,
+           prepare: Callable[[Request], Request] | None = None) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
-            self.routes.append(Route(method, template, handler, f"{self.group}.{name}"))
+            self.routes.append(RouteDecl(operation_id, f"{self.group}.{name}", handler, unversioned, machine_auth,
+                                         prepare))
             return handler
 
         return register
 
-    def get(self, template: str, name: str) -> Callable[[Handler], Handler]:
-        return self.add("GET", template, name)
 
-    def post(self, template: str, name: str) -> Callable[[Handler], Handler]:
-        return self.add("POST", template, name)
-
-    def patch(self, template: str, name: str) -> Callable[[Handler], Handler]:
-        return self.add("PATCH", template, name)
-
-    def put(self, template: str, name: str) -> Callable[[Handler], Handler]:
-        return self.add("PUT", template, name)
-
-    def delete(self, template: str, name: str) -> Callable[[Handler], Handler]:
-        return self.add("DELETE", template, name)
+def compile_routes(route_sets: Iterable[RouteSet]) -> list[Route]:
+    """Fresh `Route` objects (an engine owns its routes; declarations stay untouched), each carrying its
+    operation per API version, looked up once here instead of on every request."""
+    out = []
+    for route_set in route_sets:
+        for decl in route_set.routes:
+            ops = route_set.spec.versions_of(decl.operation_id)
+            newest = ops[next(v for v in reversed(route_set.spec.versions) if v in ops)]
+            out.append(Route(newest.method, newest.path, decl.handler, decl.name, decl.operation_id, dict(ops),
+                             newest.public, decl.unversioned, decl.machine_auth, decl.prepare))
+    return out

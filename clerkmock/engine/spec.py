@@ -6,6 +6,7 @@ Loaded from the generated ``clerkmock/spec/index.json`` (see ``tools/gen_spec_in
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -40,7 +41,8 @@ FAPI_VERSION = "2026-05-12"
 @cache
 def _index(subdir: str = "") -> dict[str, Any]:
     with open(SPEC_DIR / subdir / "index.json", "rb") as fh:
-        return json.load(fh)
+        index: dict[str, Any] = json.load(fh)
+    return index
 
 
 @cache
@@ -87,3 +89,29 @@ def all_operations() -> list[Operation]:
         for key, op in operations(version).items():
             seen.setdefault(key, op)
     return sorted(seen.values(), key=lambda o: (o.tags[0] if o.tags else "", o.path, o.method))
+
+
+class OperationIndex:
+    """One API's operations by operationId, per vendored version: what a `RouteSet` is bound to (the Backend
+    API's is `BACKEND_API`; another API with its own spec gets its own index)."""
+
+    def __init__(self, versions: Sequence[str], operations_of: Callable[[str], dict[tuple[str, str], Operation]]):
+        self.versions = tuple(versions)  # oldest first
+        self._operations_of = operations_of
+        self._by_id: dict[str, dict[str, Operation]] | None = None
+
+    def versions_of(self, operation_id: str) -> dict[str, Operation]:
+        """version -> the operation in that version's spec, oldest first; KeyError if no version has it."""
+        if self._by_id is None:
+            by_id: dict[str, dict[str, Operation]] = {}
+            for version in self.versions:
+                for op in self._operations_of(version).values():
+                    by_id.setdefault(op.operation_id, {})[version] = op
+            self._by_id = by_id
+        try:
+            return self._by_id[operation_id]
+        except KeyError:
+            raise KeyError(f"{operation_id} is not an operation of the vendored spec") from None
+
+
+BACKEND_API = OperationIndex(VENDORED_VERSIONS, operations)

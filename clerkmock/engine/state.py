@@ -8,10 +8,10 @@ Unique look-ups (email, phone, username, external id, web3 wallet) go through in
 from __future__ import annotations
 
 import pickle
-import weakref
+from dataclasses import dataclass
+from typing import Any
 
 from sortedcontainers import SortedList
-from dataclasses import dataclass
 
 from clerkmock.engine.events import Outbox
 from clerkmock.engine.ids import IdGenerator
@@ -33,28 +33,15 @@ class Instance:
     frontend_host: str = "clerkmock.clerk.accounts.dev"
 
 
-class _OutboxLink:
-    """``State.events``: the engine's webhook outbox (engine/events.py), or None.  Held outside the instance's
-    ``__dict__``, so snapshots, JSON state documents and id rewrites never see it: events are not state.  A
-    restored State has no link until the `Engine` installs it."""
-
-    def __init__(self) -> None:
-        self.links: weakref.WeakKeyDictionary[State, Outbox] = weakref.WeakKeyDictionary()
-
-    def __get__(self, st: State | None, owner: type | None = None) -> Outbox | None:
-        return None if st is None else self.links.get(st)
-
-    def __set__(self, st: State, outbox: Outbox | None) -> None:
-        if outbox is None:
-            self.links.pop(st, None)
-        else:
-            self.links[st] = outbox
+_NOT_STATE = frozenset({"events"})
 
 
 class State:
-    events = _OutboxLink()
-
     def __init__(self, seed: str = "clerkmock") -> None:
+        # The engine's webhook outbox (engine/events.py), installed by the `Engine`, so operations that get a
+        # State can emit.  Events are not state: `tables` (what snapshots, state documents and id rewrites walk)
+        # leaves it out, and a restored State has none until an engine installs it.
+        self.events: Outbox | None = None
         self.ids = IdGenerator(seed)
         self.instance = Instance()
         self.users: dict[str, User] = {}
@@ -82,12 +69,17 @@ class State:
 
     # -- snapshots ------------------------------------------------------------------------------------------
 
+    def tables(self) -> dict[str, Any]:
+        """Every attribute that is state: all but the outbox link."""
+        return {k: v for k, v in self.__dict__.items() if k not in _NOT_STATE}
+
     def snapshot(self) -> bytes:
-        return pickle.dumps(self.__dict__, protocol=pickle.HIGHEST_PROTOCOL)
+        return pickle.dumps(self.tables(), protocol=pickle.HIGHEST_PROTOCOL)
 
     @classmethod
     def restore(cls, blob: bytes) -> State:
         state = cls.__new__(cls)
+        state.events = None
         state.__dict__.update(pickle.loads(blob))
         return state
 

@@ -26,6 +26,7 @@ class Request:
     # name, set by socket adapters; "" when unknown; "in-process" for the httpx transport (no socket, the
     # caller is this process).  Only the control plane's guard reads it (server/control_guard.py).
     arrived_on: str = ""
+    host: str = ""  # the host the request was sent to, lower-cased, no port ("" when unknown)
 
     @classmethod
     def make(
@@ -52,6 +53,7 @@ class Request:
             query=parse_qs(parts.query, keep_blank_values=True),
             headers=hdrs,
             body=raw,
+            host=(parts.hostname or "").lower(),
         )
 
     def header(self, name: str, default: str | None = None) -> str | None:

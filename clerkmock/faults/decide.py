@@ -112,9 +112,7 @@ def _trigger_allows(rule: FaultRule, c: Counters, state: FaultState, now_ms: int
         return False
     if rule.window is not None and not rule.window.contains(now_ms, c.installed_ms):
         return False
-    if rule.probability is not None and state.rng(rule.id).random() >= rule.probability:
-        return False
-    return True
+    return not (rule.probability is not None and state.rng(rule.id).random() >= rule.probability)
 
 
 def decide(

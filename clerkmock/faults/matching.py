@@ -17,7 +17,8 @@ from urllib.parse import unquote
 from clerkmock.engine.types import Request
 from clerkmock.faults.rules import Match
 
-type RouteOf = Callable[[Request], str | None]
+# The names a request's route answers to (its route name and operationId: users.get, GetUser); () if none.
+type RouteOf = Callable[[Request], tuple[str, ...]]
 
 
 @lru_cache(maxsize=1024)
@@ -44,11 +45,13 @@ def is_path_pattern(pattern: str) -> bool:
     return pattern.startswith("/")
 
 
-def path_matches(pattern: str, path: str, route: str | None) -> bool:
-    """Match ``path`` (raw or decoded) against a path pattern, or ``route`` against a route-name pattern."""
+def path_matches(pattern: str, path: str, route: str | tuple[str, ...] | None) -> bool:
+    """Match ``path`` (raw or decoded) against a path pattern, or the route's names against a route-name
+    pattern (``users.get`` or its operationId ``GetUser``)."""
     if is_path_pattern(pattern):
         return _path_regex(pattern).match(unquote(path)) is not None
-    return route is not None and fnmatch.fnmatchcase(route, pattern)
+    names = (route,) if isinstance(route, str) else route or ()
+    return any(fnmatch.fnmatchcase(name, pattern) for name in names)
 
 
 def body_contains(expected: Any, actual: Any) -> bool:
@@ -63,8 +66,8 @@ def matches(match: Match, request: Request, route_of: RouteOf) -> bool:
     if match.methods and request.method.upper() not in match.methods:
         return False
     if match.path is not None:
-        route = route_of(request) if not is_path_pattern(match.path) else None
-        if not path_matches(match.path, request.path, route):
+        names = route_of(request) if not is_path_pattern(match.path) else ()
+        if not path_matches(match.path, request.path, names):
             return False
     for name, pattern in match.query:
         if not any(fnmatch.fnmatchcase(v, pattern) for v in request.query.get(name, ())):

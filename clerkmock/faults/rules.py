@@ -4,7 +4,7 @@
 
 ``action`` is one of a fixed set of dataclasses.  Responses (`Respond`, `Malformed`, `RateLimit`'s 429) are
 built by the pipeline; the transport part of `Delay`, `Reset`, `Drop`, `Hang` and `Truncate` is carried out
-by each adapter (see ``clerkmock/server/pipeline.py`` for the ``Response.meta`` contract).
+by each adapter (the `Directive` the pipeline answers with, ``clerkmock/server/directive.py``).
 
 `compile_rule` turns the wire/YAML shape into a `FaultRule` and rejects unknown keys, naming the valid ones
 (respx's lesson: a matcher with a typo must fail when it is built, not silently never match).
@@ -214,10 +214,10 @@ def compile_match(raw: Any, where: tuple[str | int, ...] = ("match",)) -> Match:
     if raw is None:
         return Match()
     if isinstance(raw, str):  # shorthand: "POST /v1/users" or "/v1/users" or "users.create"
-        method, _, path = raw.strip().partition(" ")
-        if not path:
-            method, path = "", method
-        raw = {"method": method, "path": path} if method else {"path": path}
+        method, _, target = raw.strip().partition(" ")
+        if not target:
+            method, target = "", method
+        raw = {"method": method, "path": target} if method else {"path": target}
     if not isinstance(raw, dict):
         raise FaultSpecError("match must be a mapping (method, path, query, headers, body)", where)
     _known(raw, MATCH_KEYS, "match", where)

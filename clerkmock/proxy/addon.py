@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from urllib.parse import parse_qs
 
 from mitmproxy import ctx, http
 from mitmproxy.proxy import server_hooks
 from mitmproxy.proxy.mode_specs import ReverseMode
 
-from clerkmock.engine import Request, Response
+from clerkmock.engine import Request
+from clerkmock.server.directive import Action, Directive
+from clerkmock.server.inbound import build_request
 from clerkmock.engine.fapi.surface import FAPI_PREFIX
 from clerkmock.proxy.hosts import normalise_host
 from clerkmock.server.pipeline import Pipeline
@@ -22,16 +23,9 @@ HANG_MAX_S = 300.0  # a "hang" fault answers nothing for this long, then closes 
 
 def flow_to_request(req: http.Request, arrived_on: str = "") -> Request:
     # flow.request.path is the raw request target: percent-encoding intact (the router decodes), query attached.
-    path, _, query = req.path.partition("?")
-    return Request(
-        method=req.method,
-        path=path or "/",
-        query=parse_qs(query, keep_blank_values=True),
-        headers={k.lower(): v for k, v in req.headers.items()},  # repeated headers joined with ", "
-        # The raw bytes, minus any Content-Encoding (gzip ...) the client applied; raw if that fails to decode.
-        body=req.get_content(strict=False) or b"",
-        arrived_on=arrived_on,
-    )
+    # The body: the raw bytes minus any Content-Encoding (gzip ...) the client applied; raw if that fails.
+    return build_request(req.method, req.path, req.headers.items(), req.get_content(strict=False) or b"",
+                         req.pretty_host, arrived_on=arrived_on)
 
 
 def arrived_on(flow: http.HTTPFlow) -> str:
@@ -60,38 +54,37 @@ class EmulateAddon:
         # async so a delay or hang fault waits without blocking the event loop's other connections
         if flow.response is not None or flow.metadata.get("clerkmock.passthrough"):
             return  # an earlier addon already answered (fault, replay, hosts.HostPolicy's 502) or passed it on
-        resp: Response
         try:
             request = flow_to_request(flow.request, arrived_on(flow))
             if normalise_host(flow.request.pretty_host) in self.pipeline.fapi_hosts():
                 # a Frontend API host (the publishable key's): the same surface as /__clerk on the base URL
                 request.path = FAPI_PREFIX + request.path
                 request.headers.setdefault("x-forwarded-proto", flow.request.scheme)
-            resp = self.pipeline.handle(request)
+            directive = self.pipeline.handle(request)
         except Exception:  # our conversion code, not the engine (the pipeline catches that)
             log.exception("clerkmock: cannot handle %s %s", flow.request.method, flow.request.path)
-            resp = self.pipeline.internal_error()
-        if resp.meta.get("deferred") is not None:  # a blocking wait (webhook flush): off the event loop
-            resp = await asyncio.to_thread(resp.meta["deferred"])
-        if resp.meta.get("delay_ms"):
-            await asyncio.sleep(resp.meta["delay_ms"] / 1000)
-        action = resp.meta.get("transport")
-        if action is not None:
-            flow.metadata["clerkmock.fault"] = resp.meta.get("fault")
-        if action in ("reset", "drop"):  # mitmproxy closes the client connection; no RST control here
+            directive = Directive(self.pipeline.internal_error())
+        response = directive.response
+        if directive.deferred is not None:  # a blocking wait (webhook flush): off the event loop
+            response = await asyncio.to_thread(directive.deferred)
+        if directive.delay_ms:
+            await asyncio.sleep(directive.delay_ms / 1000)
+        if directive.action is not Action.ANSWER:
+            flow.metadata["clerkmock.fault"] = directive.fault
+        if directive.action in (Action.RESET, Action.DROP):  # mitmproxy closes the connection; no RST control
             flow.kill()
             return
-        if action == "hang":  # never answer; the client's timeout ends it.  Bounded so no task lives forever.
+        if directive.action is Action.HANG:  # never answer; the client's timeout ends it.  Bounded.
             await asyncio.sleep(HANG_MAX_S)
             flow.kill()
             return
         # Headers are passed through untouched: Content-Type must stay exactly `application/json`.
-        flow.response = http.Response.make(resp.status, resp.body, resp.headers)
-        if action == "truncate":
-            # Keep the full Content-Length, send half the body and close: the client sees a short body.
-            flow.response.headers["content-length"] = str(len(resp.body))
+        flow.response = http.Response.make(response.status, response.body, response.headers)
+        if directive.action is Action.TRUNCATE:
+            # Keep the full Content-Length, send part of the body and close: the client sees a short body.
+            flow.response.headers["content-length"] = str(len(response.body))
             flow.response.headers["connection"] = "close"
-            flow.response.raw_content = resp.body[: len(resp.body) - max(1, len(resp.body) // 2)]
+            flow.response.raw_content = response.body[: directive.body_bytes]
 
 
 class UpstreamGuard:

@@ -22,8 +22,6 @@ from clerkmock.proxy.hosts import HostPolicy, intercept_hosts, passthrough_optio
 from clerkmock.proxy.runner import ProxyRunner
 
 CLERK_TARGET = "https://api.clerk.com"  # the base URL's nominal upstream (never contacted: lazy + answered)
-DEFAULT_PROXY_PORT = 4819
-DEFAULT_TRANSPARENT_PORT = 4820
 
 
 @dataclass(slots=True)

@@ -2,8 +2,9 @@
 wrong.  See docs/scenarios.md for every key.
 
     scenario = load("scenarios/basic.yaml")       # parse + check structure + compile fault rules
-    scenario.apply(engine)                        # seed (all or nothing); returns the created ids
-    scenario.apply_to(pipeline)                   # ... and put its faults and rate limit in force
+    pipeline.apply_scenario(scenario)             # seed (all or nothing) and put its faults, rate limit
+                                                  # and webhook endpoints in force; returns the created ids
+    scenario.apply(engine)                        # only the seeding (what validate and apply_scenario use)
 
 Seed entries go through the engine's own request validation -- a user entry is a ``POST /v1/users`` body --
 so a scenario can never create state the API could not.  Errors carry ``file:line``; a failing scenario
@@ -12,15 +13,18 @@ leaves the engine exactly as it was.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from clerkmock.engine import Engine
 from clerkmock.faults import FaultRule, FaultSpecError, RateLimit, compile_rate_limit, compile_rule
 from clerkmock.faults.rules import parse_instant
 from clerkmock.scenario.errors import ScenarioError
 from clerkmock.scenario.schema import (
+    BILLING_KEYS,
     CLOCK_KEYS,
     CREATE_REQUESTS,
     ENVIRONMENTS,
@@ -33,8 +37,8 @@ from clerkmock.scenario.seeding import Seeder, Summary
 from clerkmock.scenario.source import Document, parse_document
 from clerkmock.webhooks.config import EndpointSpec, WebhookConfigError, compile_endpoints
 
-if TYPE_CHECKING:
-    from clerkmock.server.pipeline import Pipeline
+# The scenarios shipped in the package (package data: they work after `pip install`, outside this repository).
+BUNDLED = Path(__file__).resolve().parent.parent / "scenarios"
 
 SECTIONS = ("users", "permissions", "roles", "organizations", "invitations", "jwt_templates", "sessions")
 
@@ -57,7 +61,7 @@ class Scenario:
     instance: InstanceConfig = field(default_factory=InstanceConfig)
     faults: list[FaultRule] = field(default_factory=list)
     rate_limit: RateLimit | None = None
-    webhooks: list[EndpointSpec] = field(default_factory=list)  # installed by Pipeline.install_scenario
+    webhooks: list[EndpointSpec] = field(default_factory=list)  # installed by Pipeline.apply_scenario
     webhooks_on_seed: bool = False  # seeding emits webhook events only when asked
     frontend: dict[str, Any] = field(default_factory=dict)  # the Frontend API's environment (st.fapi.settings)
 
@@ -99,17 +103,9 @@ class Scenario:
             return summary
         except BaseException:
             engine.state = type(engine.state).restore(state_before)
-            engine.clock._frozen_ms = clock_before["frozen_at_ms"]
-            engine.clock._offset_ms = clock_before["offset_ms"] or 0
+            engine.clock.restore_state(clock_before)
             engine.secret_keys, engine.default_version = keys_before, version_before
             raise
-
-    def apply_to(self, pipeline: Pipeline) -> Summary:
-        """Seed the pipeline's engine and put the scenario's faults and rate limit in force."""
-        with pipeline.lock:
-            summary = self.apply(pipeline.engine)
-            pipeline.install_scenario(self)
-            return summary
 
 
 # -- loading ------------------------------------------------------------------------------------------------
@@ -129,6 +125,13 @@ def parse_text(text: str, source: str = "<scenario>") -> Scenario:
     for section in SECTIONS:
         if section in data:
             _check_entries(doc, section, data[section], problems)
+    billing = data.get("billing")
+    if billing is not None:
+        if not isinstance(billing, dict):
+            problems.append(doc.error(("billing",), f"billing must be a mapping ({', '.join(BILLING_KEYS)})"))
+        else:
+            problems += [doc.error(("billing", key), f"unknown billing key {key!r} (known: {', '.join(BILLING_KEYS)})")
+                         for key in billing if key not in BILLING_KEYS]
     faults = data.get("faults")
     if faults is not None:
         if not isinstance(faults, list):
@@ -173,7 +176,27 @@ def parse_text(text: str, source: str = "<scenario>") -> Scenario:
     return scenario
 
 
-def load(path: str | Path) -> Scenario:
+def find(name: str | os.PathLike[str], search: Iterable[Path] = ()) -> Path:
+    """``name`` as given if it exists, else under each of ``search``, else among the bundled scenarios (where
+    ``scenarios/basic.yaml``, as the docs write it, names the bundled ``basic.yaml`` from any directory)."""
+    path = Path(name)
+    if path.is_absolute():
+        candidates = [path]
+    else:
+        if len(path.parts) > 1 and path.parts[0] == BUNDLED.name:
+            bundled = BUNDLED.joinpath(*path.parts[1:])  # not …/scenarios/scenarios/…
+        else:
+            bundled = BUNDLED / path
+        candidates = [path, *(d / path for d in search), bundled]
+    unique = list(dict.fromkeys(c.resolve() for c in candidates))  # the same place reached two ways: once
+    for candidate in unique:
+        if candidate.is_file():
+            return candidate
+    looked = ", ".join(str(c) for c in unique)
+    raise FileNotFoundError(f"clerkmock: scenario {os.fspath(name)!r} not found (looked in: {looked})")
+
+
+def load(path: str | os.PathLike[str]) -> Scenario:
     path = Path(path)
     try:
         text = path.read_text()
@@ -182,14 +205,7 @@ def load(path: str | Path) -> Scenario:
     return parse_text(text, str(path))
 
 
-def load_scenario(path: str | Path, engine: Engine) -> Scenario:
-    """Load a scenario file and seed ``engine`` with it (what `ClerkMock(scenario=...)` calls)."""
-    scenario = load(path)
-    scenario.apply(engine)
-    return scenario
-
-
-def validate(path: str | Path) -> Scenario:
+def validate(path: str | os.PathLike[str]) -> Scenario:
     """Everything a load does, against a throw-away engine: raises `ScenarioError` on the first seeding
     problem, or with every structural one."""
     scenario = load(path)
@@ -299,6 +315,6 @@ def _slug(source: str) -> str:
 
 
 __all__ = [
-    "Document", "EXTRA_KEYS", "InstanceConfig", "Scenario", "ScenarioError", "load", "load_scenario",
+    "BUNDLED", "Document", "EXTRA_KEYS", "InstanceConfig", "Scenario", "ScenarioError", "find", "load",
     "json_schema", "parse_text", "validate",
 ]

@@ -53,7 +53,9 @@ class _Rekey:
         if id(obj) in self.seen:
             return
         self.seen.add(id(obj))
-        if dataclasses.is_dataclass(obj):
+        if isinstance(obj, State):
+            names = list(obj.tables())
+        elif dataclasses.is_dataclass(obj):
             names = [f.name for f in dataclasses.fields(obj)]
         else:
             names = [s for c in type(obj).__mro__ for s in getattr(c, "__slots__", ())] or list(vars(obj))

@@ -58,7 +58,8 @@ def _body_schema(section: str) -> dict[str, Any]:
 
     method, path = CREATE_REQUESTS[section]
     op = spec.operations(spec.LATEST_VERSION).get((method, path))
-    schema = copy.deepcopy(op.body["schema"]) if op and op.body else {"type": "object", "properties": {}}
+    schema: dict[str, Any] = copy.deepcopy(op.body["schema"]) if op and op.body else {
+        "type": "object", "properties": {}}
     props: dict[str, Any] = schema.setdefault("properties", {})
     schema.pop("required", None)  # references (user:, inviter:) can stand in for required ids
     schema["additionalProperties"] = False

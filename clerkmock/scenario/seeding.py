@@ -214,7 +214,7 @@ class Seeder:
         if existing is not None:  # e.g. the creator, an admin already: set the role the scenario asks for
             role = entry.get("role")
             if role is not None and role != self.st.orgs.role_key(existing.role_id):
-                self._call("PATCH", f"/organizations/{org_id}/memberships/{quote(user_id)}", {"role": role},
+                self._call("PATCH", f"/organizations/{org_id}/memberships/{quote(str(user_id))}", {"role": role},
                            where, _name(where))
             self._note("memberships", existing.id)
             return

@@ -3,8 +3,8 @@
 Base-URL traffic needs no interception, and mitmproxy's per-request cost (~0.6 ms of hook dispatch here,
 reference/mitmproxy.md §3) would cap it at ~1.5k req/s.  This is an `asyncio.Protocol` (no stream objects,
 no per-request tasks) that parses HTTP/1.1 with keep-alive, pipelining, ``Expect: 100-continue`` and chunked
-request bodies, hands each request to the shared `Pipeline`, and carries out the transport part of fault
-actions the pipeline put in ``Response.meta`` (``delay_ms``; ``transport`` = reset | drop | hang | truncate).
+request bodies, hands each request to the shared `Pipeline`, and carries out the `Directive` it answers with (a delay; a
+reset, drop, hang or truncation).
 
 It runs in the same event loop as the mitmproxy master when proxy modes are on (see ``runtime.py``).
 """
@@ -19,13 +19,15 @@ import struct
 from email.utils import formatdate
 from http import HTTPStatus
 from time import time
-from urllib.parse import parse_qs
 
 from clerkmock.engine import Request, Response
 from clerkmock.engine.engine import MAX_BODY_BYTES as JSON_BODY_BYTES
 from clerkmock.engine.engine import MAX_UPLOAD_BYTES
 from clerkmock.engine.errors import ClerkError, request_too_large
-from clerkmock.server.pipeline import CONTROL_PREFIX, Pipeline
+from clerkmock.server.control import CONTROL_PREFIX
+from clerkmock.server.directive import Action, Directive
+from clerkmock.server.inbound import build_request
+from clerkmock.server.pipeline import Pipeline
 
 log = logging.getLogger("clerkmock")
 
@@ -259,14 +261,9 @@ class _Connection(asyncio.Protocol):
             body, consumed = bytes(buf[start : start + length]), start + length
         del buf[:consumed]
         self._continue_sent = False
-        path, _, query = target.partition("?")
-        if "://" in path:  # absolute-form target (a client that thinks we are a proxy)
-            path = "/" + path.split("://", 1)[1].partition("/")[2]
         connection = headers.get("connection", "").lower()
         keep_alive = "close" not in connection if version == "HTTP/1.1" else "keep-alive" in connection
-        request = Request(method.upper(), path or "/", parse_qs(query, keep_blank_values=True), headers, body,
-                          self.local_addr)
-        return request, keep_alive
+        return build_request(method, target, headers.items(), body, arrived_on=self.local_addr), keep_alive
 
     def _maybe_continue(self, headers: dict[str, str]) -> None:
         if not self._continue_sent and headers.get("expect", "").lower() == "100-continue" and self.transport:
@@ -323,42 +320,41 @@ class _Connection(asyncio.Protocol):
     # -- answering -------------------------------------------------------------------------------------------
 
     def _answer(self, request: Request, keep_alive: bool) -> None:
-        response = self.server.pipeline.handle(request)
-        deferred = response.meta.get("deferred")
-        if deferred is not None:  # a blocking wait (webhook flush): off the loop, later requests queue behind it
-            self.waiting = True
-            future = asyncio.get_running_loop().run_in_executor(None, deferred)
-            future.add_done_callback(lambda f: self._deliver(
-                f.result() if f.exception() is None else self.server.pipeline.internal_error(), keep_alive, True))
+        directive = self.server.pipeline.handle(request)
+        if directive.plain:
+            self._deliver(directive, keep_alive, False)
             return
-        delay = response.meta.get("delay_ms")
-        if delay:
-            self.waiting = True
-            asyncio.get_running_loop().call_later(delay / 1000, self._deliver, response, keep_alive, True)
+        self.waiting = True  # later requests on this connection queue behind this answer
+        if directive.deferred is not None:  # a blocking wait (webhook flush): off the loop
+            future = asyncio.get_running_loop().run_in_executor(None, directive.deferred)
+            future.add_done_callback(lambda f: self._deliver(Directive(
+                f.result() if f.exception() is None else self.server.pipeline.internal_error()), keep_alive, True))
         else:
-            self._deliver(response, keep_alive, False)
+            asyncio.get_running_loop().call_later(directive.delay_ms / 1000, self._deliver, directive, keep_alive,
+                                                  True)
 
-    def _deliver(self, response: Response, keep_alive: bool, resume: bool) -> None:
+    def _deliver(self, directive: Directive, keep_alive: bool, resume: bool) -> None:
         transport = self.transport
         if self.closed or transport is None:
             return
-        action = response.meta.get("transport")
-        if action == "hang":
+        action = directive.action
+        if action is Action.HANG:
             self.waiting = True  # never answer; the client's timeout ends it (or the server stops)
             return
-        if action == "reset":
+        if action is Action.RESET:
             sock = transport.get_extra_info("socket")
             if sock is not None:  # SO_LINGER 0 turns close() into a TCP RST
                 with contextlib.suppress(OSError):
                     sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             transport.abort()
             return
-        if action == "drop":
+        if action is Action.DROP:
             transport.close()
             return
-        raw = render(response, keep_alive=keep_alive and action is None)
-        if action == "truncate":
-            transport.write(raw[: len(raw) - max(1, len(response.body) // 2)])
+        response = directive.response
+        raw = render(response, keep_alive=keep_alive and action is Action.ANSWER)
+        if action is Action.TRUNCATE:
+            transport.write(raw[: len(raw) - len(response.body) + directive.body_bytes])
             transport.close()
             return
         transport.write(raw)

@@ -2,8 +2,11 @@
 
 - At start, an existing file is loaded (the JSON document of ``GET /__clerkmock/state``, see
   ``state_json.py``).  A corrupt or foreign file is a clear error, and is never overwritten.
-- After any request that may have changed state, a write is scheduled at most `DELAY_S` later; changes in
-  between coalesce into that one write.  Clean shutdown writes once more.
+- After any request that may have changed state, a write is scheduled `DELAY_S` later (a deadline: later
+  changes do not move it nor cut it short); changes in between coalesce into that one write.  A clean
+  shutdown (`close`, called by `ClerkMock.stop`) ends the writer and writes once more.
+- Writes happen one at a time, each snapshotting as it starts, so the last write is always the newest state
+  (a `flush` racing the writer can never be overwritten by an older snapshot).
 - Every write is atomic: a temp file in the same directory, fsync, ``os.replace``.  So ``kill -9`` at any
   moment leaves either the previous complete file or the new one, lacking at most the last interval.
 
@@ -19,6 +22,7 @@ import logging
 import os
 import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -78,9 +82,11 @@ class StateFile:
         self.path = Path(path).expanduser().resolve()
         self.pipeline = pipeline
         self._cond = threading.Condition()
+        self._write_lock = threading.Lock()  # one write at a time, snapshot included: newest last
         self._dirty = False
         self._closed = False
         self._thread: threading.Thread | None = None
+        self.delay_s = DELAY_S
         self.writes = 0
 
     def load_or_create(self) -> bool:
@@ -94,11 +100,27 @@ class StateFile:
                 if clock:
                     self.pipeline.engine.clock.restore_state(clock)
             return True
-        self._write(self._snapshot())
+        self._write_newest()
         return False
 
+    @property
+    def pending(self) -> bool:
+        """A change is waiting for its write."""
+        with self._cond:
+            return self._dirty
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
     def start(self) -> None:
-        self.pipeline.change_listeners.append(self.mark_dirty)
+        """Follow changes (again, after `close`) with the writer thread."""
+        if self.running:
+            return
+        with self._cond:
+            self._closed = False
+        if self.mark_dirty not in self.pipeline.change_listeners:
+            self.pipeline.change_listeners.append(self.mark_dirty)
         self._thread = threading.Thread(target=self._run, name="clerkmock-state-file", daemon=True)
         self._thread.start()
 
@@ -111,18 +133,20 @@ class StateFile:
         """Write now (a clean shutdown of the listeners; the writer keeps running)."""
         with self._cond:
             self._dirty = False
-        self._write(self._snapshot())
+        self._write_newest()
 
     def close(self) -> None:
-        """Final write (if anything changed since the last one) and stop the writer."""
+        """Stop the writer, then write the final state."""
         with contextlib.suppress(ValueError):
             self.pipeline.change_listeners.remove(self.mark_dirty)
         with self._cond:
             self._closed = True
+            self._dirty = False
             self._cond.notify()
         if self._thread is not None:
             self._thread.join(10)
-        self._write(self._snapshot())
+            self._thread = None
+        self._write_newest()
 
     # -- writer thread -----------------------------------------------------------------------------------------
 
@@ -133,15 +157,22 @@ class StateFile:
                     self._cond.wait()
                 if self._closed:
                     return
-                # coalesce: whatever else changes in the next DELAY_S goes into this same write
-                self._cond.wait(DELAY_S)
+                # coalesce: whatever else changes before the deadline goes into this same write (each change
+                # notifies, so a single wait would end at the next change)
+                deadline = time.monotonic() + self.delay_s
+                while not self._closed and (left := deadline - time.monotonic()) > 0:
+                    self._cond.wait(left)
                 if self._closed:
                     return
                 self._dirty = False
             try:
-                self._write(self._snapshot())
+                self._write_newest()
             except Exception:  # a full disk must not kill the server; the next change retries
                 log.exception("clerkmock: could not write state file %s", self.path)
+
+    def _write_newest(self) -> None:
+        with self._write_lock:
+            self._write(self._snapshot())
 
     def _snapshot(self) -> tuple[bytes, dict[str, Any]]:
         with self.pipeline.lock:

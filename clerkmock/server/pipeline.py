@@ -1,4 +1,4 @@
-"""`Pipeline.handle(Request) -> Response`: the one entry point shared by every way in (the base-URL listener,
+"""`Pipeline.handle(Request) -> Directive`: the one entry point shared by every way in (the base-URL listener,
 the mitmproxy addon, the in-process httpx transport), so no way in re-implements another's logic.
 
 Order: control plane (``/__clerkmock/*``, behind its guard, not journaled) -> fault rules -> engine -> journal.
@@ -7,18 +7,11 @@ the latter the pipeline answers CORS preflights and adds the CORS headers of the
 Bundle files (``/__clerk/npm/…``, clerkmock/assets/) are static I/O outside the engine: answered off the event
 loop (``deferred``) and journaled as route ``assets.npm``.
 
-**The fault contract with adapters.**  A fault that is a response (``respond``, ``malformed``, a rate limit's
-429) comes back as an ordinary `Response`.  What only the adapter can do is put in ``Response.meta``:
-
-- ``meta["delay_ms"]`` (int): wait that long before answering (with this response, or before carrying out
-  ``meta["transport"]``);
-- ``meta["transport"]``: ``"reset"`` (TCP RST), ``"drop"`` (close without a response), ``"hang"`` (never
-  answer; the client's timeout ends it), ``"truncate"`` (send the headers and part of the body, then close).
-  For reset/drop/hang the response's status is 0 unless the rule said ``processed: true`` (then it is the
-  engine's answer, which the client never sees); for truncate it is the engine's answer to cut.
-- ``meta["fault"]``: the id of the rule that fired (for the journal and logs); ``meta["route"]``: the route.
-- ``meta["deferred"]``: a callable returning the real response, which may block (the control plane waiting
-  for webhook deliveries): run it on a worker thread, never on an event loop nor under the pipeline lock.
+**The contract with adapters** is the `Directive` (server/directive.py): a fault that is a response
+(``respond``, ``malformed``, a rate limit's 429) is an ordinary answer; a delay, reset, drop, hang or
+truncation is what only the adapter can carry out, and the directive says which.  Adapters convert their
+traffic with `server.inbound.build_request`.  Nothing outside this module reads ``Response.meta`` (what the
+engine tells the journal: the route and the error code).
 
 After each request the events the engine recorded go to ``self.webhooks`` (clerkmock/webhooks/).
 """
@@ -35,23 +28,28 @@ from typing import TYPE_CHECKING, Any
 from clerkmock.assets import AssetCache
 from clerkmock.assets.serve import PREFIXES as ASSET_PREFIXES, ROUTE as ASSET_ROUTE, is_asset_request, serve
 from clerkmock.engine import Engine, Request, Response
+from clerkmock.engine.engine import RouteMatch
 from clerkmock.engine.errors import ClerkError, internal_clerk_error, too_many_requests
 from clerkmock.engine.fapi.cors import cors_headers
 from clerkmock.engine.fapi.surface import is_fapi_path
 from clerkmock.faults import FaultSet, FaultsBaseline
 from clerkmock.faults.decide import Decision
-from clerkmock.faults.rules import TRANSPORT_ACTIONS, Malformed, RateLimit, Respond, Truncate
+from clerkmock.faults.rules import TRANSPORT_ACTIONS, Delay, Malformed, RateLimit, Respond, Truncate
+from clerkmock.server.control import CONTROL_PREFIX, ControlPlane, is_control_path
+from clerkmock.server.directive import Action, Directive, truncated_length
 from clerkmock.server.control_guard import ControlGuard
+from clerkmock.server.redaction import Sealer
 from clerkmock.server.journal import Journal
 from clerkmock.server.key_notice import KeyNotice
 from clerkmock.webhooks.dispatcher import WebhookDispatcher
 
 if TYPE_CHECKING:
     from clerkmock.scenario import Scenario
+    from clerkmock.scenario.seeding import Summary
 
 log = logging.getLogger("clerkmock")
 
-CONTROL_PREFIX = "/__clerkmock"
+__all__ = ["CONTROL_PREFIX", "Baseline", "Pipeline"]  # CONTROL_PREFIX lives in server/control; re-exported
 _NO_RESPONSE = 0  # status of a reset/drop/hang the engine never saw: there is no HTTP response
 
 
@@ -61,7 +59,7 @@ class Baseline:
     the fault rules in force and the webhook endpoints."""
 
     state: bytes
-    clock: dict[str, object]
+    clock: dict[str, int | None]  # Clock.state()
     secret_keys: frozenset[str]
     default_version: str
     faults: FaultsBaseline
@@ -69,9 +67,7 @@ class Baseline:
 
 
 class Pipeline:
-    def __init__(self, engine: Engine, *, scenario: Scenario | None = None, assets: AssetCache | None = None) -> None:
-        from clerkmock.server.control import ControlPlane  # control imports Pipeline for typing
-
+    def __init__(self, engine: Engine, *, assets: AssetCache | None = None) -> None:
         self.engine = engine
         # The browser bundles (clerk-js, @clerk/ui) from the user's npm cache: no engine state, never reset.
         self.assets = assets if assets is not None else AssetCache()
@@ -82,6 +78,7 @@ class Pipeline:
         self.journal = Journal()
         # Webhook deliveries: the engine's events are handed over after every request (_hand_over_events).
         self.webhooks = WebhookDispatcher(engine.outbox, seed=engine.outbox.seed)
+        self.sealer = Sealer()  # seals the secrets of GET /__clerkmock/state (server/redaction.py)
         self.control = ControlPlane(self)
         # Who may steer this server (server/control_guard.py): checked before any control route, by prefix.
         self.control_guard = ControlGuard(lambda: self.engine.secret_keys)
@@ -91,61 +88,68 @@ class Pipeline:
         self.scenario: Scenario | None = None
         # Called (under the lock) after any request that may have changed state: persistence listens here.
         self.change_listeners: list[Callable[[], None]] = []
-        if scenario is not None:
-            self.install_scenario(scenario)
         self._baseline = self.capture()
 
     # -- answering ------------------------------------------------------------------------------------------
 
-    def handle(self, request: Request, *, raise_unexpected: bool = False) -> Response:
+    def handle(self, request: Request, *, raise_unexpected: bool = False) -> Directive:
         """Answer one request.  An unexpected exception (an engine bug) is logged and answered 500
         ``internal_clerk_error`` so a server never dies; ``raise_unexpected`` re-raises it instead (the
         in-process transport does, so a test sees the real traceback rather than a retried 500)."""
         if request.path.startswith(ASSET_PREFIXES) and is_asset_request(request):
             return self._asset(request)
-        if request.path == CONTROL_PREFIX or request.path.startswith(CONTROL_PREFIX + "/"):
+        if is_control_path(request.path):
             try:
                 with self.lock:
                     refusal = self.control_guard.refusal(request, request.path[len(CONTROL_PREFIX):].rstrip("/"))
                     if refusal is not None:
-                        return self.engine.error(refusal)
-                    response = self.control.handle(request)
+                        return Directive(self.engine.error(refusal))
+                    directive = self.control.handle(request)
                     self._hand_over_events()
                     if request.method != "GET":
                         self._changed()
-                    return response
+                    return directive
             except Exception:
                 if raise_unexpected:
                     raise
                 log.exception("clerkmock: unexpected error answering %s %s", request.method, request.path)
-                return self.internal_error()
+                return Directive(self.internal_error())
         fapi = is_fapi_path(request.path)
         if fapi and request.method == "OPTIONS":  # CORS preflight: answered here, never faulted or journaled
             with self.lock:
                 headers = cors_headers(self.engine.state, request.headers.get("origin"), preflight=True,
                                        requested_headers=request.headers.get("access-control-request-headers"))
-            return Response(204, b"", headers)
+            return Directive(Response(204, b"", headers))
         if not fapi:  # Backend API keys only: the Frontend API authenticates browsers, not secret keys
             self.key_notice.check(request, strict=bool(self.engine.secret_keys))
         started = time.perf_counter()
         with self.lock:
+            decision = routed = None
             try:
-                response = self._answer(request)
+                if self.faults.rules:  # routed once, for the rules and then the engine
+                    routed = self.engine.match(request.method, request.path)
+                    names = self.engine.route_names(request.method, request.path, routed)
+                    decision = self.faults.decide(request, self.engine.clock.now_ms(), lambda _: names)
+                if decision is None:
+                    directive = Directive(self.engine.handle(request, routed=routed))
+                else:
+                    directive = self._faulted(request, decision, routed)
                 if fapi:  # every Frontend API answer, a faulted one too, carries the page's CORS headers
-                    response.headers.update(cors_headers(self.engine.state, request.headers.get("origin")))
+                    directive.response.headers.update(cors_headers(self.engine.state, request.headers.get("origin")))
             except Exception:
-                self._record(request, self.engine.error(internal_clerk_error()), started)
+                failed = Directive(self.engine.error(internal_clerk_error()))
+                self._record(request, failed, decision, routed, started)
                 if raise_unexpected:
                     raise
                 log.exception("clerkmock: unexpected error answering %s %s", request.method, request.path)
-                return self.engine.error(internal_clerk_error())
-            self._record(request, response, started)
+                return failed
+            self._record(request, directive, decision, routed, started)
             self._hand_over_events()
             if request.method != "GET":
                 self._changed()
-            return response
+            return directive
 
-    def _asset(self, request: Request) -> Response:
+    def _asset(self, request: Request) -> Directive:
         """A bundle file: reading it (or a first-use npm fetch) is blocking I/O, so it is deferred to a worker
         thread, outside the lock; only the journal entry is written under it."""
 
@@ -158,10 +162,10 @@ class Pipeline:
                 response = self.internal_error()
             response.meta["route"] = ASSET_ROUTE
             with self.lock:
-                self._record(request, response, started)
+                self._record(request, Directive(response), None, None, started)
             return response
 
-        return Response(_NO_RESPONSE, meta={"deferred": answer, "route": ASSET_ROUTE})
+        return Directive(Response(_NO_RESPONSE, meta={"route": ASSET_ROUTE}), deferred=answer)
 
     def _changed(self) -> None:
         for listener in self.change_listeners:
@@ -172,85 +176,65 @@ class Pipeline:
         if self.engine.outbox.pending:
             self.webhooks.enqueue(self.engine.outbox.drain())
 
-    def _answer(self, request: Request) -> Response:
-        engine = self.engine
-        decision = self.faults.decide(request, engine.clock.now_ms(), self.route_name) if self.faults.rules else None
-        if decision is None:
-            return engine.handle(request)
-        response = self._faulted(request, decision)
-        meta = response.meta
-        if meta.get("route") is None:
-            meta["route"] = self.route_name(request)
-        meta["fault"] = decision.fault_id
-        if decision.rule is not None:
-            meta["fault_action"] = decision.rule.kind
-        elif decision.fired:
-            meta["fault_action"] = "delay"
-        if len(decision.fired) > 1:
-            meta["faults"] = list(decision.fired)
-        if decision.delay_ms > 0:
-            meta["delay_ms"] = decision.delay_ms
-        return response
-
-    def _faulted(self, request: Request, decision: Decision) -> Response:
-        rule = decision.rule
+    def _faulted(self, request: Request, decision: Decision, routed: RouteMatch | None) -> Directive:
+        rule, delay, fault = decision.rule, decision.delay_ms, decision.fault_id
         if rule is None:  # only delays fired: the engine answers, late
-            return self.engine.handle(request)
+            return Directive(self.engine.handle(request, routed=routed), delay_ms=delay, fault=fault)
         action = rule.action
         if isinstance(action, Respond):
             if action.code is not None:
-                return self.engine.error(ClerkError(
+                response = self.engine.error(ClerkError(
                     action.status, action.code, action.message or action.code, action.long_message,
                     action.meta, dict(action.headers)))
-            headers = {"content-type": "application/json", **{k.lower(): v for k, v in action.headers}}
-            return Response(action.status, action.body or b"", headers)
+            else:
+                headers = {"content-type": "application/json", **{k.lower(): v for k, v in action.headers}}
+                response = Response(action.status, action.body or b"", headers)
+            return Directive(response, delay_ms=delay, fault=fault)
         if isinstance(action, RateLimit):
-            return self.engine.error(too_many_requests(decision.retry_after_s or 1))
+            return Directive(self.engine.error(too_many_requests(decision.retry_after_s or 1)), delay_ms=delay,
+                             fault=fault)
         if isinstance(action, Malformed):
-            return Response(200, action.body, {"content-type": "application/json"})
-        transport = TRANSPORT_ACTIONS[type(action)]
-        if isinstance(action, Truncate) or action.processed:
-            response = self.engine.handle(request)
-        else:
-            response = Response(_NO_RESPONSE)
-        response.meta["transport"] = transport
-        return response
+            return Directive(Response(200, action.body, {"content-type": "application/json"}), delay_ms=delay,
+                             fault=fault)
+        kind = Action(TRANSPORT_ACTIONS[type(action)])
+        if isinstance(action, Truncate):
+            response = self.engine.handle(request, routed=routed)
+            return Directive(response, kind, delay, truncated_length(response.body), fault)
+        assert not isinstance(action, Delay)  # delays only add to delay_ms; they never end the evaluation
+        response = self.engine.handle(request, routed=routed) if action.processed else Response(_NO_RESPONSE)
+        return Directive(response, kind, delay, fault=fault)
 
-    def _record(self, request: Request, response: Response, started: float) -> None:
+    def _record(self, request: Request, directive: Directive, decision: Decision | None, routed: RouteMatch | None,
+                started: float) -> None:
+        response = directive.response
         meta = response.meta
-        status = response.status if response.status != _NO_RESPONSE and meta.get("transport") not in (
-            "reset", "drop", "hang") else None
+        route = meta.get("route")
+        action = None
+        if decision is not None:
+            if route is None and routed is not None:
+                names = self.engine.route_names(request.method, request.path, routed)
+                route = names[0] if names else None
+            action = directive.action.value if directive.action is not Action.ANSWER else (
+                decision.rule.kind if decision.rule is not None else "delay" if decision.fired else None)
         self.journal.record(
             at_ms=self.engine.clock.now_ms(),
             method=request.method,
             path=request.path,
             query=request.query,
-            status=status,
+            status=None if directive.sends_no_response or response.status == _NO_RESPONSE else response.status,
             duration_ms=round((time.perf_counter() - started) * 1000, 3),
-            route=meta.get("route"),
-            fault=meta.get("fault"),
-            action=meta.get("transport") or meta.get("fault_action"),
-            delay_ms=meta.get("delay_ms", 0),
+            route=route,
+            fault=directive.fault,
+            action=action,
+            delay_ms=directive.delay_ms,
             error_code=meta.get("error_code"),
         )
 
     def route_name(self, request: Request) -> str | None:
         """The engine route a request would reach (``users.create``, ``fapi.createSignIn``), or None."""
-        from clerkmock.engine.engine import _relative_path
-
-        try:
-            if is_fapi_path(request.path):
-                route = self.engine.fapi.route_for(request)
-                return route.name if route is not None else None
-            rel = _relative_path(request.path)
-            if rel is None:
-                from clerkmock.engine.resources.directories.scim import route_name
-
-                return route_name(request.method, request.path)
-            route, _, _ = self.engine.router.match(request.method, rel)
-        except Exception:  # noqa: BLE001 - a label for matching and the journal, never an error
-            return None
-        return route.name if route is not None else None
+        with self.lock:
+            names = self.engine.route_names(request.method, request.path)
+        return names[0] if names else None
 
     def fapi_hosts(self) -> tuple[str, ...]:
         """Hosts answered as the Frontend API in the proxy modes (engine/fapi/surface.py `fapi_hosts`)."""
@@ -266,10 +250,12 @@ class Pipeline:
 
     # -- scenario ---------------------------------------------------------------------------------------------
 
-    def install_scenario(self, scenario: Scenario) -> None:
-        """Put a (seeded) scenario's fault rules and rate limit in force.  The engine side is seeded by
-        ``scenario.apply(engine)``; call `set_baseline` afterwards to make it what `reset` returns to."""
+    def apply_scenario(self, scenario: Scenario) -> Summary:
+        """Put a scenario in force -- the one way to: seed the engine (all or nothing, `Scenario.apply`), then
+        its fault rules, rate limit and webhook endpoints.  Returns the created ids by section.  Call
+        `set_baseline` afterwards to make the result what `reset` returns to."""
         with self.lock:
+            summary = scenario.apply(self.engine)
             now = self.engine.clock.now_ms()
             if self.scenario is None:  # the first one; a document seeded on top does not replace it
                 self.scenario = scenario
@@ -279,19 +265,18 @@ class Pipeline:
                 self.faults.add(rule, now)
             if scenario.rate_limit is not None:
                 self.faults.set_rate_limit(scenario.rate_limit, now)
-            for endpoint in getattr(scenario, "webhooks", ()):
+            for endpoint in scenario.webhooks:
                 self.webhooks.add(endpoint, source="scenario")
             self._hand_over_events()  # what seeding emitted (webhooks_on_seed) goes to the endpoints
+            return summary
 
     # -- baseline / reset --------------------------------------------------------------------------------------
 
     def capture(self) -> Baseline:
         with self.lock:
-            clock = self.engine.clock
-            slots = getattr(type(clock), "__slots__", ())
             return Baseline(
                 self.engine.state.snapshot(),
-                {s: getattr(clock, s) for s in slots},
+                self.engine.clock.state(),
                 self.engine.secret_keys,
                 self.engine.default_version,
                 self.faults.baseline(),
@@ -305,8 +290,7 @@ class Pipeline:
             engine.state = type(engine.state).restore(baseline.state)
             # The clock is restored in place: callers may hold a reference to `engine.clock`.
             clock = engine.clock
-            for name, value in baseline.clock.items():
-                setattr(clock, name, value)
+            clock.restore_state(baseline.clock)
             engine.secret_keys = baseline.secret_keys
             engine.default_version = baseline.default_version
             self.faults.restore(baseline.faults, clock.now_ms())

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 from clerkmock.engine.state import State
+from clerkmock.version import __version__
 
 type Seal = Callable[[Any], dict[str, str]]  # an encoded secret -> its {"$redacted": …} marker
 type Unseal = Callable[[Any], Any]  # the marker's value -> the encoded secret (raises ValueError)
@@ -41,9 +42,7 @@ class StateDocumentError(ValueError):
 
 def dump_state(state: State, clock: dict[str, Any] | None = None, *, seal: Seal | None = None) -> dict[str, Any]:
     """The document; with ``seal``, every secret field (server/redaction.py) holds a sealed marker instead."""
-    import clerkmock
-
-    doc: dict[str, Any] = {"format": FORMAT, "version": VERSION, "clerkmock": clerkmock.__version__,
+    doc: dict[str, Any] = {"format": FORMAT, "version": VERSION, "clerkmock": __version__,
                            "state": _enc(state, seal)}
     if clock is not None:
         doc["clock"] = clock
@@ -78,6 +77,8 @@ def _enc(value: Any, seal: Seal | None = None) -> Any:
 
 
 def _fields(obj: Any) -> list[tuple[str, Any]]:
+    if isinstance(obj, State):
+        return list(obj.tables().items())
     if dataclasses.is_dataclass(obj):
         return [(f.name, getattr(obj, f.name)) for f in dataclasses.fields(obj)]
     slots = [s for c in type(obj).__mro__ for s in getattr(c, "__slots__", ())]
@@ -194,7 +195,7 @@ def _dec_object(value: dict[str, Any], where: str, unseal: Unseal | None) -> Any
     try:
         obj = cls()  # defaults for attributes an older document lacks
     except TypeError:
-        obj = cls.__new__(cls)
+        obj = object.__new__(cls)
     expected = {k for k, _ in _fields(obj)}
     unknown = set(decoded) - expected
     if expected and unknown:

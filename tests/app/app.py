@@ -15,7 +15,7 @@ import html
 import os
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 from clerk_backend_api import Clerk, models
@@ -24,7 +24,6 @@ from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel
 
-T = TypeVar("T")
 # The SDK would retry 5xx and network errors for up to an hour by default; the app decides itself.
 NO_SDK_RETRIES = RetryConfig("none", BackoffStrategy(1, 1, 1, 1), False)
 
@@ -51,7 +50,7 @@ def _retry_after(exc: Exception) -> float:
         return 1.0
 
 
-def with_rate_limit_retries(call: Callable[[], T], sleep: Callable[[float], None], attempts: int = 3) -> T:
+def with_rate_limit_retries[T](call: Callable[[], T], sleep: Callable[[float], None], attempts: int = 3) -> T:
     """Call; on 429 wait ``Retry-After`` seconds and call again, at most ``attempts`` times in all."""
     for attempt in range(1, attempts + 1):
         try:

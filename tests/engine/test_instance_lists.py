@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from tests.sdk import spec_check
+from sdk import spec_check  # tests/ is on sys.path: one module copy, whose findings the session reports
 
 from .helpers import T0, call
 from .orgs_helpers import Api

@@ -244,3 +244,10 @@ def test_instance_invitation_list_and_revoke() -> None:
     api("POST", "/v1/invitations", {"email_address": "zed@example.com"})
     assert api("POST", f"/v1/invitations/{a['id']}/revoke")["status"] == "revoked"
     api.error("GET", "/v1/invitations?order_by=name", status=422, code="form_param_value_invalid")
+
+
+def test_the_helper_checks_paginated_items_against_their_own_schema() -> None:
+    """Regression (test plumbing): every ``paginated=true`` list's items were validated as Invitations."""
+    api = Api()
+    api("POST", "/v1/jwt_templates", {"name": "tmpl", "claims": {"a": 1}})
+    assert api("GET", "/v1/jwt_templates?paginated=true")["total_count"] == 1  # JWTTemplate items, not Invitations

@@ -20,7 +20,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
 import clerkmock
-from tests.sdk.spec_check import _describe, _escape, _rewrite_nullable
+from sdk.spec_check import _describe, _escape, _rewrite_nullable
 
 SPEC_PATH = Path(clerkmock.__file__).resolve().parent / "spec" / "fapi" / "2026-05-12.yml"
 SPEC_URI = "urn:clerkmock:fapi-spec:2026-05-12"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pyotp
 
 from clerkmock.engine import Engine
-from tests.engine.helpers import call, ok
+from engine.helpers import call, ok
 from tests.fapi.helpers import Browser
 
 PASSWORD = "correct-horse-battery"

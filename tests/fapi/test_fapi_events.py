@@ -4,7 +4,7 @@ cookie mode of a browser without a dev browser."""
 from __future__ import annotations
 
 from clerkmock.engine import Engine, Request
-from tests.engine.helpers import ok
+from engine.helpers import ok
 from tests.fapi.helpers import Browser
 from tests.webhooks.test_events import drain, listening_engine, types
 

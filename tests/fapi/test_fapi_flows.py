@@ -7,7 +7,7 @@ import pyotp
 
 from clerkmock.engine import Engine, tokens
 from clerkmock.engine.resources.auth.common import signing_key
-from tests.engine.helpers import ok
+from engine.helpers import ok
 from tests.fapi.helpers import ORIGIN, Browser
 
 PASSWORD = "correct-horse-battery"
@@ -235,13 +235,13 @@ def test_unknown_form_fields_are_refused_but_clerk_js_extras_are_tolerated(engin
 
 
 def test_a_scenario_frontend_key_shapes_the_environment(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from clerkmock.scenario import ScenarioError, load_scenario
+    from clerkmock.scenario import ScenarioError, load
 
     path = tmp_path / "s.yaml"
     path.write_text("frontend:\n  application_name: Acme\n  username: required\n  first_name: on\n"
                     "  single_session_mode: false\n")
     engine = Engine()
-    load_scenario(path, engine)
+    load(path).apply(engine)
     b = Browser(engine)
     env = b.call("GET", "/v1/environment", bare=True)
     assert env["display_config"]["application_name"] == "Acme"
@@ -250,7 +250,7 @@ def test_a_scenario_frontend_key_shapes_the_environment(tmp_path) -> None:  # ty
     assert su["missing_fields"] == ["username"] and "first_name" in su["optional_fields"]
     path.write_text("frontend:\n  username: maybe\n")
     try:
-        load_scenario(path, Engine())
+        load(path).apply(Engine())
     except ScenarioError as exc:
         assert "frontend.username must be one of on, off, required" in str(exc) and ":2:" in str(exc)
     else:

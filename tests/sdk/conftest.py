@@ -1,7 +1,7 @@
 """The official Python SDK (clerk-backend-api) against clerkmock, over two transports.
 
-``sdk`` is parametrized: ``http`` talks to the session's ``mock_server`` over real HTTP (the mitmproxy
-listener), ``inprocess`` goes through ``mock_server.transport()``.  Both share one state, reset before each
+``sdk`` is parametrized: ``http`` talks to the session's ``mock_server`` over real HTTP (the asyncio
+base-URL listener), ``inprocess`` goes through ``mock_server.transport()``.  Both share one state, reset before each
 test.  Every response either client receives is validated against the vendored 2026-05-12 spec by an httpx
 response event hook (``spec_check``), so no test can forget it; a violation raises inside the SDK call and
 also fails the test at teardown in case something swallowed the exception.

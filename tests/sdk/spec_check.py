@@ -1,6 +1,6 @@
 """Validate a Backend API response body against the vendored 2026-05-12 spec.
 
-    from tests.sdk import spec_check
+    from sdk import spec_check  # (tests/ is on sys.path under pytest)
     spec_check.validate("GET", "/v1/users/user_123", 200, body)   # raises AssertionError on a mismatch
 
 * The operation is found from the concrete URL path (``/v1`` prefix optional) by template matching; a static

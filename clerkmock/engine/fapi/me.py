@@ -8,6 +8,8 @@ gets 401 ``signed_out``.  Records and rules are the Backend API's (`add_org`, `s
 
 from __future__ import annotations
 
+from clerkmock.engine.resources import credentials
+
 from typing import Any
 
 from clerkmock.engine import errors, passwords
@@ -18,18 +20,9 @@ from clerkmock.engine.records import User
 from clerkmock.engine.resources import users
 from clerkmock.engine.resources.auth import claims as claims_mod
 from clerkmock.engine.resources.orgs import organizations as bapi_orgs
-from clerkmock.engine.resources.orgs.common import (
-    add_membership,
-    check_keeps_a_manager,
-    invitation_status,
-    org_json,
-    page,
-    public_org_data,
-    remove_membership,
-    require_org,
-    user_emails,
-)
-from clerkmock.engine.resources.orgs.org_invitations import org_invitation_json
+from clerkmock.engine.resources.orgs.common import add_membership, check_keeps_a_manager, page, remove_membership, require_org, user_emails
+from clerkmock.engine.resources.orgs.serializers import invitation_status, org_json, public_org_data
+from clerkmock.engine.resources.orgs.serializers import org_invitation_json
 from clerkmock.engine.types import Json
 
 ROUTES = FapiRoutes("me")
@@ -79,8 +72,8 @@ def change_password(ctx: FapiCtx) -> Json:
         current = body_param(ctx, "current_password") or ""
         if not passwords.verify(current, user.password_hash):
             raise errors.form_password_incorrect()
-    users.check_password(new, False)
-    users.set_password(ctx.state, user, new, ctx.now)
+    credentials.check_password(new, False)
+    credentials.set_password(ctx.state, user, new, ctx.now)
     user.updated_at = ctx.now
     users.emit_updated(ctx.state, user, ctx.now)
     return views.user_json(ctx, user)

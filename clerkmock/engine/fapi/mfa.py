@@ -8,6 +8,8 @@ ten backup codes are issued.  Secrets and codes come from the engine's seeded ge
 
 from __future__ import annotations
 
+from clerkmock.engine.resources import credentials
+
 import base64
 from typing import Any
 from urllib.parse import quote
@@ -20,7 +22,7 @@ from clerkmock.engine.fapi.me import me
 from clerkmock.engine.fapi.routing import FapiCtx, FapiRoutes, body_param
 from clerkmock.engine.records import User
 from clerkmock.engine.resources import users
-from clerkmock.engine.resources.orgs.common import user_identifier
+from clerkmock.engine.resources.orgs.serializers import user_identifier
 from clerkmock.engine.types import Json
 
 ROUTES = FapiRoutes("mfa")
@@ -43,7 +45,7 @@ def _totp_json(ctx: FapiCtx, user: User, secret: str | None, *, verified: bool,
 
 def _new_backup_codes(ctx: FapiCtx, user: User) -> list[str]:
     codes = [ctx.state.ids.token(6).lower()[:8] for _ in range(BACKUP_CODES)]
-    user.backup_code_hashes = [users._hash_code(c) for c in codes]
+    user.backup_code_hashes = [credentials.hash_backup_code(c) for c in codes]
     return codes
 
 

@@ -17,6 +17,7 @@ from clerkmock.engine.fapi.routing import FapiCtx, FapiRoutes, body_param
 from clerkmock.engine.records.organizations import Organization
 from clerkmock.engine.resources.orgs import org_invitations as bapi_invitations
 from clerkmock.engine.resources.orgs import organizations as bapi_orgs
+from clerkmock.engine.resources.orgs import serializers as org_serializers
 from clerkmock.engine.resources.orgs.common import (
     assignable_role,
     check_keeps_a_manager,
@@ -50,7 +51,7 @@ def admin_org(ctx: FapiCtx) -> Organization:
 
 
 def _invitation_json(ctx: FapiCtx, inv: Any) -> dict[str, Any]:
-    out = bapi_invitations.org_invitation_json(ctx.state, inv, ctx.now)
+    out = org_serializers.org_invitation_json(ctx.state, inv, ctx.now)
     out.pop("private_metadata", None)
     return out
 
@@ -59,8 +60,8 @@ def _invitation_json(ctx: FapiCtx, inv: Any) -> dict[str, Any]:
 def list_memberships(ctx: FapiCtx) -> Json:
     st = ctx.state
     org, _ = member_org(ctx)
-    mems = [st.orgs.membership(org.id, u) for u in st.orgs.members_by_org.get(org.id, ())]
-    mems = sort_memberships(st, [m for m in mems if m is not None], ctx.query.get("order_by"))
+    found = [st.orgs.membership(org.id, u) for u in st.orgs.members_by_org.get(org.id, ())]
+    mems = sort_memberships(st, [m for m in found if m is not None], ctx.query.get("order_by"))
     if ctx.query.get("role"):
         mems = [m for m in mems if st.orgs.roles[m.role_id].key in ctx.query["role"]]
     shown, total = page(mems, ctx.query)
@@ -125,7 +126,7 @@ def revoke_invitation(ctx: FapiCtx) -> Json:
         raise errors.bad_request("Invitation not pending", "Only a pending invitation can be revoked.",
                                  code="organization_invitation_not_pending")
     inv.status, inv.updated_at = "revoked", ctx.now
-    ctx.emit("organizationInvitation.revoked", bapi_invitations.org_invitation_json(st, inv, ctx.now))
+    ctx.emit("organizationInvitation.revoked", org_serializers.org_invitation_json(st, inv, ctx.now))
     return _invitation_json(ctx, inv)
 
 

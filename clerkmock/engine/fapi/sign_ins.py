@@ -10,6 +10,8 @@ resetPassword.  Lock-out as the instance's attack protection says (``user_lockou
 
 from __future__ import annotations
 
+from clerkmock.engine.resources import credentials
+
 from clerkmock.engine import errors, passwords
 from clerkmock.engine.fapi import codes, environment, views
 from clerkmock.engine.fapi.routing import FapiCtx, FapiRoutes, body_param
@@ -305,8 +307,8 @@ def reset_password(ctx: FapiCtx) -> Json:
     password = body_param(ctx, "password")
     if not password:
         raise errors.form_param_missing("password")
-    users.check_password(password, False)
-    users.set_password(ctx.state, user, password, ctx.now)
+    credentials.check_password(password, False)
+    credentials.set_password(ctx.state, user, password, ctx.now)
     user.updated_at = ctx.now
     users.emit_updated(ctx.state, user, ctx.now)
     if body_param(ctx, "sign_out_of_other_sessions"):

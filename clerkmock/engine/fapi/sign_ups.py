@@ -11,40 +11,27 @@ organization's makes the user a member with its role).
 
 from __future__ import annotations
 
+
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from clerkmock.engine import errors
 from clerkmock.engine.fapi import codes, environment, views
 from clerkmock.engine.fapi.routing import FapiCtx, FapiRoutes, body_param
+from clerkmock.engine.fapi.sign_up_fields import VERIFIED_KINDS, field_status
 from clerkmock.engine.fapi.sessions import activate
 from clerkmock.engine.records.fapi import Factor, SignUpAttempt
+from clerkmock.engine.resources import credentials
 from clerkmock.engine.resources import identifications as idns
 from clerkmock.engine.resources import users
-from clerkmock.engine.resources.orgs.common import add_membership, invitation_status
+from clerkmock.engine.resources.orgs.common import add_membership
+from clerkmock.engine.resources.orgs.serializers import invitation_status
 from clerkmock.engine.state import State
 from clerkmock.engine.types import Json
 
 ROUTES = FapiRoutes("sign_ups")
 ABANDON_MS = 24 * 3600 * 1000
 FIELDS = ("email_address", "phone_number", "username", "first_name", "last_name", "password")
-VERIFIED_KINDS = ("email_address", "phone_number")
-
-
-def field_status(st: State, su: SignUpAttempt) -> tuple[list[str], list[str], list[str], list[str]]:
-    """(required, optional, missing, unverified) fields, as clerk-js reads them."""
-    required = environment.required_fields(st)
-    optional = environment.optional_fields(st)
-    missing = [f for f in required if getattr(su, f) in (None, "")]
-    unverified = [k for k in VERIFIED_KINDS if getattr(su, k) and not _verified(su, k)]
-    return required, optional, missing, unverified
-
-
-def _verified(su: SignUpAttempt, kind: str) -> bool:
-    f = su.verifications.get(kind)
-    return f is not None and f.status == "verified"
-
-
 def current(ctx: FapiCtx) -> SignUpAttempt:
     su = ctx.state.fapi.sign_ups.get(ctx.path["sign_up_id"])
     if su is None or ctx.client is None or su.client_id != ctx.client.id:
@@ -70,7 +57,7 @@ def apply_fields(ctx: FapiCtx, su: SignUpAttempt) -> None:
         elif name == "username":
             value = users.check_username(st, value, None)
         elif name == "password":
-            users.check_password(value, False)
+            credentials.check_password(value, False)
         updates[name] = value
     if isinstance(body.get("unsafe_metadata"), dict):
         updates["unsafe_metadata"] = body["unsafe_metadata"]
@@ -85,7 +72,8 @@ def apply_fields(ctx: FapiCtx, su: SignUpAttempt) -> None:
 
 def invitation_for(st: State, ticket: str, now: int) -> Any:
     """The pending instance or organization invitation whose link carries ``ticket``."""
-    for inv in (*st.orgs.invitations.values(), *st.orgs.org_invitations.values()):
+    invitations: list[Any] = [*st.orgs.invitations.values(), *st.orgs.org_invitations.values()]
+    for inv in invitations:
         query = parse_qs(urlsplit(inv.url).query)
         if query.get("ticket", [""])[0] == ticket and invitation_status(inv, now) == "pending":
             return inv

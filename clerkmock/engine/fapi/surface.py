@@ -9,7 +9,7 @@ handler -> the ``{response, client}`` envelope.  Errors use Clerk's envelope plu
 from __future__ import annotations
 
 from http.cookies import CookieError, SimpleCookie
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qs
 
 from clerkmock.engine import errors, params, spec, tokens
@@ -21,8 +21,8 @@ from clerkmock.engine.resources.auth.common import origin_of, signing_key
 from clerkmock.engine.router import Route, Router
 from clerkmock.engine.types import JSON_CONTENT_TYPE, Request, Response
 
-if TYPE_CHECKING:
-    from clerkmock.engine.engine import Engine
+
+type EngineRef = Any  # the `Engine` (typed loosely: engine.py imports this module)
 
 FAPI_PREFIX = "/__clerk"  # Clerk's own proxy prefix: what an app's proxyUrl points at
 OVERRIDABLE = ("PATCH", "PUT", "DELETE")
@@ -50,7 +50,7 @@ def is_fapi_path(path: str) -> bool:
 
 
 class FapiSurface:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: EngineRef) -> None:
         from clerkmock.engine.fapi import ROUTE_SETS
 
         self.engine = engine
@@ -153,7 +153,7 @@ class FapiSurface:
             raise errors.testing_token_invalid()
 
 
-def client_cookie(engine: Engine, ctx: FapiCtx) -> str:
+def client_cookie(engine: EngineRef, ctx: FapiCtx) -> str:
     """``__client``: a JWT of the client's id and rotating token, HttpOnly (cookie mode, reference §3)."""
     from clerkmock.engine.resources.auth.clients import client_token
 

@@ -4,8 +4,11 @@ agree (reference/clerk-fapi.md §5); the only place a FAPI shape is built.  Time
 
 from __future__ import annotations
 
+from clerkmock.engine.resources.orgs import serializers as org_serializers
+
 from typing import Any
 
+from clerkmock.engine.fapi.sign_up_fields import field_status
 from clerkmock.engine.fapi.routing import FapiCtx
 from clerkmock.engine.records import User
 from clerkmock.engine.records.fapi import Factor, SignInAttempt, SignUpAttempt
@@ -13,7 +16,6 @@ from clerkmock.engine.records.sessions import Client, Session
 from clerkmock.engine.resources import users
 from clerkmock.engine.resources.auth import claims as claims_mod
 from clerkmock.engine.resources.auth import sessions as bapi_sessions
-from clerkmock.engine.resources.orgs import common as org_common
 from clerkmock.engine.spec import LATEST_VERSION
 
 LIVE = ("active", "pending")  # the statuses a browser still holds on its client
@@ -80,7 +82,7 @@ def session_json(ctx: FapiCtx, sess: Session) -> dict[str, Any]:
         "tasks": [],
         "factor_verification_age": claims_mod.fva(sess, now),
         "user": user_json(ctx, user),
-        "public_user_data": org_common.public_user_data(st, user),
+        "public_user_data": org_serializers.public_user_data(st, user),
         "created_at": sess.created_at,
         "updated_at": sess.updated_at,
     }
@@ -98,7 +100,7 @@ def user_json(ctx: FapiCtx, user: User) -> dict[str, Any]:
 
 
 def membership_json(ctx: FapiCtx, mem: Any) -> dict[str, Any]:
-    out = org_common.membership_json(ctx.state, mem)
+    out = org_serializers.membership_json(ctx.state, mem)
     out.pop("private_metadata", None)
     org = out["organization"]
     for hidden in ("private_metadata", "role_set_key", "created_by"):
@@ -206,9 +208,7 @@ def supported_identifiers(ctx: FapiCtx) -> list[str]:
 
 
 def sign_up_json(ctx: FapiCtx, su: SignUpAttempt) -> dict[str, Any]:
-    from clerkmock.engine.fapi import sign_ups
-
-    required, optional, missing, unverified = sign_ups.field_status(ctx.state, su)
+    required, optional, missing, unverified = field_status(ctx.state, su)
     verifications: dict[str, Any] = {"email_address": None, "phone_number": None, "web3_wallet": None,
                                      "external_account": None}
     for kind, f in su.verifications.items():

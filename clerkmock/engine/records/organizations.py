@@ -45,7 +45,6 @@ CREATOR_PERMISSIONS = ("org:sys_memberships:manage", "org:sys_memberships:read",
 # Holding this makes a member an "admin" for Clerk's invariants (inviting, the last-admin rule).
 MANAGE_MEMBERS = "org:sys_memberships:manage"
 INITIAL_ROLE_SET_KEY = "role_set:default"  # the spec's example key for the initial role set
-DOMAINS_DEFAULT_ROLE = "org:member"  # OrganizationSettings.domains_default_role
 
 
 def fixed_id(prefix: str, name: str) -> str:

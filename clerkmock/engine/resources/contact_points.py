@@ -27,9 +27,9 @@ def require(st: State, kind: str, idn_id: str) -> Identification:
 def bind_routes(kind: str, segment: str) -> RouteSet:
     routes = RouteSet(segment)
     id_param = f"{kind}_id"
-    item = f"/{segment}/{{{id_param}}}"
+    noun = "".join(word.capitalize() for word in kind.split("_"))  # EmailAddress: CreateEmailAddress ...
 
-    @routes.post(f"/{segment}", "create")
+    @routes.op(f"Create{noun}", "create")
     def create(ctx: Ctx) -> Json:
         st, body = ctx.state, ctx.body
         for param in ("user_id", kind):
@@ -54,28 +54,26 @@ def bind_routes(kind: str, segment: str) -> RouteSet:
             )
         primary = body.get("primary")
         idns.attach(user, idn, primary=primary if primary is not None else (None if verified else False))
-        user.updated_at = ctx.now
         emit_updated(st, user, ctx.now)
         return idns.identification_json(idn)
 
-    @routes.get(item, "get")
+    @routes.op(f"Get{noun}", "get")
     def get(ctx: Ctx) -> Json:
         return idns.identification_json(require(ctx.state, kind, ctx.path[id_param]))
 
-    @routes.delete(item, "delete")
+    @routes.op(f"Delete{noun}", "delete")
     def delete(ctx: Ctx) -> Json:
         st = ctx.state
         idn = require(st, kind, ctx.path[id_param])
         if idn.user_id is not None and idn.user_id in st.users:
             user = st.users[idn.user_id]
             idns.detach(st, user, idn)
-            user.updated_at = ctx.now
             emit_updated(st, user, ctx.now)
         else:
             idns.remove(st, idn)
         return deleted_json(kind, idn.id)
 
-    @routes.patch(item, "update")
+    @routes.op(f"Update{noun}", "update")
     def update(ctx: Ctx) -> Json:
         st, body = ctx.state, ctx.body
         idn = require(st, kind, ctx.path[id_param])
@@ -109,28 +107,27 @@ def bind_routes(kind: str, segment: str) -> RouteSet:
             setattr(user, idns.primary_attr(kind), idn.id)
         idn.updated_at = ctx.now
         if user is not None:
-            user.updated_at = ctx.now
             emit_updated(st, user, ctx.now)
         return idns.identification_json(idn)
 
-    @routes.post(f"{item}/prepare_verification", "prepare_verification")
+    @routes.op(f"Prepare{noun}Verification", "prepare_verification")
     def prepare_verification(ctx: Ctx) -> Json:
         idn = require(ctx.state, kind, ctx.path[id_param])
         reply = idns.prepare_verification(ctx.state, idn, ctx.now)
         emit_code_sent(ctx, idn, reply["id"])
         return reply
 
-    @routes.post(f"{item}/attempt_verification", "attempt_verification")
+    @routes.op(f"Attempt{noun}Verification", "attempt_verification")
     def attempt_verification(ctx: Ctx) -> Json:
         idn = require(ctx.state, kind, ctx.path[id_param])
         was_verified = idns.is_verified(idn)
         reply = idns.attempt_verification(ctx.state, idn, ctx.body["verification_id"], ctx.body["code"], ctx.now)
         user = ctx.state.users.get(idn.user_id or "")
         if user is not None and not was_verified and idns.is_verified(idn):
-            emit_updated(ctx.state, user, ctx.now)
+            emit_updated(ctx.state, user, ctx.now, touch=False)
         return reply
 
-    @routes.put(f"/users/{{user_id}}/{kind}", "replace")
+    @routes.op(f"ReplaceUser{noun}", "replace")
     def replace(ctx: Ctx) -> Json:
         st, body = ctx.state, ctx.body
         user = require_user(st, ctx.path["user_id"])
@@ -152,7 +149,6 @@ def bind_routes(kind: str, segment: str) -> RouteSet:
             keep.reserved = False
         # "replaces all of the user's ... with a single primary": verified and reserved ones become primary
         setattr(user, idns.primary_attr(kind), keep.id if idns.is_claimed(keep) else None)
-        user.updated_at = ctx.now
         emit_updated(st, user, ctx.now)
         return idns.identification_json(keep)
 

@@ -48,7 +48,7 @@ def check_format(kind: str, value: Any, param: str) -> str:
         )
     if kind == "web3_wallet" and not WEB3_RE.match(value):
         raise errors.form_param_format_invalid(param, f"{param} must be a valid Ethereum address (0x + 40 hex).")
-    return value
+    return str(value)
 
 
 def _index(st: State, kind: str) -> dict[str, list[str]]:

@@ -146,7 +146,7 @@ def _time_check(attr: str, op: str, bound: int) -> Callable[[User], bool]:
         value = getattr(u, attr)
         if value is None:
             return False
-        return value < bound if op == "lt" else value > bound if op == "gt" else value >= bound
+        return bool(value < bound if op == "lt" else value > bound if op == "gt" else value >= bound)
 
     return check
 

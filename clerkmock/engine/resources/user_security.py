@@ -15,7 +15,8 @@ from clerkmock.engine import errors, passwords
 from clerkmock.engine.pagination import limit_offset, paginated
 from clerkmock.engine.records import TrustedDevice, User
 from clerkmock.engine.resources import identifications as idns
-from clerkmock.engine.resources.users import _hash_code, deleted_json, emit_updated, require_user, updated, user_json
+from clerkmock.engine.resources.credentials import hash_backup_code
+from clerkmock.engine.resources.users import deleted_json, emit_updated, require_user, updated, user_json
 from clerkmock.engine.routing import Ctx, RouteSet
 from clerkmock.engine.types import Json
 
@@ -24,18 +25,17 @@ ROUTES = RouteSet("users")
 # -- passwords ----------------------------------------------------------------------------------------------------
 
 
-@ROUTES.post("/users/{user_id}/remove_password", "remove_password")
+@ROUTES.op("RemoveUserPassword", "remove_password")
 def remove_user_password(ctx: Ctx) -> Json:
     user = require_user(ctx.state, ctx.path["user_id"])
     if user.password_hash is not None:  # without a password the user is returned unchanged
         user.password_hash = None
         user.password_compromised = False
-        user.updated_at = ctx.now
         return updated(ctx, user)
     return user_json(ctx.state, user, ctx.now)
 
 
-@ROUTES.post("/users/{user_id}/verify_password", "verify_password")
+@ROUTES.op("VerifyPassword", "verify_password")
 def verify_password(ctx: Ctx) -> Json:
     user = require_user(ctx.state, ctx.path["user_id"])
     if user.password_hash is None:
@@ -51,16 +51,15 @@ def _set_compromised(ctx: Ctx, value: bool) -> Json:
     if user.password_hash is None:
         raise errors.bad_request("no password set", "This user does not have a password set.", code="no_password_set")
     user.password_compromised = value
-    user.updated_at = ctx.now
     return updated(ctx, user)
 
 
-@ROUTES.post("/users/{user_id}/password/set_compromised", "set_password_compromised")
+@ROUTES.op("SetUserPasswordCompromised", "set_password_compromised")
 def set_user_password_compromised(ctx: Ctx) -> Json:
     return _set_compromised(ctx, True)
 
 
-@ROUTES.post("/users/{user_id}/password/unset_compromised", "unset_password_compromised")
+@ROUTES.op("UnsetUserPasswordCompromised", "unset_password_compromised")
 def unset_user_password_compromised(ctx: Ctx) -> Json:
     return _set_compromised(ctx, False)
 
@@ -68,7 +67,7 @@ def unset_user_password_compromised(ctx: Ctx) -> Json:
 # -- MFA ----------------------------------------------------------------------------------------------------------
 
 
-@ROUTES.post("/users/{user_id}/verify_totp", "verify_totp")
+@ROUTES.op("VerifyTOTP", "verify_totp")
 def verify_totp(ctx: Ctx) -> Json:
     user = require_user(ctx.state, ctx.path["user_id"])
     if user.totp_secret is None and not user.backup_code_hashes:
@@ -77,7 +76,7 @@ def verify_totp(ctx: Ctx) -> Json:
     kind = match_second_factor(user, ctx.body["code"], ctx.now)
     if kind is not None:
         if kind == "backup_code" and not user.backup_code_hashes:  # the last one: backup_code_enabled turns false
-            emit_updated(ctx.state, user, ctx.now)
+            emit_updated(ctx.state, user, ctx.now, touch=False)
         return {"verified": True, "code_type": kind}
     raise errors.unprocessable("totp_incorrect_code", "Incorrect code", "The TOTP or backup code is incorrect.",
                                param_name="code")
@@ -87,11 +86,11 @@ def match_second_factor(user: User, code: str, now: int) -> str | None:
     """"totp" or "backup_code" when ``code`` is one of the user's (a backup code is used up), else None.  Shared
     with the Frontend API's second-factor step."""
     code = code.strip()
-    if user.totp_secret is not None and len(code) == 6 and code.isdigit():
-        # pyotp with the engine's clock, one 30 s step of tolerance either side (as authenticator apps drift)
-        if pyotp.TOTP(user.totp_secret).verify(code, for_time=now // 1000, valid_window=1):
-            return "totp"
-    hashed = _hash_code(code)
+    # pyotp with the engine's clock, one 30 s step of tolerance either side (as authenticator apps drift)
+    if (user.totp_secret is not None and len(code) == 6 and code.isdigit()
+            and pyotp.TOTP(user.totp_secret).verify(code, for_time=now // 1000, valid_window=1)):
+        return "totp"
+    hashed = hash_backup_code(code)
     for stored in user.backup_code_hashes:
         if hmac.compare_digest(stored, hashed):
             user.backup_code_hashes.remove(stored)  # a backup code works once
@@ -102,12 +101,11 @@ def match_second_factor(user: User, code: str, now: int) -> str | None:
 def _mfa_changed(ctx: Ctx, user_id: str) -> Json:
     user = require_user(ctx.state, user_id)
     user.mfa_disabled_at = ctx.now
-    user.updated_at = ctx.now
     updated(ctx, user)
     return {"user_id": user.id}
 
 
-@ROUTES.delete("/users/{user_id}/mfa", "disable_mfa")
+@ROUTES.op("DisableMFA", "disable_mfa")
 def disable_mfa(ctx: Ctx) -> Json:
     user = require_user(ctx.state, ctx.path["user_id"])
     user.totp_secret = None
@@ -118,14 +116,14 @@ def disable_mfa(ctx: Ctx) -> Json:
     return _mfa_changed(ctx, user.id)
 
 
-@ROUTES.delete("/users/{user_id}/backup_code", "delete_backup_code")
+@ROUTES.op("DeleteBackupCode", "delete_backup_code")
 def delete_backup_code(ctx: Ctx) -> Json:
     user = require_user(ctx.state, ctx.path["user_id"])
     user.backup_code_hashes = []
     return _mfa_changed(ctx, user.id)
 
 
-@ROUTES.delete("/users/{user_id}/totp", "delete_totp")
+@ROUTES.op("DeleteTOTP", "delete_totp")
 def delete_totp(ctx: Ctx) -> Json:
     user = require_user(ctx.state, ctx.path["user_id"])
     user.totp_secret = None
@@ -135,7 +133,7 @@ def delete_totp(ctx: Ctx) -> Json:
 # -- passkeys, wallets, external accounts -----------------------------------------------------------------------
 
 
-@ROUTES.delete("/users/{user_id}/passkeys/{passkey_identification_id}", "delete_passkey")
+@ROUTES.op("UserPasskeyDelete", "delete_passkey")
 def user_passkey_delete(ctx: Ctx) -> Json:
     user = require_user(ctx.state, ctx.path["user_id"])
     pid = ctx.path["passkey_identification_id"]
@@ -143,12 +141,11 @@ def user_passkey_delete(ctx: Ctx) -> Json:
     if passkey is None:
         raise errors.resource_not_found(f"No passkey was found with id {pid}")
     user.passkeys.remove(passkey)
-    user.updated_at = ctx.now
     updated(ctx, user)
     return deleted_json("passkey", pid)
 
 
-@ROUTES.delete("/users/{user_id}/web3_wallets/{web3_wallet_identification_id}", "delete_web3_wallet")
+@ROUTES.op("UserWeb3WalletDelete", "delete_web3_wallet")
 def user_web3_wallet_delete(ctx: Ctx) -> Json:
     st = ctx.state
     user = require_user(st, ctx.path["user_id"])
@@ -156,12 +153,11 @@ def user_web3_wallet_delete(ctx: Ctx) -> Json:
     if wid not in user.web3_ids:
         raise errors.resource_not_found(f"No web3 wallet was found with id {wid}")
     idns.detach(st, user, st.identifications[wid])
-    user.updated_at = ctx.now
     updated(ctx, user)
     return deleted_json("web3_wallet", wid)
 
 
-@ROUTES.delete("/users/{user_id}/external_accounts/{external_account_id}", "delete_external_account")
+@ROUTES.op("DeleteExternalAccount", "delete_external_account")
 def delete_external_account(ctx: Ctx) -> Json:
     st = ctx.state
     user = require_user(st, ctx.path["user_id"])
@@ -171,12 +167,11 @@ def delete_external_account(ctx: Ctx) -> Json:
         raise errors.resource_not_found(f"No external account was found with id {eid}")
     user.external_accounts.remove(account)
     st.provider_index.pop((account.provider, account.provider_user_id), None)
-    user.updated_at = ctx.now
     updated(ctx, user)
     return deleted_json("external_account", eid)
 
 
-@ROUTES.get("/users/{user_id}/oauth_access_tokens/{provider}", "oauth_access_tokens")
+@ROUTES.op("GetOAuthAccessToken", "oauth_access_tokens")
 def get_oauth_access_token(ctx: Ctx) -> Json:
     user = require_user(ctx.state, ctx.path["user_id"])
     provider = ctx.path["provider"]
@@ -221,7 +216,7 @@ def _device_json(d: TrustedDevice) -> dict[str, object]:
     }
 
 
-@ROUTES.get("/users/{user_id}/trusted_devices", "list_trusted_devices")
+@ROUTES.op("ListUserTrustedDevices", "list_trusted_devices")
 def list_user_trusted_devices(ctx: Ctx) -> Json:
     user = require_user(ctx.state, ctx.path["user_id"])
     limit, offset = limit_offset(ctx.query)
@@ -229,7 +224,7 @@ def list_user_trusted_devices(ctx: Ctx) -> Json:
     return paginated([_device_json(d) for d in devices[offset : offset + limit]], len(devices))
 
 
-@ROUTES.delete("/users/{user_id}/trusted_devices/{trusted_device_id}", "revoke_trusted_device")
+@ROUTES.op("RevokeUserTrustedDevice", "revoke_trusted_device")
 def revoke_user_trusted_device(ctx: Ctx) -> Json:
     user = require_user(ctx.state, ctx.path["user_id"])
     did = ctx.path["trusted_device_id"]

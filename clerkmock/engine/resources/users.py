@@ -16,10 +16,11 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from clerkmock.engine import errors, events, passwords
+from clerkmock.engine import errors, events
 from clerkmock.engine.metadata import deep_merge
 from clerkmock.engine.records import User
 from clerkmock.engine.resources import identifications as idns
+from clerkmock.engine.resources.credentials import apply_credentials, check_credentials
 from clerkmock.engine.resources import user_queries
 from clerkmock.engine.routing import Ctx, RouteSet
 from clerkmock.engine.state import State
@@ -33,9 +34,16 @@ MAX_BULK = 50
 VERIFICATION_ATTEMPTS = 100  # Clerk's default lockout budget (verification_attempts_remaining)
 
 def scim_metadata(st: State, user_id: str) -> dict[str, Any] | None:
-    from clerkmock.engine.resources.directories.provisioning import scim_metadata as metadata
-
-    return metadata(st, user_id)
+    """The user's ``scim`` object (SCIMUserMetadata), or None for a user no directory provisioned."""
+    directory_id = st.directories.user_directory.get(user_id)
+    if directory_id is None:
+        return None
+    d = st.directories.directories.get(directory_id)
+    su = st.directories.users.get((directory_id, user_id))
+    out: dict[str, Any] = {"directory_id": directory_id, "external_id": su.external_id if su else None}
+    if d is not None and d.enabled:
+        out["directory_enabled"] = True  # "omitted when false"
+    return out
 
 
 # -- serializers ---------------------------------------------------------------------------------------------
@@ -151,14 +159,19 @@ def deleted_json(obj: str, id_: str, **extra: Any) -> dict[str, Any]:
 
 
 def updated(ctx: Ctx, user: User) -> dict[str, Any]:
-    """The user's JSON after a change, also recorded as a ``user.updated`` webhook event."""
+    """The request changed ``user``: ``updated_at`` moves to the request's instant; the user's JSON, also
+    recorded as a ``user.updated`` webhook event."""
+    user.updated_at = ctx.now
     reply = user_json(ctx.state, user, ctx.now)
     ctx.emit("user.updated", reply)
     return reply
 
 
-def emit_updated(st: State, user: User, now: int) -> None:
-    """``user.updated`` for a change made outside a user handler (an email address added, a session ...)."""
+def emit_updated(st: State, user: User, now: int, *, touch: bool = True) -> None:
+    """A change made outside a user handler (an email address added ...): ``updated_at`` moves to ``now``
+    (unless ``touch`` is false) and ``user.updated`` is emitted."""
+    if touch:
+        user.updated_at = now
     events.emit(st, "user.updated", lambda: user_json(st, user, now), now)
 
 
@@ -191,24 +204,6 @@ def check_username(st: State, value: str, user_id: str | None) -> str:
     if owner is not None and owner != user_id:
         raise errors.form_identifier_exists("username", "username")
     return value
-
-
-def check_password(password: str, skip_checks: bool) -> None:
-    if len(password) > 72:
-        raise errors.form_password_length_too_long()
-    if skip_checks:
-        return
-    if len(password) < 8:
-        raise errors.form_password_length_too_short()
-    if password.lower() in passwords.PWNED:
-        raise errors.form_password_pwned()
-
-
-def set_password(st: State, user: User, password: str, now: int) -> None:
-    salt = hashlib.sha256(f"{user.id}\x00{st.ids.token(8)}".encode()).digest()[:passwords.SALT_BYTES]
-    user.password_hash = passwords.hash_password(password, salt)
-    user.password_last_updated_at = now
-    user.password_compromised = False
 
 
 def check_external_id(st: State, value: str, user_id: str | None) -> str:
@@ -267,17 +262,9 @@ def add_user(st: State, body: dict[str, Any], now: int) -> User:
         check_external_id(st, body["external_id"], None)
     if not (plan or username or body.get("skip_user_requirement")):
         raise errors.form_data_missing(["email_address", "phone_number", "username", "web3_wallet"])
-    password = body.get("password")
-    if password is not None:
-        check_password(password, bool(body.get("skip_password_checks")))
-    digest = body.get("password_digest")
-    if digest is not None and not body.get("password_hasher"):
-        raise errors.form_conditional_param_missing("password_hasher", "password_digest")
+    creds = check_credentials(body)
     created_at = parse_rfc3339(body["created_at"], "created_at") if body.get("created_at") else now
     legal = parse_rfc3339(body["legal_accepted_at"], "legal_accepted_at") if body.get("legal_accepted_at") else None
-    totp_secret = body.get("totp_secret")
-    if totp_secret:
-        totp_secret = _check_totp_secret(totp_secret)
 
     user = User(id=st.ids.new("user"), created_at=created_at, updated_at=created_at)
     for field in ("first_name", "last_name", "locale"):
@@ -296,34 +283,8 @@ def add_user(st: State, body: dict[str, Any], now: int) -> User:
     for kind, value, status in plan:
         idn = idns.add(st, kind=kind, value=value, user_id=user.id, now=created_at, status=status)
         idns.attach(user, idn, primary=None if status == "verified" else False)
-    if password is not None:
-        set_password(st, user, password, now)
-    elif digest is not None:
-        user.password_hash = passwords.stored_digest(body["password_hasher"], digest)
-        user.password_last_updated_at = now
-    if totp_secret:
-        user.totp_secret = totp_secret
-        user.mfa_enabled_at = now
-    if body.get("backup_codes"):
-        user.backup_code_hashes = [_hash_code(c) for c in body["backup_codes"]]
-        user.mfa_enabled_at = user.mfa_enabled_at or now
+    apply_credentials(st, user, creds, now)
     return user
-
-
-def _check_totp_secret(secret: str) -> str:
-    cleaned = secret.replace(" ", "").upper()
-    try:
-        base64.b32decode(cleaned + "=" * (-len(cleaned) % 8))
-    except ValueError:
-        raise errors.ClerkError(
-            422, "invalid_totp_secret_code", "invalid TOTP secret", "totp_secret must be a base32 string.",
-            {"param_name": "totp_secret"},
-        ) from None
-    return cleaned
-
-
-def _hash_code(code: str) -> str:
-    return hashlib.sha256(f"backup\x00{code}".encode()).hexdigest()
 
 
 def delete_user(st: State, user: User) -> None:
@@ -345,18 +306,18 @@ def delete_user(st: State, user: User) -> None:
 # -- handlers ---------------------------------------------------------------------------------------------------
 
 
-@ROUTES.get("/users", "list")
+@ROUTES.op("GetUserList", "list")
 def get_user_list(ctx: Ctx) -> Json:
     users = user_queries.list_users(ctx.state, ctx.query)
     return [user_json(ctx.state, u, ctx.now) for u in users]
 
 
-@ROUTES.get("/users/count", "count")
+@ROUTES.op("GetUsersCount", "count")
 def get_users_count(ctx: Ctx) -> Json:
     return {"object": "total_count", "total_count": user_queries.count_users(ctx.state, ctx.query)}
 
 
-@ROUTES.post("/users", "create")
+@ROUTES.op("CreateUser", "create")
 def create_user(ctx: Ctx) -> Json:
     user = add_user(ctx.state, ctx.body, ctx.now)
     reply = user_json(ctx.state, user, ctx.now)
@@ -364,12 +325,12 @@ def create_user(ctx: Ctx) -> Json:
     return reply
 
 
-@ROUTES.get("/users/{user_id}", "get")
+@ROUTES.op("GetUser", "get")
 def get_user(ctx: Ctx) -> Json:
     return user_json(ctx.state, require_user(ctx.state, ctx.path["user_id"]), ctx.now)
 
 
-@ROUTES.patch("/users/{user_id}", "update")
+@ROUTES.op("UpdateUser", "update")
 def update_user(ctx: Ctx) -> Json:
     st, body, now = ctx.state, ctx.body, ctx.now
     user = require_user(st, ctx.path["user_id"])
@@ -390,13 +351,9 @@ def update_user(ctx: Ctx) -> Json:
                 raise errors.form_param_value_invalid(param, f"{param} must belong to this user.")
             if not idns.is_verified(idn):
                 raise errors.form_param_value_invalid(param, f"{param} must be a verified {idns.KIND_LABEL[kind]}.")
-    if body.get("password") is not None:
-        check_password(body["password"], bool(body.get("skip_password_checks")))
-    if body.get("password_digest") is not None and not body.get("password_hasher"):
-        raise errors.form_conditional_param_missing("password_hasher", "password_digest")
+    creds = check_credentials(body)
     created_at = parse_rfc3339(body["created_at"], "created_at") if body.get("created_at") else None
     legal = parse_rfc3339(body["legal_accepted_at"], "legal_accepted_at") if body.get("legal_accepted_at") else None
-    totp_secret = _check_totp_secret(body["totp_secret"]) if body.get("totp_secret") else None
 
     for field in ("first_name", "last_name", "locale"):
         if field in body:
@@ -413,17 +370,7 @@ def update_user(ctx: Ctx) -> Json:
     for param in ("primary_email_address_id", "primary_phone_number_id", "primary_web3_wallet_id"):
         if body.get(param) is not None:
             setattr(user, param, body[param])
-    if body.get("password") is not None:
-        set_password(st, user, body["password"], now)
-    elif body.get("password_digest") is not None:
-        user.password_hash = passwords.stored_digest(body["password_hasher"], body["password_digest"])
-        user.password_last_updated_at = now
-    if totp_secret:
-        user.totp_secret = totp_secret
-        user.mfa_enabled_at = now
-    if body.get("backup_codes"):
-        user.backup_code_hashes = [_hash_code(c) for c in body["backup_codes"]]
-        user.mfa_enabled_at = user.mfa_enabled_at or now
+    apply_credentials(st, user, creds, now)
     # Metadata here only exists in versions before 2026-05-12; the versioned spec rejects it otherwise.
     for field in ("public_metadata", "private_metadata", "unsafe_metadata"):
         if field in body:
@@ -434,11 +381,10 @@ def update_user(ctx: Ctx) -> Json:
         st.users_by_created.add((user.created_at, user.id))
     if legal is not None:
         user.legal_accepted_at = legal
-    user.updated_at = now
     return updated(ctx, user)
 
 
-@ROUTES.delete("/users/{user_id}", "delete")
+@ROUTES.op("DeleteUser", "delete")
 def delete_user_handler(ctx: Ctx) -> Json:
     user = require_user(ctx.state, ctx.path["user_id"])
     external_id = user.external_id
@@ -454,26 +400,25 @@ def _set_flag(ctx: Ctx, field: str, value: bool) -> Json:
     setattr(user, field, value)
     if field == "locked":
         user.lockout_expires_at = None  # locked through the API: never expires on its own
-    user.updated_at = ctx.now
     return updated(ctx, user)
 
 
-@ROUTES.post("/users/{user_id}/ban", "ban")
+@ROUTES.op("BanUser", "ban")
 def ban_user(ctx: Ctx) -> Json:
     return _set_flag(ctx, "banned", True)
 
 
-@ROUTES.post("/users/{user_id}/unban", "unban")
+@ROUTES.op("UnbanUser", "unban")
 def unban_user(ctx: Ctx) -> Json:
     return _set_flag(ctx, "banned", False)
 
 
-@ROUTES.post("/users/{user_id}/lock", "lock")
+@ROUTES.op("LockUser", "lock")
 def lock_user(ctx: Ctx) -> Json:
     return _set_flag(ctx, "locked", True)
 
 
-@ROUTES.post("/users/{user_id}/unlock", "unlock")
+@ROUTES.op("UnlockUser", "unlock")
 def unlock_user(ctx: Ctx) -> Json:
     return _set_flag(ctx, "locked", False)
 
@@ -487,44 +432,40 @@ def _bulk_ban(ctx: Ctx, banned: bool) -> Json:
     users = [u for u in map(ctx.state.users.get, dict.fromkeys(ids)) if u is not None]
     for user in users:
         user.banned = banned
-        user.updated_at = ctx.now
     return [updated(ctx, u) for u in users]
 
 
-@ROUTES.post("/users/ban", "ban_bulk")
+@ROUTES.op("UsersBan", "ban_bulk")
 def users_ban(ctx: Ctx) -> Json:
     return _bulk_ban(ctx, True)
 
 
-@ROUTES.post("/users/unban", "unban_bulk")
+@ROUTES.op("UsersUnban", "unban_bulk")
 def users_unban(ctx: Ctx) -> Json:
     return _bulk_ban(ctx, False)
 
 
-@ROUTES.patch("/users/{user_id}/metadata", "merge_metadata")
+@ROUTES.op("UpdateUserMetadata", "merge_metadata")
 def update_user_metadata(ctx: Ctx) -> Json:
     user = require_user(ctx.state, ctx.path["user_id"])
     for field in ("public_metadata", "private_metadata", "unsafe_metadata"):
         if ctx.body.get(field) is not None:
             setattr(user, field, deep_merge(getattr(user, field), ctx.body[field]))
-    user.updated_at = ctx.now
     return updated(ctx, user)
 
 
-@ROUTES.put("/users/{user_id}/metadata", "replace_metadata")
+@ROUTES.op("ReplaceUserMetadata", "replace_metadata")
 def replace_user_metadata(ctx: Ctx) -> Json:
     user = require_user(ctx.state, ctx.path["user_id"])
     for field in ("public_metadata", "private_metadata", "unsafe_metadata"):
         if field in ctx.body:
             setattr(user, field, copy.deepcopy(ctx.body[field] or {}))
-    user.updated_at = ctx.now
     return updated(ctx, user)
 
 
-MAX_IMAGE_BYTES = 10 * 1024 * 1024
 
 
-@ROUTES.post("/users/{user_id}/profile_image", "set_profile_image")
+@ROUTES.op("SetUserProfileImage", "set_profile_image")
 def set_user_profile_image(ctx: Ctx) -> Json:
     user = require_user(ctx.state, ctx.path["user_id"])
     upload = ctx.files.get("file")
@@ -534,7 +475,6 @@ def set_user_profile_image(ctx: Ctx) -> Json:
         raise errors.form_param_format_invalid("file", "file must be an image (png, jpeg, gif or webp).")
     digest = hashlib.sha256(upload.data).hexdigest()[:24]
     user.image_url = f"https://img.clerk.com/clerkmock/{user.id}/{digest}"
-    user.updated_at = ctx.now
     return updated(ctx, user)
 
 
@@ -542,9 +482,8 @@ def _looks_like_image(data: bytes) -> bool:
     return data.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"RIFF"))
 
 
-@ROUTES.delete("/users/{user_id}/profile_image", "delete_profile_image")
+@ROUTES.op("DeleteUserProfileImage", "delete_profile_image")
 def delete_user_profile_image(ctx: Ctx) -> Json:
     user = require_user(ctx.state, ctx.path["user_id"])
     user.image_url = None
-    user.updated_at = ctx.now
     return updated(ctx, user)

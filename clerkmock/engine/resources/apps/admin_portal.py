@@ -68,8 +68,8 @@ def new_token(st: State) -> str:
 # -- handlers -----------------------------------------------------------------------------------------------------
 
 
-@ROUTES.post("/admin_portal_link_tokens", "create")
-def create_admin_portal_link_token(ctx: Ctx) -> Json:
+@ROUTES.op("createAdminPortalLinkToken", "create")
+def create_admin_portal_link_token(ctx: Ctx) -> Reply:
     st, body, now = ctx.state, ctx.body, ctx.now
     org_id = body.get("organization_id")
     if org_id is not None and org_id not in st.orgs.orgs:
@@ -89,7 +89,7 @@ def create_admin_portal_link_token(ctx: Ctx) -> Json:
     return Reply(201, token_json(st, t, now, with_token=True))
 
 
-@ROUTES.post("/admin_portal_link_tokens/{adminPortalLinkTokenID}/revoke", "revoke")
+@ROUTES.op("revokeAdminPortalLinkToken", "revoke")
 def revoke_admin_portal_link_token(ctx: Ctx) -> Json:
     st, now = ctx.state, ctx.now
     token_id = ctx.path["adminPortalLinkTokenID"]

@@ -82,7 +82,7 @@ def agent_id_for(st: State, name: str) -> str:
 # -- handlers -----------------------------------------------------------------------------------------------------
 
 
-@ROUTES.post("/agents/tasks", "create")
+@ROUTES.op("CreateAgentTask", "create")
 def create_agent_task(ctx: Ctx) -> Json:
     st, body, now = ctx.state, ctx.body, ctx.now
     user_id = resolve_user(st, body["on_behalf_of"])
@@ -103,7 +103,7 @@ def create_agent_task(ctx: Ctx) -> Json:
     return {**task_json(t), "url": ticket_url(st, t.ticket)}
 
 
-@ROUTES.post("/agents/tasks/{agent_task_id}/revoke", "revoke")
+@ROUTES.op("RevokeAgentTask", "revoke")
 def revoke_agent_task(ctx: Ctx) -> Json:
     st = ctx.state
     t = st.apps.agent_tasks.get(ctx.path["agent_task_id"])

@@ -158,7 +158,7 @@ def _tokens_of(st: State, a: OAuthApplication) -> list[Any]:
 # -- handlers -----------------------------------------------------------------------------------------------------
 
 
-@ROUTES.get("/oauth_applications", "list")
+@ROUTES.op("ListOAuthApplications", "list")
 def list_oauth_applications(ctx: Ctx) -> Json:
     st, q = ctx.state, ctx.query
     limit, offset = limit_offset(q)
@@ -172,17 +172,17 @@ def list_oauth_applications(ctx: Ctx) -> Json:
     return paginated([app_json(st, a) for a in apps[offset: offset + limit]], len(apps))
 
 
-@ROUTES.post("/oauth_applications", "create")
+@ROUTES.op("CreateOAuthApplication", "create")
 def create_oauth_application(ctx: Ctx) -> Json:
     return app_with_secret_json(ctx.state, create_app(ctx.state, ctx.body, ctx.now))
 
 
-@ROUTES.get("/oauth_applications/{oauth_application_id}", "get")
+@ROUTES.op("GetOAuthApplication", "get")
 def get_oauth_application(ctx: Ctx) -> Json:
     return app_json(ctx.state, require_app(ctx.state, ctx.path["oauth_application_id"]))
 
 
-@ROUTES.patch("/oauth_applications/{oauth_application_id}", "update")
+@ROUTES.op("UpdateOAuthApplication", "update")
 def update_oauth_application(ctx: Ctx) -> Json:
     st, body = ctx.state, ctx.body
     a = require_app(st, ctx.path["oauth_application_id"])
@@ -202,7 +202,7 @@ def update_oauth_application(ctx: Ctx) -> Json:
     return app_json(st, a)
 
 
-@ROUTES.delete("/oauth_applications/{oauth_application_id}", "delete")
+@ROUTES.op("DeleteOAuthApplication", "delete")
 def delete_oauth_application(ctx: Ctx) -> Json:
     st = ctx.state
     a = require_app(st, ctx.path["oauth_application_id"])
@@ -214,7 +214,7 @@ def delete_oauth_application(ctx: Ctx) -> Json:
     return {"object": "oauth_application", "id": a.id, "deleted": True}
 
 
-@ROUTES.put("/oauth_applications/{oauth_application_id}/logo", "upload_logo")
+@ROUTES.op("UploadOAuthApplicationLogo", "upload_logo")
 def upload_oauth_application_logo(ctx: Ctx) -> Json:
     st = ctx.state
     a = require_app(st, ctx.path["oauth_application_id"])
@@ -240,7 +240,7 @@ def _sniff_image(data: bytes) -> bool:
     return data.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8")) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
 
 
-@ROUTES.post("/oauth_applications/{oauth_application_id}/rotate_secret", "rotate_secret")
+@ROUTES.op("RotateOAuthApplicationSecret", "rotate_secret")
 def rotate_oauth_application_secret(ctx: Ctx) -> Json:
     st = ctx.state
     a = require_app(st, ctx.path["oauth_application_id"])
@@ -250,8 +250,8 @@ def rotate_oauth_application_secret(ctx: Ctx) -> Json:
     return app_with_secret_json(st, a)
 
 
-@ROUTES.post("/oauth_applications/{oauth_application_id}/revoke_token", "revoke_token")
-def revoke_oauth_application_token(ctx: Ctx) -> Json:
+@ROUTES.op("RevokeOAuthApplicationToken", "revoke_token")
+def revoke_oauth_application_token(ctx: Ctx) -> Reply:
     st, now = ctx.state, ctx.now
     a = require_app(st, ctx.path["oauth_application_id"])
     value = ctx.body["token"].strip()

@@ -29,6 +29,3 @@ ROUTE_SETS = [
     oauth_tokens.ROUTES,
 ]
 
-# Paths served with and without the /v1 prefix: @clerk/backend and the Python SDK call these bare
-# (DESIGN.md "Fidelity rules").
-UNVERSIONED_PREFIXES = ("/m2m_tokens", "/api_keys", "/oauth_applications/access_tokens/verify")

@@ -42,7 +42,7 @@ def redeem(st: State, token: str, now: int) -> Session:
     return open_session(st, st.users[t.user_id], now, actor=t.actor, lifetime_ms=t.session_max_duration_s * 1000)
 
 
-@ROUTES.post("/actor_tokens", "create")
+@ROUTES.op("CreateActorToken", "create")
 def create_actor_token(ctx: Ctx) -> Json:
     st, body, now = ctx.state, ctx.body, ctx.now
     user = st.users.get(body["user_id"])
@@ -67,7 +67,7 @@ def create_actor_token(ctx: Ctx) -> Json:
     return actor_token_json(st, t, with_secret=True)
 
 
-@ROUTES.post("/actor_tokens/{actor_token_id}/revoke", "revoke")
+@ROUTES.op("RevokeActorToken", "revoke")
 def revoke_actor_token(ctx: Ctx) -> Json:
     st = ctx.state
     t = require_actor_token(st, ctx.path["actor_token_id"])

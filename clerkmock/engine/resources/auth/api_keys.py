@@ -104,7 +104,7 @@ def require_api_key(st: State, key_id: str) -> ApiKey:
 # -- handlers -----------------------------------------------------------------------------------------------------
 
 
-@ROUTES.post("/api_keys", "create")
+@ROUTES.op("createApiKey", "create", unversioned=True)
 def create_api_key(ctx: Ctx) -> Json | Reply:
     st, body, now = ctx.state, ctx.body, ctx.now
     _check_subject(st, body["subject"])
@@ -133,7 +133,7 @@ def create_api_key(ctx: Ctx) -> Json | Reply:
     return Reply(201, api_key_json(k, now, with_secret=True))
 
 
-@ROUTES.get("/api_keys", "list")
+@ROUTES.op("getApiKeys", "list", unversioned=True)
 def get_api_keys(ctx: Ctx) -> Json:
     st, q, now = ctx.state, ctx.query, ctx.now
     if not SUBJECT_RE.match(q["subject"]):
@@ -153,12 +153,12 @@ def get_api_keys(ctx: Ctx) -> Json:
     return {"data": [api_key_json(k, now) for k in keys[offset : offset + limit]], "total_count": len(keys)}
 
 
-@ROUTES.get("/api_keys/{apiKeyID}", "get")
+@ROUTES.op("getApiKey", "get", unversioned=True)
 def get_api_key(ctx: Ctx) -> Json:
     return api_key_json(require_api_key(ctx.state, ctx.path["apiKeyID"]), ctx.now)
 
 
-@ROUTES.patch("/api_keys/{apiKeyID}", "update")
+@ROUTES.op("updateApiKey", "update", unversioned=True)
 def update_api_key(ctx: Ctx) -> Json:
     st, body, now = ctx.state, ctx.body, ctx.now
     k = require_api_key(st, ctx.path["apiKeyID"])
@@ -178,7 +178,7 @@ def update_api_key(ctx: Ctx) -> Json:
     return api_key_json(k, now)
 
 
-@ROUTES.delete("/api_keys/{apiKeyID}", "delete")
+@ROUTES.op("deleteApiKey", "delete", unversioned=True)
 def delete_api_key(ctx: Ctx) -> Json:
     st = ctx.state
     k = require_api_key(st, ctx.path["apiKeyID"])
@@ -187,12 +187,12 @@ def delete_api_key(ctx: Ctx) -> Json:
     return {"id": k.id, "object": "api_key", "deleted": True}
 
 
-@ROUTES.get("/api_keys/{apiKeyID}/secret", "get_secret")
+@ROUTES.op("getApiKeySecret", "get_secret", unversioned=True)
 def get_api_key_secret(ctx: Ctx) -> Json:
     return {"secret": require_api_key(ctx.state, ctx.path["apiKeyID"]).secret}
 
 
-@ROUTES.post("/api_keys/{apiKeyID}/revoke", "revoke")
+@ROUTES.op("revokeApiKey", "revoke", unversioned=True)
 def revoke_api_key(ctx: Ctx) -> Json:
     k = require_api_key(ctx.state, ctx.path["apiKeyID"])
     if not k.revoked:
@@ -202,7 +202,7 @@ def revoke_api_key(ctx: Ctx) -> Json:
     return api_key_json(k, ctx.now)
 
 
-@ROUTES.post("/api_keys/verify", "verify")
+@ROUTES.op("verifyApiKey", "verify", unversioned=True)
 def verify_api_key(ctx: Ctx) -> Json:
     st, now = ctx.state, ctx.now
     key_id = st.auth.api_key_secrets.get(ctx.body["secret"])

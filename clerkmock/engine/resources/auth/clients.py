@@ -59,7 +59,7 @@ def client_token(st: State, client_id: str) -> str:
 # -- handlers -----------------------------------------------------------------------------------------------------
 
 
-@ROUTES.get("/clients", "list")
+@ROUTES.op("GetClientList", "list")
 def get_client_list(ctx: Ctx) -> Json:
     st, now = ctx.state, ctx.now
     limit, offset = limit_offset(ctx.query)
@@ -68,7 +68,7 @@ def get_client_list(ctx: Ctx) -> Json:
     return paginated(data, len(clients)) if ctx.query.get("paginated") else data
 
 
-@ROUTES.post("/clients/verify", "verify")
+@ROUTES.op("VerifyClient", "verify")
 def verify_client(ctx: Ctx) -> Json:
     st = ctx.state
     try:
@@ -86,6 +86,6 @@ def verify_client(ctx: Ctx) -> Json:
     return client_json(st, client, ctx.now)
 
 
-@ROUTES.get("/clients/{client_id}", "get")
+@ROUTES.op("GetClient", "get")
 def get_client(ctx: Ctx) -> Json:
     return client_json(ctx.state, require_client(ctx.state, ctx.path["client_id"]), ctx.now)

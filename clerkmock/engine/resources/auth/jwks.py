@@ -11,7 +11,7 @@ from clerkmock.engine.types import Json
 ROUTES = RouteSet("jwks")
 
 
-@ROUTES.get("/jwks", "get")
+@ROUTES.op("GetJWKS", "get")
 def get_jwks(ctx: Ctx) -> Json:
     st = ctx.state
     return {"keys": [tokens.jwk(signing_key(st), st.instance.id)]}

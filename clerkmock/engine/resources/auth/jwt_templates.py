@@ -141,7 +141,7 @@ def mint(
 # -- handlers -----------------------------------------------------------------------------------------------------
 
 
-@ROUTES.get("/jwt_templates", "list")
+@ROUTES.op("ListJWTTemplates", "list")
 def list_jwt_templates(ctx: Ctx) -> Json:
     limit, offset = limit_offset(ctx.query)
     templates = sorted(ctx.state.auth.jwt_templates.values(), key=lambda t: (t.created_at, t.id), reverse=True)
@@ -149,7 +149,7 @@ def list_jwt_templates(ctx: Ctx) -> Json:
     return paginated(data, len(templates)) if ctx.query.get("paginated") else data
 
 
-@ROUTES.post("/jwt_templates", "create")
+@ROUTES.op("CreateJWTTemplate", "create")
 def create_jwt_template(ctx: Ctx) -> Json:
     st, now = ctx.state, ctx.now
     fields = _validated(st, ctx.body, None)
@@ -159,12 +159,12 @@ def create_jwt_template(ctx: Ctx) -> Json:
     return template_json(t)
 
 
-@ROUTES.get("/jwt_templates/{template_id}", "get")
+@ROUTES.op("GetJWTTemplate", "get")
 def get_jwt_template(ctx: Ctx) -> Json:
     return template_json(require_template(ctx.state, ctx.path["template_id"]))
 
 
-@ROUTES.patch("/jwt_templates/{template_id}", "update")
+@ROUTES.op("UpdateJWTTemplate", "update")
 def update_jwt_template(ctx: Ctx) -> Json:
     st = ctx.state
     t = require_template(st, ctx.path["template_id"])
@@ -177,7 +177,7 @@ def update_jwt_template(ctx: Ctx) -> Json:
     return template_json(t)
 
 
-@ROUTES.delete("/jwt_templates/{template_id}", "delete")
+@ROUTES.op("DeleteJWTTemplate", "delete")
 def delete_jwt_template(ctx: Ctx) -> Json:
     st = ctx.state
     t = require_template(st, ctx.path["template_id"])

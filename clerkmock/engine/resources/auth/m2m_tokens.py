@@ -62,9 +62,8 @@ def is_expired(t: M2MToken, now: int) -> bool:
 
 def legacy_verify_body(request: Request) -> Request:
     """The Python SDK's ``verify_token`` POSTs ``{"secret": token}`` to ``/m2m_tokens/verify``; the spec body is
-    ``{"token"}`` (additionalProperties: false).  Rename before validation so both work (the engine calls this)."""
-    if request.method != "POST" or request.path.rstrip("/") not in ("/m2m_tokens/verify", "/v1/m2m_tokens/verify"):
-        return request
+    ``{"token"}`` (additionalProperties: false).  Rename before validation so both work (the route's
+    ``prepare``)."""
     try:
         body = json.loads(request.body or b"{}")
     except ValueError:
@@ -104,7 +103,7 @@ def _mint_jwt(st: State, t: M2MToken) -> str:
 # -- handlers -----------------------------------------------------------------------------------------------------
 
 
-@ROUTES.post("/m2m_tokens", "create")
+@ROUTES.op("createM2MToken", "create", unversioned=True, machine_auth=True)
 def create_m2m_token(ctx: Ctx) -> Json | Reply:
     st, body, now = ctx.state, ctx.body, ctx.now
     machine = _calling_machine(ctx)
@@ -140,7 +139,7 @@ def create_m2m_token(ctx: Ctx) -> Json | Reply:
     return Reply(201, m2m_json(t, now, with_token=True))
 
 
-@ROUTES.get("/m2m_tokens", "list")
+@ROUTES.op("getM2MTokens", "list", unversioned=True, machine_auth=True)
 def get_m2m_tokens(ctx: Ctx) -> Json:
     st, q, now = ctx.state, ctx.query, ctx.now
     caller = _calling_machine(ctx)
@@ -161,7 +160,7 @@ def get_m2m_tokens(ctx: Ctx) -> Json:
     return {"m2m_tokens": [m2m_json(t, now) for t in found[offset : offset + limit]], "total_count": len(found)}
 
 
-@ROUTES.post("/m2m_tokens/{m2m_token_id}/revoke", "revoke")
+@ROUTES.op("revokeM2MToken", "revoke", unversioned=True, machine_auth=True)
 def revoke_m2m_token(ctx: Ctx) -> Json:
     t = _require_token(ctx.state, ctx.path["m2m_token_id"], _calling_machine(ctx))
     if not t.revoked:
@@ -171,7 +170,7 @@ def revoke_m2m_token(ctx: Ctx) -> Json:
     return m2m_json(t, ctx.now)
 
 
-@ROUTES.post("/m2m_tokens/verify", "verify")
+@ROUTES.op("verifyM2MToken", "verify", unversioned=True, machine_auth=True, prepare=legacy_verify_body)
 def verify_m2m_token(ctx: Ctx) -> Json:
     st, now = ctx.state, ctx.now
     token_id = st.auth.m2m_secrets.get(ctx.body["token"])

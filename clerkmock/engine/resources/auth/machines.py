@@ -70,7 +70,7 @@ def add_machine(st: State, name: str, now: int, *, default_token_ttl: int = DEFA
 # -- handlers -----------------------------------------------------------------------------------------------------
 
 
-@ROUTES.get("/machines", "list")
+@ROUTES.op("ListMachines", "list")
 def list_machines(ctx: Ctx) -> Json:
     st, q = ctx.state, ctx.query
     limit, offset = limit_offset(q)
@@ -86,7 +86,7 @@ def list_machines(ctx: Ctx) -> Json:
     return paginated([machine_json(st, m) for m in machines[offset : offset + limit]], len(machines))
 
 
-@ROUTES.post("/machines", "create")
+@ROUTES.op("CreateMachine", "create")
 def create_machine(ctx: Ctx) -> Json:
     st, body = ctx.state, ctx.body
     m = add_machine(st, body["name"], ctx.now, default_token_ttl=body.get("default_token_ttl") or DEFAULT_TOKEN_TTL_S,
@@ -94,12 +94,12 @@ def create_machine(ctx: Ctx) -> Json:
     return {**machine_json(st, m), "secret_key": m.secret_key}
 
 
-@ROUTES.get("/machines/{machine_id}", "get")
+@ROUTES.op("GetMachine", "get")
 def get_machine(ctx: Ctx) -> Json:
     return machine_json(ctx.state, require_machine(ctx.state, ctx.path["machine_id"]))
 
 
-@ROUTES.patch("/machines/{machine_id}", "update")
+@ROUTES.op("UpdateMachine", "update")
 def update_machine(ctx: Ctx) -> Json:
     m = require_machine(ctx.state, ctx.path["machine_id"])
     if ctx.body.get("name") is not None:
@@ -110,7 +110,7 @@ def update_machine(ctx: Ctx) -> Json:
     return machine_json(ctx.state, m)
 
 
-@ROUTES.delete("/machines/{machine_id}", "delete")
+@ROUTES.op("DeleteMachine", "delete")
 def delete_machine(ctx: Ctx) -> Json:
     st = ctx.state
     m = require_machine(st, ctx.path["machine_id"])
@@ -123,13 +123,13 @@ def delete_machine(ctx: Ctx) -> Json:
     return {"object": "machine", "id": m.id, "deleted": True}
 
 
-@ROUTES.get("/machines/{machine_id}/secret_key", "get_secret_key")
+@ROUTES.op("GetMachineSecretKey", "get_secret_key")
 def get_machine_secret_key(ctx: Ctx) -> Json:
     m = require_machine(ctx.state, ctx.path["machine_id"])
     return {"object": "machine_secret_key", "secret": m.secret_key}
 
 
-@ROUTES.post("/machines/{machine_id}/secret_key/rotate", "rotate_secret_key")
+@ROUTES.op("RotateMachineSecretKey", "rotate_secret_key")
 def rotate_machine_secret_key(ctx: Ctx) -> Json:
     st, now = ctx.state, ctx.now
     m = require_machine(st, ctx.path["machine_id"])
@@ -143,7 +143,7 @@ def rotate_machine_secret_key(ctx: Ctx) -> Json:
     return {"object": "machine_secret_key", "secret": m.secret_key}
 
 
-@ROUTES.post("/machines/{machine_id}/scopes", "create_scope")
+@ROUTES.op("CreateMachineScope", "create_scope")
 def create_machine_scope(ctx: Ctx) -> Json:
     st, now = ctx.state, ctx.now
     m = require_machine(st, ctx.path["machine_id"])
@@ -158,7 +158,7 @@ def create_machine_scope(ctx: Ctx) -> Json:
     return {"object": "machine_scope", "from_machine_id": m.id, "to_machine_id": target.id, "created_at": now}
 
 
-@ROUTES.delete("/machines/{machine_id}/scopes/{other_machine_id}", "delete_scope")
+@ROUTES.op("DeleteMachineScope", "delete_scope")
 def delete_machine_scope(ctx: Ctx) -> Json:
     st = ctx.state
     m = require_machine(st, ctx.path["machine_id"])

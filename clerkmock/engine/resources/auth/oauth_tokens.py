@@ -48,7 +48,7 @@ def issue(st: State, user_id: str, client_id: str, now: int, *, scopes: list[str
     return t
 
 
-@ROUTES.post("/oauth_applications/access_tokens/verify", "verify")
+@ROUTES.op("verifyOAuthAccessToken", "verify", unversioned=True)
 def verify_oauth_access_token(ctx: Ctx) -> Json:
     st, now = ctx.state, ctx.now
     value = ctx.body.get("access_token") or ctx.body.get("secret")

@@ -173,7 +173,7 @@ def _jti(st: State) -> str:
 # -- handlers -----------------------------------------------------------------------------------------------------
 
 
-@ROUTES.get("/sessions", "list")
+@ROUTES.op("GetSessionList", "list")
 def get_session_list(ctx: Ctx) -> Json:
     st, q, now = ctx.state, ctx.query, ctx.now
     # Since 2024-01-01 Clerk wants one of these (spec: "at least one ... should be provided"; docs: "requires").
@@ -194,7 +194,7 @@ def get_session_list(ctx: Ctx) -> Json:
     return paginated(data, len(candidates)) if q.get("paginated") else data
 
 
-@ROUTES.post("/sessions", "create")
+@ROUTES.op("createSession", "create")
 def create_session(ctx: Ctx) -> Json:
     st, body, now = ctx.state, ctx.body, ctx.now
     if st.instance.environment == "production":
@@ -207,12 +207,12 @@ def create_session(ctx: Ctx) -> Json:
     return session_json(sess, now)
 
 
-@ROUTES.get("/sessions/{session_id}", "get")
+@ROUTES.op("GetSession", "get")
 def get_session(ctx: Ctx) -> Json:
     return session_json(require_session(ctx.state, ctx.path["session_id"]), ctx.now)
 
 
-@ROUTES.post("/sessions/{session_id}/revoke", "revoke")
+@ROUTES.op("RevokeSession", "revoke")
 def revoke_session(ctx: Ctx) -> Json:
     sess = require_session(ctx.state, ctx.path["session_id"])
     before = sess.status
@@ -222,7 +222,7 @@ def revoke_session(ctx: Ctx) -> Json:
     return session_json(sess, ctx.now)
 
 
-@ROUTES.post("/sessions/{session_id}/tokens", "create_token")
+@ROUTES.op("CreateSessionToken", "create_token")
 def create_session_token(ctx: Ctx) -> Json:
     st = ctx.state
     sess = require_live_session(st, ctx.path["session_id"], ctx.now)
@@ -231,7 +231,7 @@ def create_session_token(ctx: Ctx) -> Json:
     return token_json(jwt_value)
 
 
-@ROUTES.post("/sessions/{session_id}/tokens/{template_name}", "create_token_from_template")
+@ROUTES.op("CreateSessionTokenFromTemplate", "create_token_from_template")
 def create_session_token_from_template(ctx: Ctx) -> Json:
     st = ctx.state
     sess = require_live_session(st, ctx.path["session_id"], ctx.now)
@@ -241,7 +241,7 @@ def create_session_token_from_template(ctx: Ctx) -> Json:
     return token_json(jwt_value)
 
 
-@ROUTES.post("/sessions/{session_id}/refresh", "refresh")
+@ROUTES.op("RefreshSession", "refresh")
 def refresh_session(ctx: Ctx) -> Json:
     """The SDKs call this when a ``__session`` cookie has expired but a ``__refresh`` cookie is present; any
     401 sends them to the handshake instead (spec)."""

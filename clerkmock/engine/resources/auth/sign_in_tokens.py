@@ -75,7 +75,7 @@ def redeem(st: State, token: str, now: int) -> Session:
     return open_session(st, st.users[t.user_id], now, org_id=t.org_id)
 
 
-@ROUTES.post("/sign_in_tokens", "create")
+@ROUTES.op("CreateSignInToken", "create")
 def create_sign_in_token(ctx: Ctx) -> Json:
     st, body, now = ctx.state, ctx.body, ctx.now
     user = users.require_user(st, body["user_id"])
@@ -91,7 +91,7 @@ def create_sign_in_token(ctx: Ctx) -> Json:
     return sign_in_token_json(st, t, with_secret=True)
 
 
-@ROUTES.post("/sign_in_tokens/{sign_in_token_id}/revoke", "revoke")
+@ROUTES.op("RevokeSignInToken", "revoke")
 def revoke_sign_in_token(ctx: Ctx) -> Json:
     st = ctx.state
     t = require_sign_in_token(st, ctx.path["sign_in_token_id"])

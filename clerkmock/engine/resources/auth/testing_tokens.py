@@ -12,7 +12,7 @@ ROUTES = RouteSet("testing_tokens")
 LIFETIME_S = 3600  # the spec example's expires_at is the token's timestamp + 1 h
 
 
-@ROUTES.post("/testing_tokens", "create")
+@ROUTES.op("CreateTestingToken", "create")
 def create_testing_token(ctx: Ctx) -> Json:
     now_s = ctx.now // 1000
     token = f"{now_s}-c_{ctx.state.ids.token(16)}"

@@ -33,6 +33,7 @@ from typing import Any
 from clerkmock.engine import errors
 from clerkmock.engine.pagination import limit_offset, paginated, sort_records
 from clerkmock.engine.records.billing import Item, LedgerEntry, Price, Redemption
+from clerkmock.engine.resources.billing.amounts import balance, price_amount
 from clerkmock.engine.resources.billing import lifecycle as life
 from clerkmock.engine.resources.billing import serializers as ser
 from clerkmock.engine.resources.users import parse_rfc3339
@@ -79,7 +80,7 @@ def check_currency(value: Any) -> None:
 # -- plans and prices -----------------------------------------------------------------------------------------
 
 
-@ROUTES.get("/billing/plans", "list_plans")
+@ROUTES.op("GetCommercePlanList", "list_plans")
 def get_commerce_plan_list(ctx: Ctx) -> Json:
     st = ctx.state
     plans = list(st.billing.plans.values())
@@ -89,7 +90,7 @@ def get_commerce_plan_list(ctx: Ctx) -> Json:
     return _page(ctx, plans, lambda p: ser.plan_json(st, p))
 
 
-@ROUTES.get("/billing/prices", "list_prices")
+@ROUTES.op("GetBillingPriceList", "list_prices")
 def get_billing_price_list(ctx: Ctx) -> Json:
     st = ctx.state
     prices = list(st.billing.prices.values())
@@ -102,7 +103,7 @@ def get_billing_price_list(ctx: Ctx) -> Json:
     return _page(ctx, prices, lambda p: ser.price_json(st, p))
 
 
-@ROUTES.post("/billing/prices", "create_price")
+@ROUTES.op("CreateBillingPrice", "create_price")
 def create_billing_price(ctx: Ctx) -> Json:
     st, b = ctx.state, ctx.body
     plan = st.billing.plans.get(b["plan_id"])
@@ -134,12 +135,12 @@ def _matches_query(st: State, item: Item, needle: str) -> bool:
     return needle.lower() in hay.lower()
 
 
-@ROUTES.get("/billing/subscription_items", "list_subscription_items")
+@ROUTES.op("GetCommerceSubscriptionItemList", "list_subscription_items")
 def get_commerce_subscription_item_list(ctx: Ctx) -> Json:
     st, q = ctx.state, ctx.query
     items = list(st.billing.items.values())
     if not q.get("include_free"):
-        items = [i for i in items if life.price_amount(st.billing.prices[i.price_id], i.plan_period) > 0]
+        items = [i for i in items if price_amount(st.billing.prices[i.price_id], i.plan_period) > 0]
     status = q.get("status")
     if status == "free_trial":
         items = [i for i in items if i.is_free_trial and i.status in ("active", "canceled")]
@@ -155,14 +156,14 @@ def get_commerce_subscription_item_list(ctx: Ctx) -> Json:
     return _page(ctx, items, lambda i: ser.item_json(st, i))
 
 
-@ROUTES.delete("/billing/subscription_items/{subscription_item_id}", "cancel_subscription_item")
+@ROUTES.op("CancelCommerceSubscriptionItem", "cancel_subscription_item")
 def cancel_commerce_subscription_item(ctx: Ctx) -> Json:
     item = require_item(ctx.state, ctx.path["subscription_item_id"])
     life.cancel(ctx.state, item, bool(ctx.query.get("end_now")), ctx.now)
     return ser.item_json(ctx.state, item)
 
 
-@ROUTES.post("/billing/subscription_items/{subscription_item_id}/extend_free_trial", "extend_free_trial")
+@ROUTES.op("ExtendBillingSubscriptionItemFreeTrial", "extend_free_trial")
 def extend_billing_subscription_item_free_trial(ctx: Ctx) -> Json:
     st = ctx.state
     item = require_item(st, ctx.path["subscription_item_id"])
@@ -182,7 +183,7 @@ def extend_billing_subscription_item_free_trial(ctx: Ctx) -> Json:
     return ser.item_json_v2(st, item)
 
 
-@ROUTES.post("/billing/subscription_items/{subscription_item_id}/price_transition", "create_price_transition")
+@ROUTES.op("CreateBillingPriceTransition", "create_price_transition")
 def create_billing_price_transition(ctx: Ctx) -> Json:
     st, b, now = ctx.state, ctx.body, ctx.now
     item = require_item(st, ctx.path["subscription_item_id"])
@@ -203,7 +204,7 @@ def create_billing_price_transition(ctx: Ctx) -> Json:
                               "The subscription item already has this price.")
     old_price = st.billing.prices[item.price_id]
     sub = st.billing.subscriptions[item.subscription_id]
-    immediate = life.price_amount(to, item.plan_period) > life.price_amount(old_price, item.plan_period) \
+    immediate = price_amount(to, item.plan_period) > price_amount(old_price, item.plan_period) \
         or item.period_end is None
     if immediate:
         life.end_item(st, item, now, fallback=False)
@@ -231,12 +232,12 @@ def create_billing_price_transition(ctx: Ctx) -> Json:
     if new.period_end is not None:
         transition["next_billing_date"] = new.period_end
     if charged:
-        transition["immediate_charge"] = ser.money(life.price_amount(to, new.plan_period))
+        transition["immediate_charge"] = ser.money(price_amount(to, new.plan_period))
     return {"object": "commerce_price_transition", "subscription_item": ser.item_json_v2(st, new),
             "transition": transition}
 
 
-@ROUTES.post("/billing/subscription_items/{subscription_item_id}/discounts", "apply_discount")
+@ROUTES.op("ApplyBillingSubscriptionItemDiscount", "apply_discount")
 def apply_billing_subscription_item_discount(ctx: Ctx) -> Json:
     st = ctx.state
     item = require_item(st, ctx.path["subscription_item_id"])
@@ -258,7 +259,7 @@ def apply_billing_subscription_item_discount(ctx: Ctx) -> Json:
     return ser.redemption_json(st, red, None)
 
 
-@ROUTES.delete("/billing/subscription_items/{subscription_item_id}/discounts/{discount_id}", "remove_discount")
+@ROUTES.op("RemoveBillingSubscriptionItemDiscount", "remove_discount")
 def remove_billing_subscription_item_discount(ctx: Ctx) -> Json:
     st = ctx.state
     item = require_item(st, ctx.path["subscription_item_id"])
@@ -280,19 +281,19 @@ def require_statement(st: State, statement_id: str) -> Any:
     return s
 
 
-@ROUTES.get("/billing/statements", "list_statements")
+@ROUTES.op("GetBillingStatementList", "list_statements")
 def get_billing_statement_list(ctx: Ctx) -> Json:
     st = ctx.state
     items = sort_records(list(st.billing.statements.values()), lambda s: s.timestamp, True, tiebreak=lambda s: s.id)
     return _page(ctx, items, lambda s: ser.statement_json(st, s))
 
 
-@ROUTES.get("/billing/statements/{statementID}", "get_statement")
+@ROUTES.op("GetBillingStatement", "get_statement")
 def get_billing_statement(ctx: Ctx) -> Json:
     return ser.statement_json(ctx.state, require_statement(ctx.state, ctx.path["statementID"]))
 
 
-@ROUTES.get("/billing/statements/{statementID}/payment_attempts", "list_payment_attempts")
+@ROUTES.op("GetBillingStatementPaymentAttempts", "list_payment_attempts")
 def get_billing_statement_payment_attempts(ctx: Ctx) -> Json:
     st = ctx.state
     s = require_statement(st, ctx.path["statementID"])
@@ -318,7 +319,7 @@ def _balance(ctx: Ctx, owner_id: str, kind: str) -> Json:
     st = ctx.state
     owner_id = _owner_id(st, owner_id, kind)
     pid = st.billing.payer_by_owner.get(owner_id)
-    amount = life.balance(st, pid) if pid else 0
+    amount = balance(st, pid) if pid else 0
     return {"object": "commerce_credit_balance", "balance": ser.money(amount)}
 
 
@@ -338,7 +339,7 @@ def _adjust(ctx: Ctx, owner_id: str, kind: str) -> Json:
             raise errors.conflict("idempotency_key_conflict", "idempotency key reused",
                                   "This idempotency_key was used with different parameters.")
         return ser.ledger_json(seen)
-    if signed < 0 and (life.balance(st, pid) if pid else 0) + signed < 0:
+    if signed < 0 and (balance(st, pid) if pid else 0) + signed < 0:
         raise errors.form_param_value_invalid("amount", "The credit balance cannot go below zero.")
     payer = life.payer_for(st, owner_id, ctx.now)
     entry = LedgerEntry(st.ids.new("ccl"), payer.id, signed, "manual_adjustment", f"adj_{key}"[:64], ctx.now,
@@ -347,31 +348,31 @@ def _adjust(ctx: Ctx, owner_id: str, kind: str) -> Json:
     return ser.ledger_json(entry)
 
 
-@ROUTES.get("/users/{user_id}/billing/subscription", "user_subscription")
+@ROUTES.op("GetUserBillingSubscription", "user_subscription")
 def get_user_billing_subscription(ctx: Ctx) -> Json:
     return _subscription(ctx, ctx.path["user_id"], "user")
 
 
-@ROUTES.get("/users/{user_id}/billing/credits", "user_credits")
+@ROUTES.op("GetUserBillingCreditBalance", "user_credits")
 def get_user_billing_credit_balance(ctx: Ctx) -> Json:
     return _balance(ctx, ctx.path["user_id"], "user")
 
 
-@ROUTES.post("/users/{user_id}/billing/credits", "adjust_user_credits")
+@ROUTES.op("AdjustUserBillingCreditBalance", "adjust_user_credits")
 def adjust_user_billing_credit_balance(ctx: Ctx) -> Json:
     return _adjust(ctx, ctx.path["user_id"], "user")
 
 
-@ROUTES.get("/organizations/{organization_id}/billing/subscription", "organization_subscription")
+@ROUTES.op("GetOrganizationBillingSubscription", "organization_subscription")
 def get_organization_billing_subscription(ctx: Ctx) -> Json:
     return _subscription(ctx, ctx.path["organization_id"], "org")
 
 
-@ROUTES.get("/organizations/{organization_id}/billing/credits", "organization_credits")
+@ROUTES.op("GetOrganizationBillingCreditBalance", "organization_credits")
 def get_organization_billing_credit_balance(ctx: Ctx) -> Json:
     return _balance(ctx, ctx.path["organization_id"], "org")
 
 
-@ROUTES.post("/organizations/{organization_id}/billing/credits", "adjust_organization_credits")
+@ROUTES.op("AdjustOrganizationBillingCreditBalance", "adjust_organization_credits")
 def adjust_organization_billing_credit_balance(ctx: Ctx) -> Json:
     return _adjust(ctx, ctx.path["organization_id"], "org")

@@ -19,9 +19,9 @@ Rules (docs/billing.md; inferred where Clerk documents no detail):
 
 from __future__ import annotations
 
-from typing import Any
 
 from clerkmock.engine import errors, events
+from clerkmock.engine.resources.billing.amounts import balance, price_amount
 from clerkmock.engine.records.billing import Item, Payer, PaymentAttempt, Plan, Price, Statement, Subscription
 from clerkmock.engine.state import State
 
@@ -47,8 +47,6 @@ def period_end(start: int, plan_period: str) -> int:
     return add_months(start, 12 if plan_period == "annual" else 1)
 
 
-def price_amount(price: Price, plan_period: str) -> int:
-    return price.annual_monthly_amount * 12 if plan_period == "annual" else price.amount
 
 
 # -- payers ---------------------------------------------------------------------------------------------------
@@ -72,8 +70,6 @@ def payer_type(payer: Payer) -> str:
     return "org" if payer.organization_id else "user"
 
 
-def balance(st: State, payer_id: str) -> int:
-    return sum(e.amount for e in st.billing.ledger if e.payer_id == payer_id)
 
 
 def current_item(st: State, payer_id: str) -> Item | None:

@@ -18,7 +18,7 @@ from clerkmock.engine.records.billing import (
     Statement,
     Subscription,
 )
-from clerkmock.engine.resources.billing.lifecycle import balance, price_amount
+from clerkmock.engine.resources.billing.amounts import balance, price_amount
 from clerkmock.engine.state import State
 
 CURRENCY, SYMBOL = "USD", "$"

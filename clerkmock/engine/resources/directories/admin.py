@@ -308,8 +308,10 @@ def delete_mapping(ctx: Ctx, d: Directory, mapping_id: str) -> GroupRoleMapping:
 # -- handlers: one implementation, two route families -----------------------------------------------------------
 
 
-def _register(routes: RouteSet, base: str, param: str, legacy: bool) -> None:
-    one = f"{base}/{{{param}}}"
+def _register(routes: RouteSet, param: str, legacy: bool) -> None:
+    # operationIds: ListDirectories / ListSCIMDirectories, CreateDirectoryGroupRoleMapping / CreateSCIMGroupRoleMapping
+    noun = "SCIMDirector" if legacy else "Director"
+    mapping = "SCIMGroupRoleMapping" if legacy else "DirectoryGroupRoleMapping"
 
     def list_directories(ctx: Ctx) -> Json:
         limit, offset = limit_offset(ctx.query)
@@ -358,17 +360,17 @@ def _register(routes: RouteSet, base: str, param: str, legacy: bool) -> None:
         return {"object": "scim_group_role_mapping" if legacy else "directory_group_role_mapping", "id": m.id,
                 "deleted": True}
 
-    routes.get(base, "list")(list_directories)
-    routes.post(base, "create")(create)
-    routes.get(one, "get")(get)
-    routes.patch(one, "update")(update)
-    routes.delete(one, "delete")(delete)
-    routes.post(f"{one}/rotate_api_key", "rotate_api_key")(rotate_api_key)
-    routes.get(f"{one}/group_role_mappings", "list_group_role_mappings")(list_mappings)
-    routes.post(f"{one}/group_role_mappings", "create_group_role_mapping")(create_group_role_mapping)
-    routes.put(f"{one}/group_role_mappings", "replace_group_role_mappings")(replace_group_role_mappings)
-    routes.delete(f"{one}/group_role_mappings/{{mapping_id}}", "delete_group_role_mapping")(delete_group_role_mapping)
+    routes.op(f"List{noun}ies", "list")(list_directories)
+    routes.op(f"Create{noun}y", "create")(create)
+    routes.op(f"Get{noun}y", "get")(get)
+    routes.op(f"Update{noun}y", "update")(update)
+    routes.op(f"Delete{noun}y", "delete")(delete)
+    routes.op(f"Rotate{noun}yAPIKey", "rotate_api_key")(rotate_api_key)
+    routes.op(f"List{mapping}s", "list_group_role_mappings")(list_mappings)
+    routes.op(f"Create{mapping}", "create_group_role_mapping")(create_group_role_mapping)
+    routes.op(f"Replace{mapping}s", "replace_group_role_mappings")(replace_group_role_mappings)
+    routes.op(f"Delete{mapping}", "delete_group_role_mapping")(delete_group_role_mapping)
 
 
-_register(ROUTES, "/directories", "directory_id", legacy=False)
-_register(SCIM_ROUTES, "/scim_directories", "scim_directory_id", legacy=True)
+_register(ROUTES, "directory_id", legacy=False)
+_register(SCIM_ROUTES, "scim_directory_id", legacy=True)

@@ -28,21 +28,11 @@ from clerkmock.engine.records.directories import Directory, GroupRoleMapping, Sc
 from clerkmock.engine.resources import identifications as idns
 from clerkmock.engine.resources import users
 from clerkmock.engine.resources.directories.scim_filter import get_ci, resolve
-from clerkmock.engine.resources.orgs.common import add_membership, membership_json, remove_membership
+from clerkmock.engine.resources.orgs.common import add_membership, remove_membership
+from clerkmock.engine.resources.orgs.serializers import membership_json
 from clerkmock.engine.state import State
 
 
-def scim_metadata(st: State, user_id: str) -> dict[str, Any] | None:
-    """The user's ``scim`` object (SCIMUserMetadata), or None for a user no directory provisioned."""
-    directory_id = st.directories.user_directory.get(user_id)
-    if directory_id is None:
-        return None
-    d = st.directories.directories.get(directory_id)
-    su = st.directories.users.get((directory_id, user_id))
-    out: dict[str, Any] = {"directory_id": directory_id, "external_id": su.external_id if su else None}
-    if d is not None and d.enabled:
-        out["directory_enabled"] = True  # "omitted when false"
-    return out
 
 
 def find_group(st: State, directory_id: str, group_id: str) -> ScimGroup | None:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import copy
 import json
-import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -291,7 +290,7 @@ def _project(doc: dict[str, Any], query: dict[str, list[str]]) -> dict[str, Any]
 
 def _require(st: State, d: Directory, kind: str, rid: str) -> ScimUser | ScimGroup:
     table: dict[Any, Any] = st.directories.users if kind == "User" else st.directories.groups
-    res = table.get((d.id, rid))
+    res: ScimUser | ScimGroup | None = table.get((d.id, rid))
     if res is None:
         raise ScimError(404, f"No {kind} {rid} in this directory.")
     return res
@@ -498,12 +497,14 @@ def _key(doc: dict[str, Any], name: str) -> str:
     return next((k for k in doc if k.lower() == name), name)
 
 
+def _same_value(x: Any, item: Any) -> bool:
+    return isinstance(x, dict) and isinstance(item, dict) and "value" in item and x.get("value") == item["value"]
+
+
 def _merge_list(current: list[Any], new: list[Any]) -> list[Any]:
     out = list(current)
     for item in new:
-        same = (lambda x: isinstance(x, dict) and isinstance(item, dict) and "value" in item
-                and x.get("value") == item["value"])
-        if item in out or any(same(x) for x in out):
+        if item in out or any(_same_value(x, item) for x in out):
             continue
         out.append(item)
     return out

@@ -134,14 +134,14 @@ def change_primary_domain(st: State, home_url: str, is_secondary: bool) -> None:
 # -- handlers -----------------------------------------------------------------------------------------------------
 
 
-@ROUTES.get("/domains", "list")
+@ROUTES.op("ListDomains", "list")
 def list_domains(ctx: Ctx) -> Json:
     st = ctx.state
     items = sorted(st.instance_config.domains.values(), key=lambda d: (d.is_satellite, d.created_at, d.id))
     return {"data": [domain_json(st, d) for d in items], "total_count": len(items)}
 
 
-@ROUTES.post("/domains", "add")
+@ROUTES.op("AddDomain", "add")
 def add_domain(ctx: Ctx) -> Json:
     st, body = ctx.state, ctx.body
     name = check_name(st, body["name"], None)
@@ -151,7 +151,7 @@ def add_domain(ctx: Ctx) -> Json:
     return domain_json(st, d)
 
 
-@ROUTES.patch("/domains/{domain_id}", "update")
+@ROUTES.op("UpdateDomain", "update")
 def update_domain(ctx: Ctx) -> Json:
     st, body = ctx.state, ctx.body
     d = require_domain(st, ctx.path["domain_id"])
@@ -166,7 +166,7 @@ def update_domain(ctx: Ctx) -> Json:
     return domain_json(st, d)
 
 
-@ROUTES.delete("/domains/{domain_id}", "delete")
+@ROUTES.op("DeleteDomain", "delete")
 def delete_domain(ctx: Ctx) -> Json:
     st = ctx.state
     d = require_domain(st, ctx.path["domain_id"])
@@ -177,7 +177,7 @@ def delete_domain(ctx: Ctx) -> Json:
     return {"object": "domain", "id": d.id, "deleted": True}
 
 
-@PROXY_ROUTES.post("/proxy_checks", "verify")
+@PROXY_ROUTES.op("VerifyDomainProxy", "verify")
 def verify_domain_proxy(ctx: Ctx) -> Json:
     st, body, now = ctx.state, ctx.body, ctx.now
     for param in ("domain_id", "proxy_url"):

@@ -14,7 +14,7 @@ ROUTES = RouteSet("miscellaneous")
 CLERK_JS_VERSION = "5"
 
 
-@ROUTES.get("/public/interstitial", "interstitial")
+@ROUTES.op("GetPublicInterstitial", "interstitial")
 def get_public_interstitial(ctx: Ctx) -> Reply:
     q = ctx.query
     frontend = q.get("frontend_api") or q.get("frontendApi") or issuer(ctx.state).removeprefix("https://")

@@ -112,14 +112,14 @@ def _listed(ctx: Ctx, items: list[Any], to_json: Any) -> Json:
 # -- handlers: allow-list -----------------------------------------------------------------------------------------
 
 
-@ALLOWLIST_ROUTES.get("/allowlist_identifiers", "list")
+@ALLOWLIST_ROUTES.op("ListAllowlistIdentifiers", "list")
 def list_allowlist_identifiers(ctx: Ctx) -> Json:
     st = ctx.state
     return _listed(ctx, _ordered(st.instance_config.allowlist),
                    lambda i: identifier_json(st, i, "allowlist_identifier"))
 
 
-@ALLOWLIST_ROUTES.post("/allowlist_identifiers", "create")
+@ALLOWLIST_ROUTES.op("CreateAllowlistIdentifier", "create")
 def create_allowlist_identifier(ctx: Ctx) -> Json:
     st, now, tables = ctx.state, ctx.now, ctx.state.instance_config
     value, kind = classify(ctx.body["identifier"])
@@ -134,7 +134,7 @@ def create_allowlist_identifier(ctx: Ctx) -> Json:
     return identifier_json(st, item, "allowlist_identifier")
 
 
-@ALLOWLIST_ROUTES.delete("/allowlist_identifiers/{identifier_id}", "delete")
+@ALLOWLIST_ROUTES.op("DeleteAllowlistIdentifier", "delete")
 def delete_allowlist_identifier(ctx: Ctx) -> Json:
     tables = ctx.state.instance_config
     item = _remove_identifier(tables.allowlist, tables.allowlist_index, ctx.path["identifier_id"], "allowlist")
@@ -144,14 +144,14 @@ def delete_allowlist_identifier(ctx: Ctx) -> Json:
 # -- handlers: block-list -----------------------------------------------------------------------------------------
 
 
-@BLOCKLIST_ROUTES.get("/blocklist_identifiers", "list")
+@BLOCKLIST_ROUTES.op("ListBlocklistIdentifiers", "list")
 def list_blocklist_identifiers(ctx: Ctx) -> Json:
     st = ctx.state
     items = _ordered(st.instance_config.blocklist)
     return paginated([identifier_json(st, i, "blocklist_identifier") for i in items], len(items))
 
 
-@BLOCKLIST_ROUTES.post("/blocklist_identifiers", "create")
+@BLOCKLIST_ROUTES.op("CreateBlocklistIdentifier", "create")
 def create_blocklist_identifier(ctx: Ctx) -> Json:
     st, now, tables = ctx.state, ctx.now, ctx.state.instance_config
     value, kind = classify(ctx.body["identifier"])
@@ -162,7 +162,7 @@ def create_blocklist_identifier(ctx: Ctx) -> Json:
     return identifier_json(st, item, "blocklist_identifier")
 
 
-@BLOCKLIST_ROUTES.delete("/blocklist_identifiers/{identifier_id}", "delete")
+@BLOCKLIST_ROUTES.op("DeleteBlocklistIdentifier", "delete")
 def delete_blocklist_identifier(ctx: Ctx) -> Json:
     tables = ctx.state.instance_config
     item = _remove_identifier(tables.blocklist, tables.blocklist_index, ctx.path["identifier_id"], "blocklist")
@@ -179,12 +179,12 @@ def require_redirect_url(st: State, id_: str) -> RedirectUrl:
     return r
 
 
-@REDIRECT_ROUTES.get("/redirect_urls", "list")
+@REDIRECT_ROUTES.op("ListRedirectURLs", "list")
 def list_redirect_urls(ctx: Ctx) -> Json:
     return _listed(ctx, _ordered(ctx.state.instance_config.redirect_urls), redirect_url_json)
 
 
-@REDIRECT_ROUTES.post("/redirect_urls", "create")
+@REDIRECT_ROUTES.op("CreateRedirectURL", "create")
 def create_redirect_url(ctx: Ctx) -> Json:
     st, now, tables = ctx.state, ctx.now, ctx.state.instance_config
     url = ctx.body["url"].strip()
@@ -199,12 +199,12 @@ def create_redirect_url(ctx: Ctx) -> Json:
     return redirect_url_json(r)
 
 
-@REDIRECT_ROUTES.get("/redirect_urls/{id}", "get")
+@REDIRECT_ROUTES.op("GetRedirectURL", "get")
 def get_redirect_url(ctx: Ctx) -> Json:
     return redirect_url_json(require_redirect_url(ctx.state, ctx.path["id"]))
 
 
-@REDIRECT_ROUTES.delete("/redirect_urls/{id}", "delete")
+@REDIRECT_ROUTES.op("DeleteRedirectURL", "delete")
 def delete_redirect_url(ctx: Ctx) -> Json:
     tables = ctx.state.instance_config
     r = require_redirect_url(ctx.state, ctx.path["id"])

@@ -167,41 +167,41 @@ def _role(st: State, role_id: str, param: str) -> Any:
 # -- handlers: instance -------------------------------------------------------------------------------------------
 
 
-@ROUTES.get("/instance", "get")
+@ROUTES.op("GetInstance", "get")
 def get_instance(ctx: Ctx) -> Json:
     return instance_json(ctx.state)
 
 
-@ROUTES.patch("/instance", "update")
+@ROUTES.op("UpdateInstance", "update")
 def update_instance(ctx: Ctx) -> Json | Reply:
     fields = _check_instance_update(ctx.body)
     ctx.state.instance_config.settings.update(fields)
     return Reply(204)
 
 
-@ROUTES.patch("/instance/restrictions", "update_restrictions")
+@ROUTES.op("UpdateInstanceRestrictions", "update_restrictions")
 def update_instance_restrictions(ctx: Ctx) -> Json:
     ctx.state.instance_config.restrictions.update(_given(ctx.body))
     return restrictions_json(ctx.state)
 
 
-@ROUTES.get("/instance/protect", "get_protect")
+@ROUTES.op("GetInstanceProtect", "get_protect")
 def get_instance_protect(ctx: Ctx) -> Json:
     return protect_json(ctx.state)
 
 
-@ROUTES.patch("/instance/protect", "update_protect")
+@ROUTES.op("UpdateInstanceProtect", "update_protect")
 def update_instance_protect(ctx: Ctx) -> Json:
     ctx.state.instance_config.protect.update(_given(ctx.body))
     return protect_json(ctx.state)
 
 
-@ROUTES.get("/instance/communication", "get_communication")
+@ROUTES.op("GetInstanceCommunication", "get_communication")
 def get_instance_communication(ctx: Ctx) -> Json:
     return communication_json(ctx.state)
 
 
-@ROUTES.patch("/instance/communication", "update_communication")
+@ROUTES.op("UpdateInstanceCommunication", "update_communication")
 def update_instance_communication(ctx: Ctx) -> Json:
     codes = ctx.body.get("blocked_country_codes")
     if codes is not None:
@@ -217,12 +217,12 @@ def update_instance_communication(ctx: Ctx) -> Json:
     return communication_json(ctx.state)
 
 
-@ROUTES.get("/instance/oauth_application_settings", "get_oauth_application_settings")
+@ROUTES.op("GetInstanceOAuthApplicationSettings", "get_oauth_application_settings")
 def get_instance_oauth_application_settings(ctx: Ctx) -> Json:
     return oauth_settings_json(ctx.state)
 
 
-@ROUTES.patch("/instance/oauth_application_settings", "update_oauth_application_settings")
+@ROUTES.op("UpdateInstanceOAuthApplicationSettings", "update_oauth_application_settings")
 def update_instance_oauth_application_settings(ctx: Ctx) -> Json:
     settings = ctx.state.instance_config.oauth_application_settings
     fields = _given(ctx.body)
@@ -235,12 +235,12 @@ def update_instance_oauth_application_settings(ctx: Ctx) -> Json:
     return oauth_settings_json(ctx.state)
 
 
-@ROUTES.get("/instance/organization_settings", "get_organization_settings")
+@ROUTES.op("GetInstanceOrganizationSettings", "get_organization_settings")
 def get_instance_organization_settings(ctx: Ctx) -> Json:
     return organization_settings_json(ctx.state)
 
 
-@ROUTES.patch("/instance/organization_settings", "update_organization_settings")
+@ROUTES.op("UpdateInstanceOrganizationSettings", "update_organization_settings")
 def update_instance_organization_settings(ctx: Ctx) -> Json:
     st = ctx.state
     fields = _given(ctx.body)
@@ -273,7 +273,7 @@ def update_instance_organization_settings(ctx: Ctx) -> Json:
     return organization_settings_json(st)
 
 
-@ROUTES.post("/instance/change_domain", "change_domain")
+@ROUTES.op("ChangeProductionInstanceDomain", "change_domain")
 def change_production_instance_domain(ctx: Ctx) -> Json | Reply:
     if not ctx.body.get("home_url"):
         raise errors.form_param_missing("home_url")
@@ -284,7 +284,7 @@ def change_production_instance_domain(ctx: Ctx) -> Json | Reply:
 # -- handlers: beta features --------------------------------------------------------------------------------------
 
 
-@BETA_ROUTES.patch("/beta_features/instance_settings", "update_instance_settings")
+@BETA_ROUTES.op("UpdateInstanceAuthConfig", "update_instance_settings")
 def update_instance_auth_config(ctx: Ctx) -> Json:
     tables = ctx.state.instance_config
     fields = _given(ctx.body)
@@ -300,7 +300,7 @@ def update_instance_auth_config(ctx: Ctx) -> Json:
     return auth_config_json(ctx.state)
 
 
-@BETA_ROUTES.put("/beta_features/domain", "update_production_domain")
+@BETA_ROUTES.op("UpdateProductionInstanceDomain", "update_production_domain")
 def update_production_instance_domain(ctx: Ctx) -> Json | Reply:
     return change_production_instance_domain(ctx)
 
@@ -314,19 +314,19 @@ def _require_svix(st: State) -> None:
                                  code="svix_app_missing")
 
 
-@SVIX_ROUTES.post("/webhooks/svix", "create_svix_app")
+@SVIX_ROUTES.op("CreateSvixApp", "create_svix_app")
 def create_svix_app(ctx: Ctx) -> Json:
     ctx.state.instance_config.svix_app = True
     return svix_json(ctx.state)
 
 
-@SVIX_ROUTES.post("/webhooks/svix_url", "generate_svix_auth_url")
+@SVIX_ROUTES.op("GenerateSvixAuthURL", "generate_svix_auth_url")
 def generate_svix_auth_url(ctx: Ctx) -> Json:
     _require_svix(ctx.state)
     return svix_json(ctx.state)
 
 
-@SVIX_ROUTES.delete("/webhooks/svix", "delete_svix_app")
+@SVIX_ROUTES.op("DeleteSvixApp", "delete_svix_app")
 def delete_svix_app(ctx: Ctx) -> Json | Reply:
     _require_svix(ctx.state)
     ctx.state.instance_config.svix_app = False

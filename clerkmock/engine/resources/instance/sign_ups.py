@@ -83,12 +83,12 @@ def require_sign_up(st: State, sign_up_id: str) -> SignUp:
 # -- handlers -----------------------------------------------------------------------------------------------------
 
 
-@ROUTES.get("/sign_ups/{id}", "get")
+@ROUTES.op("GetSignUp", "get")
 def get_sign_up(ctx: Ctx) -> Json:
     return sign_up_json(require_sign_up(ctx.state, ctx.path["id"]))
 
 
-@ROUTES.patch("/sign_ups/{id}", "update")
+@ROUTES.op("UpdateSignUp", "update")
 def update_sign_up(ctx: Ctx) -> Json:
     s = require_sign_up(ctx.state, ctx.path["id"])
     if "external_id" in ctx.body:

@@ -28,7 +28,8 @@ from clerkmock.engine.pagination import limit_offset, paginated, parse_order_by,
 from clerkmock.engine.records.instance import WaitlistEntry
 from clerkmock.engine.resources import identifications as idns
 from clerkmock.engine.resources.orgs import invitations
-from clerkmock.engine.resources.orgs.common import contains, invitation_status
+from clerkmock.engine.resources.orgs.common import contains
+from clerkmock.engine.resources.orgs.serializers import invitation_status
 from clerkmock.engine.routing import Ctx, RouteSet
 from clerkmock.engine.state import State
 from clerkmock.engine.types import Json
@@ -106,7 +107,7 @@ def _check_not_completed(st: State, e: WaitlistEntry, action: str) -> None:
 # -- handlers -----------------------------------------------------------------------------------------------------
 
 
-@ROUTES.get("/waitlist_entries", "list")
+@ROUTES.op("ListWaitlistEntries", "list")
 def list_waitlist_entries(ctx: Ctx) -> Json:
     st, q = ctx.state, ctx.query
     limit, offset = limit_offset(q)
@@ -121,13 +122,13 @@ def list_waitlist_entries(ctx: Ctx) -> Json:
     return paginated([entry_json(st, e, ctx.now) for e in entries[offset: offset + limit]], len(entries))
 
 
-@ROUTES.post("/waitlist_entries", "create")
+@ROUTES.op("CreateWaitlistEntry", "create")
 def create_waitlist_entry(ctx: Ctx) -> Json:
     (e,) = add_entries(ctx, [ctx.body])
     return entry_json(ctx.state, e, ctx.now)
 
 
-@ROUTES.post("/waitlist_entries/bulk", "create_bulk")
+@ROUTES.op("CreateBulkWaitlistEntries", "create_bulk")
 def create_bulk_waitlist_entries(ctx: Ctx) -> Json:
     items: Any = ctx.body
     if not isinstance(items, list) or not items:
@@ -137,7 +138,7 @@ def create_bulk_waitlist_entries(ctx: Ctx) -> Json:
     return [entry_json(ctx.state, e, ctx.now) for e in add_entries(ctx, items)]
 
 
-@ROUTES.delete("/waitlist_entries/{waitlist_entry_id}", "delete")
+@ROUTES.op("DeleteWaitlistEntry", "delete")
 def delete_waitlist_entry(ctx: Ctx) -> Json:
     st = ctx.state
     e = require_entry(st, ctx.path["waitlist_entry_id"])
@@ -148,7 +149,7 @@ def delete_waitlist_entry(ctx: Ctx) -> Json:
     return {"object": "waitlist_entry", "id": e.id, "deleted": True}
 
 
-@ROUTES.post("/waitlist_entries/{waitlist_entry_id}/invite", "invite")
+@ROUTES.op("InviteWaitlistEntry", "invite")
 def invite_waitlist_entry(ctx: Ctx) -> Json:
     st, now = ctx.state, ctx.now
     e = require_entry(st, ctx.path["waitlist_entry_id"])
@@ -160,7 +161,7 @@ def invite_waitlist_entry(ctx: Ctx) -> Json:
     return entry_json(st, e, now)
 
 
-@ROUTES.post("/waitlist_entries/{waitlist_entry_id}/reject", "reject")
+@ROUTES.op("RejectWaitlistEntry", "reject")
 def reject_waitlist_entry(ctx: Ctx) -> Json:
     st, now = ctx.state, ctx.now
     e = require_entry(st, ctx.path["waitlist_entry_id"])

@@ -19,7 +19,7 @@ from clerkmock.engine.resources.orgs import (
     role_sets,
     roles,
 )
-from clerkmock.engine.resources.orgs.common import org_image_url
+from clerkmock.engine.resources.orgs.serializers import org_image_url
 from clerkmock.engine.state import State
 
 ROUTE_SETS = [

@@ -1,6 +1,6 @@
-"""What the organization groups share: look-ups that raise Clerk's errors, role checks, the serializers of
-shapes embedded across groups (Organization, OrganizationMembership, public user/organization data), and the
-membership operations every path that adds or removes a member goes through.
+"""What the organization groups share: look-ups that raise Clerk's errors, role checks, and the membership
+operations every path that adds or removes a member goes through.  The shapes embedded across groups are in
+serializers.py, below this module.
 
 Invariants kept here (tests/engine/test_orgs_invariants.py checks them over random operation sequences):
 a membership's org and user exist; ``membership_index``, ``members_by_org`` and ``orgs_by_user`` agree with
@@ -9,7 +9,6 @@ a membership's org and user exist; ``membership_index``, ``members_by_org`` and 
 
 from __future__ import annotations
 
-import base64
 import copy
 from collections.abc import Sequence
 from functools import partial
@@ -28,7 +27,15 @@ from clerkmock.engine.records.organizations import (
     OrgInvitation,
     Role,
 )
-from clerkmock.engine.resources.users import default_image_url, require_user
+from clerkmock.engine.resources.orgs.serializers import (
+    is_manager,
+    managers,
+    membership_json,
+    org_invitation_json,
+    pending_invitations,
+    role_grants,
+)
+from clerkmock.engine.resources.users import require_user
 from clerkmock.engine.state import State
 
 # -- look-ups -------------------------------------------------------------------------------------------------
@@ -63,27 +70,9 @@ def assignable_role(st: State, org: Organization, key: Any, param: str = "role")
     return role
 
 
-def role_grants(st: State, role: Role, permission_key: str) -> bool:
-    perm_id = st.orgs.permission_keys.get(permission_key)
-    return perm_id is not None and perm_id in role.permission_ids
-
-
 def missing_creator_permissions(st: State, permission_ids: Sequence[str]) -> list[str]:
     held = {st.orgs.permissions[p].key for p in permission_ids}
     return [k for k in CREATOR_PERMISSIONS if k not in held]
-
-
-def is_manager(st: State, mem: Membership) -> bool:
-    return role_grants(st, st.orgs.roles[mem.role_id], MANAGE_MEMBERS)
-
-
-def managers(st: State, org_id: str) -> list[Membership]:
-    out = []
-    for user_id in st.orgs.members_by_org.get(org_id, ()):
-        mem = st.orgs.membership(org_id, user_id)
-        if mem is not None and is_manager(st, mem):
-            out.append(mem)
-    return out
 
 
 def require_admin(st: State, org: Organization, user_id: str) -> User:
@@ -93,18 +82,6 @@ def require_admin(st: State, org: Organization, user_id: str) -> User:
     if mem is None or not is_manager(st, mem):
         raise errors.not_an_admin_in_organization()
     return user
-
-
-def invitation_status(inv: Any, now: int) -> str:
-    """pending | accepted | revoked, or expired once a pending invitation passes ``expires_at``."""
-    if inv.status == "pending" and inv.expires_at <= now:
-        return "expired"
-    return str(inv.status)
-
-
-def pending_invitations(st: State, org_id: str, now: int) -> list[OrgInvitation]:
-    return [i for i in st.orgs.org_invitations.values()
-            if i.org_id == org_id and invitation_status(i, now) == "pending"]
 
 
 def page[T](items: list[T], query: dict[str, Any]) -> tuple[list[T], int]:
@@ -121,92 +98,6 @@ def ticket_url(st: State, redirect_url: str | None) -> str:
 def contains(needle: str, *haystack: str | None) -> bool:
     n = needle.lower()
     return any(n in (h or "").lower() for h in haystack)
-
-
-# -- serializers ----------------------------------------------------------------------------------------------
-
-
-def org_image_url(st: State, org: Organization) -> str:
-    if org.image_url:
-        return org.image_url
-    # Clerk's default image: base64 JSON {type, iid, rid, initials} under img.clerk.com (as for users)
-    raw = f'{{"type":"default","iid":"{st.instance.id}","rid":"{org.id}","initials":"{org.name[:1].upper()}"}}'
-    return "https://img.clerk.com/" + base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def org_json(st: State, org: Organization, *, now: int = 0, members_count: bool = False,
-             missing_admin: bool = False) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "object": "organization",
-        "id": org.id,
-        "name": org.name,
-        "slug": org.slug,
-        "image_url": org_image_url(st, org),
-        "has_image": org.image_url is not None,
-        "max_allowed_memberships": org.max_allowed_memberships,
-        "admin_delete_enabled": org.admin_delete_enabled,
-        "public_metadata": org.public_metadata,
-        "private_metadata": org.private_metadata,
-        "created_at": org.created_at,
-        "updated_at": org.updated_at,
-        "role_set_key": st.orgs.role_sets[org.role_set_id].key,
-    }
-    if org.created_by is not None:
-        out["created_by"] = org.created_by
-    if members_count:
-        out["members_count"] = len(st.orgs.members_by_org.get(org.id, ()))
-        out["pending_invitations_count"] = len(pending_invitations(st, org.id, now))
-    if missing_admin:
-        out["missing_member_with_elevated_permissions"] = not managers(st, org.id)
-    return out
-
-
-def public_org_data(st: State, org: Organization) -> dict[str, Any]:
-    return {"id": org.id, "name": org.name, "slug": org.slug, "image_url": org_image_url(st, org),
-            "has_image": org.image_url is not None}
-
-
-def user_identifier(st: State, user: User) -> str:
-    for idn_id in (user.primary_email_address_id, user.primary_phone_number_id, user.primary_web3_wallet_id):
-        if idn_id:
-            return st.identifications[idn_id].value
-    return user.username or ""
-
-
-def public_user_data(st: State, user: User) -> dict[str, Any]:
-    """Computed from the user at serialization time, so it follows later changes to the user."""
-    image = user.image_url or default_image_url(st, user)
-    return {
-        "user_id": user.id,
-        "first_name": user.first_name,
-        "last_name": user.last_name,
-        "profile_image_url": image,
-        "image_url": image,
-        "has_image": user.image_url is not None,
-        "identifier": user_identifier(st, user),
-        "username": user.username,
-        "banned": user.banned,
-    }
-
-
-def membership_json(st: State, mem: Membership) -> dict[str, Any]:
-    role = st.orgs.roles[mem.role_id]
-    out: dict[str, Any] = {
-        "id": mem.id,
-        "object": "organization_membership",
-        "role": role.key,
-        "role_name": role.name,
-        "permissions": st.orgs.permission_keys_of(role),  # follows the role live
-        "public_metadata": mem.public_metadata,
-        "private_metadata": mem.private_metadata,
-        "organization": org_json(st, st.orgs.orgs[mem.org_id]),
-        "created_at": mem.created_at,
-        "updated_at": mem.updated_at,
-    }
-    user = st.users.get(mem.user_id)
-    if user is not None:
-        out["public_user_data"] = public_user_data(st, user)
-    return out
 
 
 # -- membership operations -----------------------------------------------------------------------------------
@@ -263,8 +154,6 @@ def add_membership(
 def emit_membership_added(st: State, mem: Membership, accepted: Sequence[OrgInvitation], now: int) -> None:
     """``organizationMembership.created``, then ``organizationInvitation.accepted`` for each invitation the
     membership accepted (with the new member's ``user_id``, as the webhook spec's accepted payload has)."""
-    from clerkmock.engine.resources.orgs.org_invitations import org_invitation_json
-
     events.emit(st, "organizationMembership.created", partial(membership_json, st, mem), now)
     for inv in accepted:
         events.emit(st, "organizationInvitation.accepted",

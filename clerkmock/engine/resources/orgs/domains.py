@@ -18,7 +18,8 @@ from typing import Any
 from clerkmock.engine import errors
 from clerkmock.engine.pagination import parse_order_by, sort_records
 from clerkmock.engine.records.organizations import OrgDomain
-from clerkmock.engine.resources.orgs.common import page, pending_invitations, public_org_data, require_org
+from clerkmock.engine.resources.orgs.common import page, require_org
+from clerkmock.engine.resources.orgs.serializers import pending_invitations, public_org_data
 from clerkmock.engine.resources.users import deleted_json
 from clerkmock.engine.routing import Ctx, RouteSet
 from clerkmock.engine.state import State
@@ -125,7 +126,7 @@ def _page_json(ctx: Ctx, doms: list[OrgDomain]) -> Json:
 # -- handlers ---------------------------------------------------------------------------------------------------
 
 
-@ROUTES.post("/organizations/{organization_id}/domains", "create")
+@ROUTES.op("CreateOrganizationDomain", "create")
 def create_organization_domain(ctx: Ctx) -> Json:
     st, body = ctx.state, ctx.body
     org = require_org(st, ctx.path["organization_id"])
@@ -141,14 +142,14 @@ def create_organization_domain(ctx: Ctx) -> Json:
     return reply
 
 
-@ROUTES.get("/organizations/{organization_id}/domains", "list")
+@ROUTES.op("ListOrganizationDomains", "list")
 def list_organization_domains(ctx: Ctx) -> Json:
     org = require_org(ctx.state, ctx.path["organization_id"])
     doms = [d for d in ctx.state.orgs.domains.values() if d.org_id == org.id]
     return _page_json(ctx, sorted_domains(filter_domains(doms, ctx.query), None))
 
 
-@ROUTES.patch("/organizations/{organization_id}/domains/{domain_id}", "update")
+@ROUTES.op("UpdateOrganizationDomain", "update")
 def update_organization_domain(ctx: Ctx) -> Json:
     org = require_org(ctx.state, ctx.path["organization_id"])
     dom = require_domain(ctx.state, org.id, ctx.path["domain_id"])
@@ -162,7 +163,7 @@ def update_organization_domain(ctx: Ctx) -> Json:
     return reply
 
 
-@ROUTES.delete("/organizations/{organization_id}/domains/{domain_id}", "delete")
+@ROUTES.op("DeleteOrganizationDomain", "delete")
 def delete_organization_domain(ctx: Ctx) -> Json:
     org = require_org(ctx.state, ctx.path["organization_id"])
     dom = require_domain(ctx.state, org.id, ctx.path["domain_id"])
@@ -172,7 +173,7 @@ def delete_organization_domain(ctx: Ctx) -> Json:
     return reply
 
 
-@ROUTES.post("/organizations/{organization_id}/domains/{domain_id}/verify_ownership", "verify_ownership")
+@ROUTES.op("VerifyOrganizationDomainOwnership", "verify_ownership")
 def verify_organization_domain_ownership(ctx: Ctx) -> Json:
     org = require_org(ctx.state, ctx.path["organization_id"])
     dom = require_domain(ctx.state, org.id, ctx.path["domain_id"])
@@ -182,7 +183,7 @@ def verify_organization_domain_ownership(ctx: Ctx) -> Json:
     return domain_json(ctx.state, dom, ctx.now)
 
 
-@ROUTES.get("/organization_domains", "list_instance")
+@ROUTES.op("ListAllOrganizationDomains", "list_instance")
 def list_all_organization_domains(ctx: Ctx) -> Json:
     q = ctx.query
     doms = list(ctx.state.orgs.domains.values())

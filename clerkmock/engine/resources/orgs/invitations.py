@@ -24,7 +24,8 @@ from clerkmock.engine.pagination import limit_offset, paginated, parse_order_by,
 from clerkmock.engine.records.organizations import Invitation
 from clerkmock.engine.resources import identifications as idns
 from clerkmock.engine.resources import messages
-from clerkmock.engine.resources.orgs.common import contains, invitation_status, ticket_url
+from clerkmock.engine.resources.orgs.common import contains, ticket_url
+from clerkmock.engine.resources.orgs.serializers import invitation_status
 from clerkmock.engine.routing import Ctx, RouteSet
 from clerkmock.engine.state import State
 from clerkmock.engine.types import Json
@@ -105,13 +106,13 @@ def list_invitations_of(st: State, q: dict[str, Any], now: int) -> list[Invitati
 # -- handlers ---------------------------------------------------------------------------------------------------
 
 
-@ROUTES.post("/invitations", "create")
+@ROUTES.op("CreateInvitation", "create")
 def create_invitation(ctx: Ctx) -> Json:
     (inv,) = add_invitations(ctx.state, [ctx.body], ctx.now)
     return invitation_json(inv, ctx.now)
 
 
-@ROUTES.post("/invitations/bulk", "create_bulk")
+@ROUTES.op("CreateBulkInvitations", "create_bulk")
 def create_bulk_invitations(ctx: Ctx) -> Json:
     items: Any = ctx.body
     if not isinstance(items, list) or not items:
@@ -121,7 +122,7 @@ def create_bulk_invitations(ctx: Ctx) -> Json:
     return [invitation_json(i, ctx.now) for i in add_invitations(ctx.state, items, ctx.now)]
 
 
-@ROUTES.get("/invitations", "list")
+@ROUTES.op("ListInvitations", "list")
 def list_invitations(ctx: Ctx) -> Json:
     limit, offset = limit_offset(ctx.query)
     invs = list_invitations_of(ctx.state, ctx.query, ctx.now)
@@ -129,7 +130,7 @@ def list_invitations(ctx: Ctx) -> Json:
     return paginated(shown, len(invs)) if ctx.query.get("paginated") else shown
 
 
-@ROUTES.post("/invitations/{invitation_id}/revoke", "revoke")
+@ROUTES.op("RevokeInvitation", "revoke")
 def revoke_invitation(ctx: Ctx) -> Json:
     inv_id = ctx.path["invitation_id"]
     inv = ctx.state.orgs.invitations.get(inv_id)

@@ -23,12 +23,12 @@ from clerkmock.engine.resources.orgs.common import (
     add_membership,
     assignable_role,
     check_keeps_a_manager,
-    membership_json,
     page,
     remove_membership,
     require_membership,
     require_org,
 )
+from clerkmock.engine.resources.orgs.serializers import membership_json
 from clerkmock.engine.resources.users import require_user
 from clerkmock.engine.routing import Ctx, RouteSet
 from clerkmock.engine.state import State
@@ -98,7 +98,7 @@ def updated(ctx: Ctx, mem: Membership) -> dict[str, Any]:
 # -- handlers ---------------------------------------------------------------------------------------------------
 
 
-@ROUTES.post("/organizations/{organization_id}/memberships", "create")
+@ROUTES.op("CreateOrganizationMembership", "create")
 def create_organization_membership(ctx: Ctx) -> Json:
     st, body = ctx.state, ctx.body
     org = require_org(st, ctx.path["organization_id"])
@@ -109,7 +109,7 @@ def create_organization_membership(ctx: Ctx) -> Json:
     return membership_json(st, mem)
 
 
-@ROUTES.get("/organizations/{organization_id}/memberships", "list")
+@ROUTES.op("ListOrganizationMemberships", "list")
 def list_organization_memberships(ctx: Ctx) -> Json:
     st = ctx.state
     org = require_org(st, ctx.path["organization_id"])
@@ -118,7 +118,7 @@ def list_organization_memberships(ctx: Ctx) -> Json:
     return {"data": [membership_json(st, m) for m in shown], "total_count": total}
 
 
-@ROUTES.patch("/organizations/{organization_id}/memberships/{user_id}", "update")
+@ROUTES.op("UpdateOrganizationMembership", "update")
 def update_organization_membership(ctx: Ctx) -> Json:
     st = ctx.state
     org = require_org(st, ctx.path["organization_id"])
@@ -132,7 +132,7 @@ def update_organization_membership(ctx: Ctx) -> Json:
     return membership_json(st, mem)
 
 
-@ROUTES.delete("/organizations/{organization_id}/memberships/{user_id}", "delete")
+@ROUTES.op("DeleteOrganizationMembership", "delete")
 def delete_organization_membership(ctx: Ctx) -> Json:
     st = ctx.state
     org = require_org(st, ctx.path["organization_id"])
@@ -143,7 +143,7 @@ def delete_organization_membership(ctx: Ctx) -> Json:
     return reply
 
 
-@ROUTES.patch("/organizations/{organization_id}/memberships/{user_id}/metadata", "merge_metadata")
+@ROUTES.op("UpdateOrganizationMembershipMetadata", "merge_metadata")
 def update_organization_membership_metadata(ctx: Ctx) -> Json:
     st = ctx.state
     org = require_org(st, ctx.path["organization_id"])
@@ -155,7 +155,7 @@ def update_organization_membership_metadata(ctx: Ctx) -> Json:
     return updated(ctx, mem)
 
 
-@ROUTES.get("/organization_memberships", "list_instance")
+@ROUTES.op("InstanceGetOrganizationMemberships", "list_instance")
 def instance_get_organization_memberships(ctx: Ctx) -> Json:
     st = ctx.state
     mems = sort_memberships(st, list(st.orgs.memberships.values()), ctx.query.get("order_by"))
@@ -163,7 +163,7 @@ def instance_get_organization_memberships(ctx: Ctx) -> Json:
     return {"data": [membership_json(st, m) for m in shown], "total_count": total}
 
 
-@USER_ROUTES.get("/users/{user_id}/organization_memberships", "organization_memberships")
+@USER_ROUTES.op("UsersGetOrganizationMemberships", "organization_memberships")
 def users_get_organization_memberships(ctx: Ctx) -> Json:
     st = ctx.state
     user = require_user(st, ctx.path["user_id"])

@@ -25,17 +25,18 @@ from clerkmock.engine.resources import messages
 from clerkmock.engine.resources.orgs.common import (
     assignable_role,
     contains,
-    invitation_status,
     page,
-    pending_invitations,
-    public_org_data,
     require_admin,
     require_org,
     ticket_url,
     user_emails,
-    user_identifier,
 )
-from clerkmock.engine.resources.users import default_image_url, require_user
+from clerkmock.engine.resources.orgs.serializers import (
+    invitation_status,
+    pending_invitations,
+    org_invitation_json,
+)
+from clerkmock.engine.resources.users import require_user
 from clerkmock.engine.routing import Ctx, RouteSet
 from clerkmock.engine.state import State
 from clerkmock.engine.types import Json
@@ -46,41 +47,6 @@ DAY_MS = 86_400_000
 DEFAULT_EXPIRES_IN_DAYS = 30
 MAX_BULK = 10
 ORDER_FIELDS = ["created_at", "email_address"]
-
-# -- serializers ----------------------------------------------------------------------------------------------
-
-
-def org_invitation_json(st: State, inv: OrgInvitation, now: int, *, with_org: bool = False) -> dict[str, Any]:
-    role = st.orgs.roles.get(inv.role_id)
-    inviter = st.users.get(inv.inviter_id) if inv.inviter_id else None
-    inviter_data = None
-    if inviter is not None:
-        image = inviter.image_url or default_image_url(st, inviter)
-        inviter_data = {"user_id": inviter.id, "first_name": inviter.first_name, "last_name": inviter.last_name,
-                        "image_url": image, "has_image": inviter.image_url is not None,
-                        "identifier": user_identifier(st, inviter)}
-    out: dict[str, Any] = {
-        "object": "organization_invitation",
-        "id": inv.id,
-        "email_address": inv.email_address,
-        "role": role.key if role else inv.role_key,
-        "role_name": role.name if role else inv.role_name,
-        "organization_id": inv.org_id,
-        "inviter_id": inv.inviter_id,
-        "public_inviter_data": inviter_data,
-        "status": invitation_status(inv, now),
-        "public_metadata": inv.public_metadata,
-        "private_metadata": inv.private_metadata,
-        "url": inv.url,
-        "expires_at": inv.expires_at,
-        "created_at": inv.created_at,
-        "updated_at": inv.updated_at,
-    }
-    org = st.orgs.orgs.get(inv.org_id)
-    if with_org and org is not None:
-        out["public_organization_data"] = public_org_data(st, org)
-    return out
-
 
 # -- operations ------------------------------------------------------------------------------------------------
 
@@ -178,14 +144,14 @@ def _page_json(ctx: Ctx, invs: list[OrgInvitation], *, with_org: bool = False) -
 # -- handlers ---------------------------------------------------------------------------------------------------
 
 
-@ROUTES.post("/organizations/{organization_id}/invitations", "create")
+@ROUTES.op("CreateOrganizationInvitation", "create")
 def create_organization_invitation(ctx: Ctx) -> Json:
     org = require_org(ctx.state, ctx.path["organization_id"])
     (inv,) = store(ctx.state, plan_invitations(ctx.state, org, [ctx.body], ctx.now))
     return org_invitation_json(ctx.state, inv, ctx.now)
 
 
-@ROUTES.post("/organizations/{organization_id}/invitations/bulk", "create_bulk")
+@ROUTES.op("CreateOrganizationInvitationBulk", "create_bulk")
 def create_organization_invitation_bulk(ctx: Ctx) -> Json:
     org = require_org(ctx.state, ctx.path["organization_id"])
     items: Any = ctx.body
@@ -197,28 +163,28 @@ def create_organization_invitation_bulk(ctx: Ctx) -> Json:
     return {"data": [org_invitation_json(ctx.state, i, ctx.now) for i in invs], "total_count": len(invs)}
 
 
-@ROUTES.get("/organizations/{organization_id}/invitations", "list")
+@ROUTES.op("ListOrganizationInvitations", "list")
 def list_organization_invitations(ctx: Ctx) -> Json:
     org = require_org(ctx.state, ctx.path["organization_id"])
     invs = [i for i in ctx.state.orgs.org_invitations.values() if i.org_id == org.id]
     return _page_json(ctx, listed(ctx.state, invs, ctx.query, ctx.now))
 
 
-@ROUTES.get("/organizations/{organization_id}/invitations/pending", "list_pending")
+@ROUTES.op("ListPendingOrganizationInvitations", "list_pending")
 def list_pending_organization_invitations(ctx: Ctx) -> Json:
     org = require_org(ctx.state, ctx.path["organization_id"])
     invs = listed(ctx.state, pending_invitations(ctx.state, org.id, ctx.now), {}, ctx.now)
     return _page_json(ctx, invs)
 
 
-@ROUTES.get("/organizations/{organization_id}/invitations/{invitation_id}", "get")
+@ROUTES.op("GetOrganizationInvitation", "get")
 def get_organization_invitation(ctx: Ctx) -> Json:
     org = require_org(ctx.state, ctx.path["organization_id"])
     inv = require_org_invitation(ctx.state, org, ctx.path["invitation_id"])
     return org_invitation_json(ctx.state, inv, ctx.now)
 
 
-@ROUTES.post("/organizations/{organization_id}/invitations/{invitation_id}/revoke", "revoke")
+@ROUTES.op("RevokeOrganizationInvitation", "revoke")
 def revoke_organization_invitation(ctx: Ctx) -> Json:
     st = ctx.state
     org = require_org(st, ctx.path["organization_id"])
@@ -239,13 +205,13 @@ def revoke_organization_invitation(ctx: Ctx) -> Json:
     return reply
 
 
-@ROUTES.get("/organization_invitations", "list_instance")
+@ROUTES.op("ListInstanceOrganizationInvitations", "list_instance")
 def list_instance_organization_invitations(ctx: Ctx) -> Json:
     invs = listed(ctx.state, list(ctx.state.orgs.org_invitations.values()), ctx.query, ctx.now)
     return _page_json(ctx, invs, with_org=True)
 
 
-@USER_ROUTES.get("/users/{user_id}/organization_invitations", "organization_invitations")
+@USER_ROUTES.op("UsersGetOrganizationInvitations", "organization_invitations")
 def users_get_organization_invitations(ctx: Ctx) -> Json:
     st = ctx.state
     emails = user_emails(st, require_user(st, ctx.path["user_id"]))

@@ -30,11 +30,11 @@ from clerkmock.engine.resources.orgs.common import (
     add_membership,
     contains,
     emit_membership_added,
-    org_json,
     page,
     remove_membership,
     require_org,
 )
+from clerkmock.engine.resources.orgs.serializers import org_json
 from clerkmock.engine.resources.users import deleted_json, parse_rfc3339, require_user
 from clerkmock.engine.routing import Ctx, RouteSet
 from clerkmock.engine.state import State
@@ -55,6 +55,8 @@ def org_event_json(st: State, org: Organization, now: int) -> dict[str, Any]:
 
 
 def emit_updated(ctx: Ctx, org: Organization) -> None:
+    """The request changed ``org``: ``updated_at`` moves to the request's instant, ``organization.updated``."""
+    org.updated_at = ctx.now
     ctx.emit("organization.updated", lambda: org_event_json(ctx.state, org, ctx.now))
 
 
@@ -191,23 +193,23 @@ def _org_reply(ctx: Ctx, org: Organization) -> Json:
                     missing_admin=bool(ctx.query.get("include_missing_member_with_elevated_permissions")))
 
 
-@ROUTES.get("/organizations", "list")
+@ROUTES.op("ListOrganizations", "list")
 def list_organizations(ctx: Ctx) -> Json:
     orgs, total = page(filter_orgs(ctx.state, ctx.query), ctx.query)
     return {"data": [_org_reply(ctx, o) for o in orgs], "total_count": total}
 
 
-@ROUTES.post("/organizations", "create")
+@ROUTES.op("CreateOrganization", "create")
 def create_organization(ctx: Ctx) -> Json:
     return org_json(ctx.state, add_org(ctx.state, ctx.body, ctx.now))
 
 
-@ROUTES.get("/organizations/{organization_id}", "get")
+@ROUTES.op("GetOrganization", "get")
 def get_organization(ctx: Ctx) -> Json:
     return _org_reply(ctx, require_org(ctx.state, ctx.path["organization_id"]))
 
 
-@ROUTES.patch("/organizations/{organization_id}", "update")
+@ROUTES.op("UpdateOrganization", "update")
 def update_organization(ctx: Ctx) -> Json:
     st, body = ctx.state, ctx.body
     org = require_org(st, ctx.path["organization_id"])
@@ -241,12 +243,11 @@ def update_organization(ctx: Ctx) -> Json:
     for field in ("public_metadata", "private_metadata"):
         if field in body:
             setattr(org, field, copy.deepcopy(body[field] or {}))
-    org.updated_at = ctx.now
     emit_updated(ctx, org)
     return org_json(st, org)
 
 
-@ROUTES.delete("/organizations/{organization_id}", "delete")
+@ROUTES.op("DeleteOrganization", "delete")
 def delete_organization(ctx: Ctx) -> Json:
     org = require_org(ctx.state, ctx.path["organization_id"])
     delete_org(ctx.state, org)  # emits organizationMembership.deleted / organizationDomain.deleted first
@@ -255,29 +256,27 @@ def delete_organization(ctx: Ctx) -> Json:
     return reply
 
 
-@ROUTES.patch("/organizations/{organization_id}/metadata", "merge_metadata")
+@ROUTES.op("MergeOrganizationMetadata", "merge_metadata")
 def merge_organization_metadata(ctx: Ctx) -> Json:
     org = require_org(ctx.state, ctx.path["organization_id"])
     for field in ("public_metadata", "private_metadata"):
         if ctx.body.get(field) is not None:
             setattr(org, field, deep_merge(getattr(org, field), ctx.body[field]))
-    org.updated_at = ctx.now
     emit_updated(ctx, org)
     return org_json(ctx.state, org)
 
 
-@ROUTES.put("/organizations/{organization_id}/metadata", "replace_metadata")
+@ROUTES.op("ReplaceOrganizationMetadata", "replace_metadata")
 def replace_organization_metadata(ctx: Ctx) -> Json:
     org = require_org(ctx.state, ctx.path["organization_id"])
     for field in ("public_metadata", "private_metadata"):
         if field in ctx.body:
             setattr(org, field, copy.deepcopy(ctx.body[field] or {}))
-    org.updated_at = ctx.now
     emit_updated(ctx, org)
     return org_json(ctx.state, org)
 
 
-@ROUTES.put("/organizations/{organization_id}/logo", "upload_logo")
+@ROUTES.op("UploadOrganizationLogo", "upload_logo")
 def upload_organization_logo(ctx: Ctx) -> Json:
     org = require_org(ctx.state, ctx.path["organization_id"])
     upload = ctx.files.get("file")
@@ -291,15 +290,13 @@ def upload_organization_logo(ctx: Ctx) -> Json:
         require_user(ctx.state, ctx.body["uploader_user_id"])
     digest = hashlib.sha256(upload.data).hexdigest()[:24]
     org.image_url = f"https://img.clerk.com/clerkmock/{org.id}/{digest}"
-    org.updated_at = ctx.now
     emit_updated(ctx, org)
     return with_logo_json(ctx.state, org)
 
 
-@ROUTES.delete("/organizations/{organization_id}/logo", "delete_logo")
+@ROUTES.op("DeleteOrganizationLogo", "delete_logo")
 def delete_organization_logo(ctx: Ctx) -> Json:
     org = require_org(ctx.state, ctx.path["organization_id"])
     org.image_url = None
-    org.updated_at = ctx.now
     emit_updated(ctx, org)
     return org_json(ctx.state, org)

@@ -19,12 +19,8 @@ from typing import Any
 
 from clerkmock.engine import errors, events
 from clerkmock.engine.records.organizations import Organization, Role, RoleSet
-from clerkmock.engine.resources.orgs.common import (
-    invitation_status,
-    membership_json,
-    missing_creator_permissions,
-    page,
-)
+from clerkmock.engine.resources.orgs.common import missing_creator_permissions, page
+from clerkmock.engine.resources.orgs.serializers import invitation_status, membership_json
 from clerkmock.engine.resources.orgs.roles import check_name, search
 from clerkmock.engine.resources.users import deleted_json
 from clerkmock.engine.routing import Ctx, RouteSet
@@ -149,13 +145,13 @@ def reassign(st: State, rs_orgs: list[Organization], mapping: dict[str, str], no
 # -- handlers ---------------------------------------------------------------------------------------------------
 
 
-@ROUTES.get("/role_sets", "list")
+@ROUTES.op("ListRoleSets", "list")
 def list_role_sets(ctx: Ctx) -> Json:
     sets, total = page(search(list(ctx.state.orgs.role_sets.values()), ctx.query), ctx.query)
     return {"data": [role_set_json(ctx.state, rs) for rs in sets], "total_count": total}
 
 
-@ROUTES.post("/role_sets", "create")
+@ROUTES.op("CreateRoleSet", "create")
 def create_role_set(ctx: Ctx) -> Json:
     st, body = ctx.state, ctx.body
     name = check_name(body["name"])
@@ -175,12 +171,12 @@ def create_role_set(ctx: Ctx) -> Json:
     return role_set_json(st, rs)
 
 
-@ROUTES.get("/role_sets/{role_set_key_or_id}", "get")
+@ROUTES.op("GetRoleSet", "get")
 def get_role_set(ctx: Ctx) -> Json:
     return role_set_json(ctx.state, require_role_set(ctx.state, ctx.path["role_set_key_or_id"]))
 
 
-@ROUTES.patch("/role_sets/{role_set_key_or_id}", "update")
+@ROUTES.op("UpdateRoleSet", "update")
 def update_role_set(ctx: Ctx) -> Json:
     st, body = ctx.state, ctx.body
     rs = require_role_set(st, ctx.path["role_set_key_or_id"])
@@ -210,7 +206,7 @@ def update_role_set(ctx: Ctx) -> Json:
     return role_set_json(st, rs)
 
 
-@ROUTES.post("/role_sets/{role_set_key_or_id}/replace", "replace")
+@ROUTES.op("ReplaceRoleSet", "replace")
 def replace_role_set(ctx: Ctx) -> Json:
     st, body = ctx.state, ctx.body
     rs = require_role_set(st, ctx.path["role_set_key_or_id"])
@@ -242,7 +238,7 @@ def replace_role_set(ctx: Ctx) -> Json:
     return deleted_json("role_set", rs.id)
 
 
-@ROUTES.post("/role_sets/{role_set_key_or_id}/roles", "add_roles")
+@ROUTES.op("AddRolesToRoleSet", "add_roles")
 def add_roles_to_role_set(ctx: Ctx) -> Json:
     st, body = ctx.state, ctx.body
     rs = require_role_set(st, ctx.path["role_set_key_or_id"])
@@ -266,7 +262,7 @@ def add_roles_to_role_set(ctx: Ctx) -> Json:
     return role_set_json(st, rs)
 
 
-@ROUTES.post("/role_sets/{role_set_key_or_id}/roles/replace", "replace_role")
+@ROUTES.op("ReplaceRoleInRoleSet", "replace_role")
 def replace_role_in_role_set(ctx: Ctx) -> Json:
     st, body = ctx.state, ctx.body
     rs = require_role_set(st, ctx.path["role_set_key_or_id"])

@@ -19,12 +19,8 @@ from typing import Any
 from clerkmock.engine import errors
 from clerkmock.engine.pagination import parse_order_by, sort_records
 from clerkmock.engine.records.organizations import Permission, Role
-from clerkmock.engine.resources.orgs.common import (
-    contains,
-    invitation_status,
-    missing_creator_permissions,
-    page,
-)
+from clerkmock.engine.resources.orgs.common import contains, missing_creator_permissions, page
+from clerkmock.engine.resources.orgs.serializers import invitation_status
 from clerkmock.engine.resources.users import deleted_json
 from clerkmock.engine.routing import Ctx, RouteSet
 from clerkmock.engine.state import State
@@ -149,13 +145,13 @@ def search(items: list[Any], q: dict[str, Any]) -> list[Any]:
 # -- role handlers ----------------------------------------------------------------------------------------------
 
 
-@ROLE_ROUTES.get("/organization_roles", "list")
+@ROLE_ROUTES.op("ListOrganizationRoles", "list")
 def list_organization_roles(ctx: Ctx) -> Json:
     roles, total = page(search(list(ctx.state.orgs.roles.values()), ctx.query), ctx.query)
     return {"data": [role_json(ctx.state, r) for r in roles], "total_count": total}
 
 
-@ROLE_ROUTES.post("/organization_roles", "create")
+@ROLE_ROUTES.op("CreateOrganizationRole", "create")
 def create_organization_role(ctx: Ctx) -> Json:
     st, body = ctx.state, ctx.body
     name = check_name(body["name"])
@@ -174,12 +170,12 @@ def create_organization_role(ctx: Ctx) -> Json:
     return reply
 
 
-@ROLE_ROUTES.get("/organization_roles/{organization_role_id}", "get")
+@ROLE_ROUTES.op("GetOrganizationRole", "get")
 def get_organization_role(ctx: Ctx) -> Json:
     return role_json(ctx.state, require_role(ctx.state, ctx.path["organization_role_id"]))
 
 
-@ROLE_ROUTES.patch("/organization_roles/{organization_role_id}", "update")
+@ROLE_ROUTES.op("UpdateOrganizationRole", "update")
 def update_organization_role(ctx: Ctx) -> Json:
     st, body = ctx.state, ctx.body
     role = require_role(st, ctx.path["organization_role_id"])
@@ -202,7 +198,7 @@ def update_organization_role(ctx: Ctx) -> Json:
     return role_updated(ctx, role)
 
 
-@ROLE_ROUTES.delete("/organization_roles/{organization_role_id}", "delete")
+@ROLE_ROUTES.op("DeleteOrganizationRole", "delete")
 def delete_organization_role(ctx: Ctx) -> Json:
     st = ctx.state
     role = require_role(st, ctx.path["organization_role_id"])
@@ -218,7 +214,7 @@ def delete_organization_role(ctx: Ctx) -> Json:
     return reply
 
 
-@ROLE_ROUTES.post("/organization_roles/{organization_role_id}/permissions/{permission_id}", "assign_permission")
+@ROLE_ROUTES.op("AssignPermissionToOrganizationRole", "assign_permission")
 def assign_permission_to_organization_role(ctx: Ctx) -> Json:
     st = ctx.state
     role = require_role(st, ctx.path["organization_role_id"])
@@ -230,7 +226,7 @@ def assign_permission_to_organization_role(ctx: Ctx) -> Json:
     return role_updated(ctx, role)
 
 
-@ROLE_ROUTES.delete("/organization_roles/{organization_role_id}/permissions/{permission_id}", "remove_permission")
+@ROLE_ROUTES.op("RemovePermissionFromOrganizationRole", "remove_permission")
 def remove_permission_from_organization_role(ctx: Ctx) -> Json:
     st = ctx.state
     role = require_role(st, ctx.path["organization_role_id"])
@@ -247,13 +243,13 @@ def remove_permission_from_organization_role(ctx: Ctx) -> Json:
 # -- permission handlers -----------------------------------------------------------------------------------------
 
 
-@PERMISSION_ROUTES.get("/organization_permissions", "list")
+@PERMISSION_ROUTES.op("ListOrganizationPermissions", "list")
 def list_organization_permissions(ctx: Ctx) -> Json:
     perms, total = page(search(list(ctx.state.orgs.permissions.values()), ctx.query), ctx.query)
     return {"data": [permission_json(p) for p in perms], "total_count": total}
 
 
-@PERMISSION_ROUTES.post("/organization_permissions", "create")
+@PERMISSION_ROUTES.op("CreateOrganizationPermission", "create")
 def create_organization_permission(ctx: Ctx) -> Json:
     st, body = ctx.state, ctx.body
     name = check_name(body["name"])
@@ -267,12 +263,12 @@ def create_organization_permission(ctx: Ctx) -> Json:
     return reply
 
 
-@PERMISSION_ROUTES.get("/organization_permissions/{permission_id}", "get")
+@PERMISSION_ROUTES.op("GetOrganizationPermission", "get")
 def get_organization_permission(ctx: Ctx) -> Json:
     return permission_json(require_permission(ctx.state, ctx.path["permission_id"]))
 
 
-@PERMISSION_ROUTES.patch("/organization_permissions/{permission_id}", "update")
+@PERMISSION_ROUTES.op("UpdateOrganizationPermission", "update")
 def update_organization_permission(ctx: Ctx) -> Json:
     st, body = ctx.state, ctx.body
     perm = require_permission(st, ctx.path["permission_id"])
@@ -294,7 +290,7 @@ def update_organization_permission(ctx: Ctx) -> Json:
     return reply
 
 
-@PERMISSION_ROUTES.delete("/organization_permissions/{permission_id}", "delete")
+@PERMISSION_ROUTES.op("DeleteOrganizationPermission", "delete")
 def delete_organization_permission(ctx: Ctx) -> Json:
     st = ctx.state
     perm = require_permission(st, ctx.path["permission_id"])

@@ -54,7 +54,6 @@ SAML_ROUTES = RouteSet("saml_connections")
 DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 SAML_FIELDS = ("idp_entity_id", "idp_sso_url", "idp_certificate", "idp_metadata_url", "idp_metadata")
 OIDC_FIELDS = ("client_id", "client_secret", "discovery_url", "auth_url", "token_url", "user_info_url")
-MAPPING_KEYS = ("user_id", "email_address", "first_name", "last_name")
 DEFAULT_MAPPING = {"user_id": "", "email_address": "", "first_name": "", "last_name": ""}
 FLAGS = ("active", "sync_user_attributes", "disable_additional_identifications", "allow_organization_account_linking")
 
@@ -326,7 +325,7 @@ def _newest_first(items: list[EnterpriseConnection]) -> list[EnterpriseConnectio
 # -- handlers: enterprise connections ------------------------------------------------------------------------------
 
 
-@ROUTES.get("/enterprise_connections", "list")
+@ROUTES.op("ListEnterpriseConnections", "list")
 def list_enterprise_connections(ctx: Ctx) -> Json:
     st, q = ctx.state, ctx.query
     limit, offset = limit_offset(q)
@@ -340,19 +339,19 @@ def list_enterprise_connections(ctx: Ctx) -> Json:
     return paginated([connection_json(st, c) for c in conns[offset: offset + limit]], len(conns))
 
 
-@ROUTES.post("/enterprise_connections", "create")
+@ROUTES.op("CreateEnterpriseConnection", "create")
 def create_enterprise_connection(ctx: Ctx) -> Reply:
     b = ctx.body
     c = create_connection(ctx, b, b.get("saml"), b.get("oidc"), b.get("domains") or [])
     return Reply(201, connection_json(ctx.state, c))
 
 
-@ROUTES.get("/enterprise_connections/{enterprise_connection_id}", "get")
+@ROUTES.op("GetEnterpriseConnection", "get")
 def get_enterprise_connection(ctx: Ctx) -> Json:
     return connection_json(ctx.state, require_connection(ctx.state, ctx.path["enterprise_connection_id"]))
 
 
-@ROUTES.patch("/enterprise_connections/{enterprise_connection_id}", "update")
+@ROUTES.op("UpdateEnterpriseConnection", "update")
 def update_enterprise_connection(ctx: Ctx) -> Json:
     st, b = ctx.state, ctx.body
     c = require_connection(st, ctx.path["enterprise_connection_id"])
@@ -360,14 +359,14 @@ def update_enterprise_connection(ctx: Ctx) -> Json:
     return connection_json(st, c)
 
 
-@ROUTES.delete("/enterprise_connections/{enterprise_connection_id}", "delete")
+@ROUTES.op("DeleteEnterpriseConnection", "delete")
 def delete_enterprise_connection(ctx: Ctx) -> Json:
     c = require_connection(ctx.state, ctx.path["enterprise_connection_id"])
     delete_connection(ctx.state, c)
     return {"object": "enterprise_connection", "id": c.id, "deleted": True}
 
 
-@ROUTES.get("/enterprise_connections/{enterprise_connection_id}/test_runs", "list_test_runs")
+@ROUTES.op("ListEnterpriseConnectionTestRuns", "list_test_runs")
 def list_enterprise_connection_test_runs(ctx: Ctx) -> Json:
     st, q = ctx.state, ctx.query
     c = require_connection(st, ctx.path["enterprise_connection_id"])
@@ -379,7 +378,7 @@ def list_enterprise_connection_test_runs(ctx: Ctx) -> Json:
     return paginated([test_run_json(r) for r in runs[offset: offset + limit]], len(runs))
 
 
-@ROUTES.post("/enterprise_connections/{enterprise_connection_id}/test_runs", "create_test_run")
+@ROUTES.op("CreateEnterpriseConnectionTestRun", "create_test_run")
 def create_enterprise_connection_test_run(ctx: Ctx) -> Json:
     st = ctx.state
     c = require_connection(st, ctx.path["enterprise_connection_id"])
@@ -405,7 +404,7 @@ def _saml_domains(body: dict[str, Any], current: list[str] | None) -> list[Any] 
 SAML_ORDER_FIELDS = ["created_at", "name"]
 
 
-@SAML_ROUTES.get("/saml_connections", "list")
+@SAML_ROUTES.op("ListSAMLConnections", "list")
 def list_saml_connections(ctx: Ctx) -> Json:
     st, q = ctx.state, ctx.query
     limit, offset = limit_offset(q)
@@ -422,19 +421,19 @@ def list_saml_connections(ctx: Ctx) -> Json:
     return paginated([saml_connection_json(st, c) for c in conns[offset: offset + limit]], len(conns))
 
 
-@SAML_ROUTES.post("/saml_connections", "create")
+@SAML_ROUTES.op("CreateSAMLConnection", "create")
 def create_saml_connection(ctx: Ctx) -> Json:
     b = ctx.body
     c = create_connection(ctx, b, b, None, _saml_domains(b, None) or [])
     return saml_connection_json(ctx.state, c)
 
 
-@SAML_ROUTES.get("/saml_connections/{saml_connection_id}", "get")
+@SAML_ROUTES.op("GetSAMLConnection", "get")
 def get_saml_connection(ctx: Ctx) -> Json:
     return saml_connection_json(ctx.state, require_saml(ctx.state, ctx.path["saml_connection_id"]))
 
 
-@SAML_ROUTES.patch("/saml_connections/{saml_connection_id}", "update")
+@SAML_ROUTES.op("UpdateSAMLConnection", "update")
 def update_saml_connection(ctx: Ctx) -> Json:
     st, b = ctx.state, ctx.body
     c = require_saml(st, ctx.path["saml_connection_id"])
@@ -442,7 +441,7 @@ def update_saml_connection(ctx: Ctx) -> Json:
     return saml_connection_json(st, c)
 
 
-@SAML_ROUTES.delete("/saml_connections/{saml_connection_id}", "delete")
+@SAML_ROUTES.op("DeleteSAMLConnection", "delete")
 def delete_saml_connection(ctx: Ctx) -> Json:
     c = require_saml(ctx.state, ctx.path["saml_connection_id"])
     assert c.saml is not None

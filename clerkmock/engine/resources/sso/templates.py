@@ -192,7 +192,7 @@ def render(text: str | None) -> str | None:
 # -- handlers -----------------------------------------------------------------------------------------------------
 
 
-@ROUTES.get("/templates/{template_type}", "list")
+@ROUTES.op("GetTemplateList", "list")
 def get_template_list(ctx: Ctx) -> Json:
     st = ctx.state
     templates = templates_of(st, ctx.path["template_type"], ctx.now)
@@ -202,12 +202,12 @@ def get_template_list(ctx: Ctx) -> Json:
     return [template_json(st, t) for t in templates]
 
 
-@ROUTES.get("/templates/{template_type}/{slug}", "get")
+@ROUTES.op("GetTemplate", "get")
 def get_template(ctx: Ctx) -> Json:
     return template_json(ctx.state, require_template(ctx))
 
 
-@ROUTES.put("/templates/{template_type}/{slug}", "upsert")
+@ROUTES.op("UpsertTemplate", "upsert")
 def upsert_template(ctx: Ctx) -> Json:
     st, b, now = ctx.state, ctx.body, ctx.now
     t = require_template(ctx)
@@ -240,7 +240,7 @@ def upsert_template(ctx: Ctx) -> Json:
     return template_json(st, t)
 
 
-@ROUTES.post("/templates/{template_type}/{slug}/revert", "revert")
+@ROUTES.op("RevertTemplate", "revert")
 def revert_template(ctx: Ctx) -> Json:
     st = ctx.state
     t = require_template(ctx)
@@ -250,7 +250,7 @@ def revert_template(ctx: Ctx) -> Json:
     return template_json(st, t)
 
 
-@ROUTES.post("/templates/{template_type}/{slug}/preview", "preview")
+@ROUTES.op("PreviewTemplate", "preview")
 def preview_template(ctx: Ctx) -> Json:
     b = ctx.body
     t = require_template(ctx)
@@ -268,7 +268,7 @@ def preview_template(ctx: Ctx) -> Json:
     return out
 
 
-@ROUTES.post("/templates/{template_type}/{slug}/toggle_delivery", "toggle_delivery")
+@ROUTES.op("ToggleTemplateDelivery", "toggle_delivery")
 def toggle_template_delivery(ctx: Ctx) -> Json:
     t = require_template(ctx)
     value = ctx.body.get("delivered_by_clerk") if isinstance(ctx.body, dict) else None

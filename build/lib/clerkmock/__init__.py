@@ -1,0 +1,23 @@
+"""clerkmock: a stateful emulator of Clerk's Backend API v1 (no account, no network, no cost).
+
+`ClerkMock` is imported lazily so `import clerkmock` stays cheap (the proxy side pulls in mitmproxy).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from clerkmock.version import __version__
+
+if TYPE_CHECKING:
+    from clerkmock.mock import ClerkMock
+
+__all__ = ["ClerkMock", "__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "ClerkMock":
+        from clerkmock.mock import ClerkMock
+
+        return ClerkMock
+    raise AttributeError(f"module 'clerkmock' has no attribute {name!r}")

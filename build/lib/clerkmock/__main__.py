@@ -1,0 +1,5 @@
+"""`python -m clerkmock` = the `clerkmock` command."""
+
+from clerkmock.cli import main
+
+main()

@@ -1,0 +1,334 @@
+"""`clerkmock` command line.  Thin: parse options, call the library, print."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import signal
+import sys
+import threading
+from collections import defaultdict
+from typing import Any, NoReturn
+
+import click
+
+from clerkmock.version import __version__
+
+ENV_SECRET_KEYS = "CLERKMOCK_SECRET_KEYS"
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="clerkmock")
+def main() -> None:
+    """clerkmock: a local emulator of Clerk's Backend API."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=4818, show_default=True, type=click.IntRange(0, 65535), help="0 = any free port.")
+@click.option("--scenario", help="YAML scenario to seed: a file, or a bundled one by name (basic.yaml, b2b.yaml ...).")
+@click.option(
+    "--secret-key",
+    "secret_keys",
+    multiple=True,
+    help=f"Accept only these keys (repeatable; also ${ENV_SECRET_KEYS}). Default: any key.",
+)
+@click.option(
+    "--config-dir", type=click.Path(file_okay=False), help="Default: $CLERKMOCK_CONFIG_DIR or ~/.config/clerkmock."
+)
+@click.option("--seed", default="clerkmock", show_default=True, help="Seed for deterministic ids.")
+@click.option(
+    "--signing-key",
+    type=click.Path(exists=True, dir_okay=False),
+    help="RSA-2048 private key PEM for session tokens. Default: <config dir>/signing_key.pem (created once).",
+)
+@click.option(
+    "--listener",
+    type=click.Choice(["asyncio", "mitmproxy"]),
+    default="asyncio",
+    show_default=True,
+    help="Base-URL listener: the lean asyncio server, or a mitmproxy reverse proxy (the interception path).",
+)
+@click.option(
+    "--rate-limit",
+    type=click.Choice(["off", "development", "production"]),
+    default="off",
+    show_default=True,
+    help="Clerk's rate limit per secret key: development 100 / 10 s, production 1000 / 10 s (GET /v1/jwks exempt). "
+    "A scenario's rate_limit also turns it on.",
+)
+@click.option(
+    "--proxy-port",
+    type=click.IntRange(0, 65535),
+    help="Also listen as a forward HTTPS proxy (e.g. 4819) for apps that keep https://api.clerk.com: "
+    'eval "$(clerkmock env --proxy)".',
+)
+@click.option(
+    "--intercept-host",
+    "intercept_hosts",
+    multiple=True,
+    help="Another host to answer as the Clerk API on the proxy listeners, besides api.clerk.com and api.clerk.dev "
+    "(repeatable).",
+)
+@click.option(
+    "--passthrough", is_flag=True, help="Let other hosts through the proxy (default: refuse them with a 502)."
+)
+@click.option("--transparent", is_flag=True, help="Also listen as a transparent proxy (iptables: docs/proxy.md).")
+@click.option(
+    "--transparent-port", default=4820, show_default=True, type=click.IntRange(0, 65535),
+    help="Port of the --transparent listener.",
+)  # fmt: skip
+@click.option(
+    "--webhook", "webhooks", multiple=True, metavar="URL",
+    help="Deliver Svix-signed webhook events to URL (repeatable; docs/webhooks.md).",
+)
+@click.option(
+    "--webhook-secret", metavar="whsec_…",
+    help="Signing secret for webhook endpoints without their own. Default: derived from --seed "
+    "(what `clerkmock env` prints as CLERK_WEBHOOK_SIGNING_SECRET).",
+)
+@click.option(
+    "--webhook-retry-schedule", metavar="SECONDS",
+    help="Seconds before each webhook retry, comma-separated (e.g. 1,5,30). Default: Svix's 5s,5m,30m,2h,5h,10h,10h.",
+)  # fmt: skip
+@click.option(
+    "--state-file", type=click.Path(dir_okay=False), metavar="PATH",
+    help="Load state from PATH at start (if it exists) and keep it written there, atomically, at most ~100 ms "
+    "after changes and on shutdown (docs/persistence.md).",
+)  # fmt: skip
+def serve(
+    host: str,
+    port: int,
+    scenario: str | None,
+    secret_keys: tuple[str, ...],
+    config_dir: str | None,
+    seed: str,
+    signing_key: str | None,
+    listener: str,
+    rate_limit: str,
+    proxy_port: int | None,
+    intercept_hosts: tuple[str, ...],
+    passthrough: bool,
+    transparent: bool,
+    transparent_port: int,
+    webhooks: tuple[str, ...],
+    webhook_secret: str | None,
+    webhook_retry_schedule: str | None,
+    state_file: str | None,
+) -> None:
+    """Serve the emulator until Ctrl-C / SIGTERM; prints the env an app needs."""
+    _log_to_stderr()
+    from clerkmock.mock import ClerkMock
+    from clerkmock.server.http import ListenError  # not via proxy/: mitmproxy's import costs ~0.5 s
+
+    keys = [*secret_keys, *(k for k in re.split(r"[,\s]+", os.environ.get(ENV_SECRET_KEYS, "")) if k)]
+    try:
+        mock = ClerkMock(port, host, dict.fromkeys(keys), scenario, seed, config_dir=config_dir,
+                         signing_key=signing_key, listener=listener, proxy_port=proxy_port,
+                         transparent_port=transparent_port if transparent else None,
+                         intercept_hosts=intercept_hosts, passthrough=passthrough, webhooks=webhooks,
+                         webhook_secret=webhook_secret, webhook_retry_schedule=webhook_retry_schedule,
+                         state_file=state_file)
+        if rate_limit != "off":
+            from clerkmock.faults import compile_rate_limit
+
+            mock.pipeline.faults.set_rate_limit(compile_rate_limit(rate_limit))
+            mock.pipeline.set_baseline()  # reset keeps it
+        mock.start()
+    except ListenError as exc:
+        _fail(f"{exc}" + (" (try another --port)" if exc.reason == "address already in use" else ""))
+    except (OSError, ValueError) as exc:  # a bad scenario, an unreadable config dir ...
+        _fail(str(exc))
+
+    stop = threading.Event()
+    # mitmproxy runs in its own thread; signals arrive in this one.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    for name, value in mock.env().items():
+        click.echo(f"{name}={value}")
+    if mock.proxy_port is not None:
+        for name, value in mock.proxy_env().items():
+            click.echo(f"{name}={value}")
+    if mock.transparent_port is not None:
+        click.echo(f"CLERKMOCK_TRANSPARENT_PORT={mock.transparent_port}")
+    sys.stdout.flush()  # a parent process waits for these lines through a pipe
+    if mock.state_file is not None:
+        verb = "loaded from" if mock.state_loaded else "writing to"
+        click.echo(f"clerkmock: state {verb} {mock.state_file.path}", err=True)
+    click.echo(f"clerkmock {__version__}: serving {mock.api_url} (Ctrl-C to stop)", err=True)
+    stop.wait()
+    mock.stop()
+    click.echo("clerkmock: stopped", err=True)
+
+
+@main.command()
+@click.option("--missing", "show", flag_value="missing", help="Only operations clerkmock lacks.")
+@click.option("--implemented", "show", flag_value="implemented", help="Only operations clerkmock serves.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def routes(show: str | None, as_json: bool) -> None:
+    """List the Clerk Backend API operations and whether clerkmock implements each."""
+    from clerkmock.engine import Engine
+    from clerkmock.engine.spec import all_operations
+
+    served = {(r.method, r.template): r.name for r in Engine().router.routes}
+    ops = all_operations()
+    rows: list[dict[str, Any]] = [
+        {
+            "method": op.method,
+            "path": "/v1" + op.path,
+            "operation_id": op.operation_id,
+            "tag": op.tags[0] if op.tags else "(untagged)",
+            "deprecated": op.deprecated,
+            "implemented": (op.method, op.path) in served,
+            "route": served.get((op.method, op.path)),
+        }
+        for op in ops
+    ]
+    total, done = len(rows), sum(r["implemented"] for r in rows)
+    shown = [r for r in rows if show is None or r["implemented"] == (show == "implemented")]
+    if as_json:
+        import json
+
+        click.echo(json.dumps({"implemented": done, "total": total, "operations": shown}, indent=2))
+        return
+    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in shown:
+        groups[row["tag"]].append(row)
+    width = max((len(r["path"]) for r in shown), default=0)
+    for tag in sorted(groups):
+        members = [r for r in rows if r["tag"] == tag]
+        click.echo(f"{tag} ({sum(r['implemented'] for r in members)}/{len(members)})")
+        for r in groups[tag]:
+            mark = "x" if r["implemented"] else " "
+            note = "  (deprecated)" if r["deprecated"] else ""
+            click.echo(f"  [{mark}] {r['method']:<6} {r['path']:<{width}}  {r['operation_id']}{note}")
+    click.echo(f"implemented {done} / {total} operations")
+
+
+@main.command()
+@click.option(
+    "--config-dir", type=click.Path(file_okay=False), help="Default: $CLERKMOCK_CONFIG_DIR or ~/.config/clerkmock."
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Where `clerkmock serve` listens.")
+@click.option("--port", default=4818, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--signing-key", type=click.Path(exists=True, dir_okay=False), help="As for `serve`.")
+@click.option(
+    "--proxy", is_flag=True,
+    help="For an unmodified app behind `serve --proxy-port`: HTTPS_PROXY and the CA trust variables "
+    "instead of CLERK_API_URL.",
+)  # fmt: skip
+@click.option("--proxy-port", default=4819, show_default=True, type=click.IntRange(1, 65535), help="With --proxy.")
+@click.option("--seed", default="clerkmock", show_default=True,
+              help="As for `serve` (the webhook signing secret derives from it).")
+@click.option("--webhook-secret", metavar="whsec_…", help="As for `serve`.")
+def env(
+    config_dir: str | None, host: str, port: int, signing_key: str | None, proxy: bool, proxy_port: int,
+    seed: str, webhook_secret: str | None,
+) -> None:
+    """Print the variables an app needs, as shell assignments: eval "$(clerkmock env)".
+
+    CLERK_JWT_KEY is the public half of the key `serve` signs session tokens with (created here if missing),
+    on one line: both Clerk SDKs strip a PEM's line breaks before use.  CLERK_WEBHOOK_SIGNING_SECRET is what
+    `serve` signs webhooks with (--webhook-secret, or derived from --seed: give both commands the same).
+
+    --proxy: the app keeps calling https://api.clerk.com; HTTPS_PROXY sends it to `serve --proxy-port`, and
+    SSL_CERT_FILE / REQUESTS_CA_BUNDLE (system roots + clerkmock's CA) and NODE_EXTRA_CA_CERTS make it trust
+    clerkmock's certificate (the CA is created here if missing).
+    """
+    import shlex
+
+    from clerkmock.engine import State, tokens
+    from clerkmock.keys import load_or_create_signing_key
+    from clerkmock.mock import DEFAULT_SECRET_KEY
+    from clerkmock.webhooks.signing import check_secret, generated_secret
+
+    try:
+        key = load_or_create_signing_key(config_dir, pinned=signing_key)
+    except (OSError, ValueError) as exc:
+        _fail(str(exc))
+    keys = [k for k in re.split(r"[,\s]+", os.environ.get(ENV_SECRET_KEYS, "")) if k]
+    url_host = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1"}.get(host, host)
+    values = {
+        "CLERK_API_URL": f"http://[{url_host}]:{port}" if ":" in url_host else f"http://{url_host}:{port}",
+        "CLERK_SECRET_KEY": keys[0] if keys else DEFAULT_SECRET_KEY,
+        "CLERK_PUBLISHABLE_KEY": tokens.publishable_key(State().instance.frontend_host),
+        "CLERK_JWT_KEY": "".join(tokens.public_key_pem(key).splitlines()),
+        "CLERK_WEBHOOK_SIGNING_SECRET": webhook_secret or generated_secret(seed),
+    }
+    if webhook_secret is not None:
+        try:
+            check_secret(webhook_secret)
+        except ValueError as exc:
+            _fail(f"--webhook-secret: {exc}")
+    if proxy:
+        from clerkmock.proxy.ca import ensure_ca, proxy_env
+
+        try:
+            files = ensure_ca(config_dir)
+        except OSError as exc:
+            _fail(f"cannot create the CA: {exc}")
+        proxy_host = f"[{url_host}]" if ":" in url_host else url_host
+        del values["CLERK_API_URL"]  # the app keeps https://api.clerk.com
+        values = {**proxy_env(f"http://{proxy_host}:{proxy_port}", files), **values}
+    for name, value in values.items():
+        click.echo(f"{name}={shlex.quote(value)}")
+
+
+@main.group()
+def scenario() -> None:
+    """Check scenario files and print their JSON Schema."""
+
+
+@scenario.command("validate")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+def scenario_validate(files: tuple[str, ...]) -> None:
+    """Load each FILE into a throw-away engine; print `file:line: message` per problem, exit 1 if any."""
+    from clerkmock.scenario import ScenarioError, validate
+
+    failed = False
+    for path in files:
+        try:
+            validate(path)
+        except ScenarioError as exc:
+            failed = True
+            for line in exc.lines():
+                click.echo(line, err=True)
+        else:
+            click.echo(f"{path}: ok")
+    if failed:
+        sys.exit(1)
+
+
+@scenario.command("schema")
+def scenario_schema() -> None:
+    """Print the scenario format's JSON Schema (for editors: yaml-language-server's $schema)."""
+    import json
+
+    from clerkmock.scenario import json_schema
+
+    click.echo(json.dumps(json_schema(), indent=2))
+
+
+def _log_to_stderr() -> None:
+    # Only clerkmock's own logger: mitmproxy's records (e.g. a failed bind) are turned into our one-line errors.
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(name)s %(levelname)s: %(message)s"))
+    logger = logging.getLogger("clerkmock")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(f"clerkmock: {message}", err=True)
+    sys.exit(1)
+
+
+# ca, record, replay, verify (interception and cassettes) live in cli_proxy.py.
+from clerkmock import cli_proxy as _cli_proxy  # noqa: E402
+
+for _command in _cli_proxy.COMMANDS:
+    main.add_command(_command)
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,332 @@
+"""`Engine.handle(Request) -> Response`: auth -> API version -> route -> params -> handler -> JSON.
+
+Pure and synchronous: no sockets, no wall clock (an injected `Clock`), no unseeded randomness.
+One ``except ClerkError`` renders every expected failure; anything else is a bug and propagates (the
+in-process transport re-raises it, the servers log it and answer 500).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from email.message import Message
+from typing import Any
+from urllib.parse import parse_qs
+
+from clerkmock.engine import errors, params, spec, tokens
+from clerkmock.engine.clock import Clock
+from clerkmock.engine.errors import ClerkError
+from clerkmock.engine.events import Outbox
+from clerkmock.engine.jsonio import dumps
+from clerkmock.engine.router import Route, Router
+from clerkmock.engine.routing import Ctx, Reply, Upload
+from clerkmock.engine.state import State
+from clerkmock.engine.types import JSON_CONTENT_TYPE, Request, Response
+
+API_PREFIX = "/v1"
+MAX_BODY_BYTES = 1024 * 1024  # 1 MiB for JSON and form bodies; larger ones get a 413 before any parsing
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # multipart uploads (profile images, logos): Clerk allows 10 MB
+MAX_MULTIPART_PARTS = 64  # the upload operations take one file and a field or two
+VERSION_HEADER = "clerk-api-version"
+VERSION_QUERY = "__clerk_api_version"
+JSON_HEADERS = {"content-type": JSON_CONTENT_TYPE}
+
+
+def default_route_sets() -> list[Any]:
+    from clerkmock.engine.resources import ROUTE_SETS
+
+    return ROUTE_SETS
+
+
+class Engine:
+    def __init__(
+        self,
+        state: State | None = None,
+        *,
+        clock: Clock | None = None,
+        secret_keys: Iterable[str] = (),
+        default_version: str = "2025-11-10",
+        seed: str = "clerkmock",
+        signing_key: str | None = None,
+    ) -> None:
+        # Webhook events recorded by the operations (engine/events.py); the pipeline drains it.
+        self.outbox = Outbox(seed)
+        self.state = state if state is not None else State(seed)
+        # The instance's RSA-2048 private key (PEM) for session tokens and JWKS; the caller persists it
+        # (clerkmock.keys).  None: the process-wide generated key (engine/tokens.py).
+        if signing_key is not None:
+            self.state.auth.signing_key = tokens.check_instance_key(signing_key)
+        self.clock = clock if clock is not None else Clock()
+        self.outbox.clock = self.clock
+        # Empty = accept any non-empty bearer key; otherwise strict mode (401 clerk_key_invalid for others).
+        self.secret_keys: frozenset[str] = frozenset(secret_keys)
+        if default_version not in spec.KNOWN_VERSIONS:
+            raise ValueError(f"default_version must be one of {spec.KNOWN_VERSIONS}, not {default_version!r}")
+        self.default_version = default_version
+        self.router = Router()
+        for route_set in default_route_sets():
+            for route in route_set.routes:
+                self.router.add(route)
+        self._ops = {v: spec.operations(v) for v in spec.VENDORED_VERSIONS}
+        # Operations the spec marks `security: []` (the interstitial page) answer without Authorization.
+        self._public_paths = frozenset(
+            op.path for op in self._ops[spec.LATEST_VERSION].values() if op.public and "{" not in op.path
+        )
+        for route in self.router.routes:
+            op = self._ops[spec.LATEST_VERSION].get((route.method, route.template)) or self._ops[
+                spec.VENDORED_VERSIONS[0]
+            ].get((route.method, route.template))
+            route.operation_id = op.operation_id if op else None
+        self._requests = 0
+
+    @property
+    def state(self) -> State:
+        return self._state
+
+    @state.setter
+    def state(self, state: State) -> None:
+        """Installing a state (a reset, a restored snapshot) links it to this engine's outbox."""
+        self._state = state
+        state.events = self.outbox
+
+    # -- the pipeline ---------------------------------------------------------------------------------------
+
+    def handle(self, request: Request, *, trusted: bool = False) -> Response:
+        """Answer one Backend API request.  ``trusted`` skips authentication: for clerkmock's own callers
+        (scenario seeding, the control plane), never for traffic from an app."""
+        outbox = self.outbox
+        if not outbox.enabled:
+            return self._handle(request, trusted)
+        mark = outbox.begin(request, self.clock)
+        try:
+            response = self._handle(request, trusted)
+        except BaseException:
+            outbox.end(mark)
+            raise
+        outbox.end(mark if response.status >= 400 else None)  # a refused request leaves no event either
+        return response
+
+    def _handle(self, request: Request, trusted: bool) -> Response:
+        self._requests += 1
+        route: Route | None = None
+        try:
+            rel = _relative_path(request.path)
+            if rel is None:
+                raise errors.route_not_found(request.method, request.path, "The Backend API lives under /v1.")
+            if not trusted and rel not in self._public_paths:
+                self._authenticate(request, rel)
+            version = self._negotiate_version(request)
+            request = _auth().m2m_tokens.legacy_verify_body(request)
+            route, path_params, path_exists = self.router.match(request.method, rel)
+            if route is None:
+                if path_exists:
+                    raise ClerkError(
+                        405,
+                        "method_not_allowed",
+                        "method not allowed",
+                        f"{request.method} is not allowed on {request.path}.",
+                    )
+                raise self._unknown_route(request.method, rel)
+            ctx = self._context(request, route, path_params, version)
+            result = route.handler(ctx)
+            status, body, headers = (
+                (result.status, result.body, result.headers) if isinstance(result, Reply) else (200, result, {})
+            )
+            # bytes are sent as they are (an HTML page; its Reply sets the content type), the rest as JSON
+            raw = body if isinstance(body, bytes) else b"" if body is None and status == 204 else dumps(body)
+            return Response(status, raw, {**JSON_HEADERS, **headers}, {"route": route.name})
+        except ClerkError as exc:
+            return self._error_response(exc, route)
+
+    def _error_response(self, exc: ClerkError, route: Route | None) -> Response:
+        body = {"errors": [exc.error_json()], "clerk_trace_id": self._trace_id()}
+        return Response(
+            exc.status,
+            dumps(body),
+            {**JSON_HEADERS, **exc.headers},
+            {"route": route.name if route else None, "error_code": exc.code},
+        )
+
+    def error(self, exc: ClerkError) -> Response:
+        """Render a ClerkError raised outside `handle` (fault rules, control plane) the same way."""
+        return self._error_response(exc, None)
+
+    def _trace_id(self) -> str:
+        return hashlib.sha1(f"trace\x00{self._requests}".encode()).hexdigest()
+
+    # -- stages ---------------------------------------------------------------------------------------------
+
+    def _authenticate(self, request: Request, rel: str) -> None:
+        header = request.headers.get("authorization")
+        if not header:
+            raise errors.authorization_header_format_invalid()
+        scheme, _, key = header.partition(" ")
+        key = key.strip()
+        if scheme.lower() != "bearer" or not key:
+            raise errors.authorization_header_format_invalid()
+        if self.secret_keys and key not in self.secret_keys:
+            # A machine's secret key authenticates the M2M token endpoints (and nothing else).
+            machine_ok = rel.startswith("/m2m_tokens") and _auth().common.is_machine_secret(
+                self.state, key, self.clock.now_ms()
+            )
+            if not machine_ok:
+                raise errors.clerk_key_invalid()
+
+    def _negotiate_version(self, request: Request) -> str:
+        header = request.headers.get(VERSION_HEADER)
+        query = request.query.get(VERSION_QUERY)
+        if header and query:
+            raise errors.invalid_api_version(
+                f"{header} (header) and {query[0]} (query)", spec.KNOWN_VERSIONS
+            )
+        value = (header or (query[0] if query else "")).strip()
+        if not value:
+            return self.default_version
+        if value not in spec.KNOWN_VERSIONS:
+            raise errors.invalid_api_version(value, spec.KNOWN_VERSIONS)
+        return value
+
+    def _unknown_route(self, method: str, rel: str) -> ClerkError:
+        for op in spec.operations(spec.LATEST_VERSION).values():
+            if op.method == method and _template_matches(op.path, rel):
+                return errors.route_not_found(
+                    method,
+                    API_PREFIX + rel,
+                    f"clerkmock does not implement {op.operation_id} yet (see `clerkmock routes`).",
+                )
+        return errors.route_not_found(method, API_PREFIX + rel)
+
+    def _context(self, request: Request, route: Route, path_params: dict[str, str], version: str) -> Ctx:
+        op = self._ops[spec.schema_version(version)].get((route.method, route.template))
+        query = params.parse_query(request.query, op.query) if op else {}
+        body: dict[str, Any] = {}
+        files: dict[str, Upload] = {}
+        body_spec = op.body if op else None
+        expected = body_spec["content_type"] if body_spec else None
+        limit = MAX_UPLOAD_BYTES if expected == "multipart/form-data" else MAX_BODY_BYTES
+        if len(request.body) > limit:
+            raise errors.request_too_large(limit)
+        if body_spec is not None:
+            ctype = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+            if expected == "multipart/form-data":
+                if ctype != "multipart/form-data":
+                    raise errors.unsupported_content_type(ctype or "(none)", "multipart/form-data")
+                body, files = _parse_multipart(request)
+            elif request.body.strip():
+                if ctype == "application/x-www-form-urlencoded":
+                    body = _parse_form(request.body, body_spec["schema"])
+                elif ctype in ("", "application/json", "text/plain") or ctype.endswith("+json"):
+                    body = params.parse_json_body(request.body)
+                else:
+                    raise errors.unsupported_content_type(ctype, "application/json")
+                body = params.validate_body(body, body_spec["schema"])
+                params.check_metadata_size(body)
+            elif body_spec["schema"].get("required"):
+                params.validate_body({}, body_spec["schema"])  # raises form_param_missing for the first one
+        elif request.body.strip() and op is not None and request.method in ("POST", "PATCH", "PUT"):
+            # The spec gives this operation no body; Clerk rejects parameters it does not know.
+            data = params.parse_json_body(request.body)
+            if isinstance(data, dict) and data:
+                raise errors.form_param_unknown(next(iter(data)))
+        return Ctx(
+            state=self.state,
+            clock=self.clock,
+            version=version,
+            path=path_params,
+            query=query,
+            body=body,
+            request=request,
+            files=files,
+        )
+
+
+def _auth() -> Any:
+    from clerkmock.engine.resources import auth  # lazily, as default_route_sets: resources import the engine package
+
+    return auth
+
+
+def _relative_path(path: str) -> str | None:
+    """The path under /v1, or None.  Machine-token paths are also served bare (SDKs call them both ways)."""
+    if path.startswith(API_PREFIX + "/") or path == API_PREFIX:
+        return path[len(API_PREFIX) :] or "/"
+    if path.startswith(_auth().UNVERSIONED_PREFIXES):
+        return path
+    return None
+
+
+def _template_matches(template: str, rel: str) -> bool:
+    t, p = template.strip("/").split("/"), rel.strip("/").split("/")
+    return len(t) == len(p) and all(a == b or a.startswith("{") for a, b in zip(t, p, strict=True))
+
+
+def _parse_form(raw: bytes, schema: dict[str, Any]) -> dict[str, Any]:
+    """Form-encoded bodies (Clerk accepts them too): coerce each field by the spec's type."""
+    try:
+        fields = parse_qs(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+    except UnicodeDecodeError:
+        raise errors.request_body_invalid("(the form body is not valid UTF-8)") from None
+    props = schema.get("properties", {})
+    out: dict[str, Any] = {}
+    for name, values in fields.items():
+        key = name.removesuffix("[]")
+        sub = props.get(key, {})
+        if sub.get("type") == "array":
+            out[key] = [params._query_scalar(key, v, sub.get("items", {})) for v in values]
+        elif sub.get("type") == "object":
+            out[key] = params.parse_json_body(values[0].encode())
+        else:
+            out[key] = params._query_scalar(key, values[0], sub)
+    return out
+
+
+def _parse_multipart(request: Request) -> tuple[dict[str, Any], dict[str, Upload]]:
+    """multipart/form-data (RFC 7578), in one linear pass: split on the boundary, read each part's headers.
+
+    Not the stdlib email parser: it recurses into nested multiparts (a few thousand levels in a small body was a
+    RecursionError, so a 500) and took ~20 s for a 6 MB body of 100k tiny parts, holding the pipeline lock.
+    Form data has no nesting; a part's body is taken as is (no Content-Transfer-Encoding, which RFC 7578
+    deprecates).  At most MAX_MULTIPART_PARTS parts."""
+    params_of = Message()
+    params_of["content-type"] = request.headers.get("content-type") or ""
+    marker = params_of.get_param("boundary")
+    if not isinstance(marker, str) or not 0 < len(marker) <= 200:
+        raise errors.request_body_invalid("(multipart body without a valid boundary)")
+    delimiter = b"\r\n--" + marker.encode("utf-8", "surrogateescape")
+    body = b"\r\n" + request.body  # so the first delimiter is found like the others
+    start = body.find(delimiter)
+    if start < 0:
+        raise errors.request_body_invalid("(malformed multipart body)")
+    chunks = body[start + len(delimiter) :].split(delimiter, MAX_MULTIPART_PARTS + 1)
+    if len(chunks) > MAX_MULTIPART_PARTS + 1:
+        raise errors.request_body_invalid(f"(more than {MAX_MULTIPART_PARTS} multipart parts)")
+    if not chunks[-1].startswith(b"--"):
+        raise errors.request_body_invalid("(malformed multipart body: no closing boundary)")
+    fields: dict[str, Any] = {}
+    files: dict[str, Upload] = {}
+    for chunk in chunks[:-1]:
+        line_end = chunk.find(b"\r\n")  # the rest of the delimiter line (transport padding) is ignored
+        if line_end < 0:
+            raise errors.request_body_invalid("(malformed multipart body)")
+        part = chunk[line_end + 2 :]
+        if part.startswith(b"\r\n"):
+            head, payload = b"", part[2:]
+        else:
+            head_end = part.find(b"\r\n\r\n")
+            if head_end < 0:
+                raise errors.request_body_invalid("(malformed multipart part headers)")
+            head, payload = part[:head_end], part[head_end + 4 :]
+        headers = Message()
+        for line in head.decode("utf-8", "replace").split("\r\n"):
+            key, sep, value = line.partition(":")
+            if sep and key.strip().lower() in ("content-disposition", "content-type"):
+                headers[key.strip().lower()] = value.strip()
+        name = headers.get_param("name", header="content-disposition")
+        if not isinstance(name, str) or not name:
+            continue
+        filename = headers.get_filename()
+        if filename is not None:
+            files[name] = Upload(filename, headers.get_content_type(), payload)
+        else:
+            fields[name] = payload.decode("utf-8", "replace")
+    return fields, files

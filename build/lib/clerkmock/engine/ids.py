@@ -1,0 +1,54 @@
+"""Deterministic Clerk-style ids: ``prefix + "_" + 27 base62 characters`` (KSUID-sized).
+
+A KSUID is 20 bytes (4 bytes of time + 16 random) in base62.  We keep the size and the sort property but
+not the randomness: the first 4 bytes are a per-state sequence number and the rest a SHA-256 of
+(seed, prefix, sequence).  So the same seed and the same request sequence give the same ids on every run,
+ids sort by creation, and no wall clock or unseeded randomness is involved.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+assert len(set(ALPHABET)) == 62  # stripe-mock's generator once repeated a character; guard against that here
+ID_LENGTH = 27
+
+
+def base62(number: int, width: int = ID_LENGTH) -> str:
+    out = []
+    while number:
+        number, rem = divmod(number, 62)
+        out.append(ALPHABET[rem])
+    return "".join(reversed(out)).rjust(width, "0")
+
+
+class IdGenerator:
+    """Seeded, counter-based id source; lives in `State` so snapshots and resets rewind it too."""
+
+    __slots__ = ("seed", "counter")
+
+    def __init__(self, seed: str = "clerkmock", counter: int = 0) -> None:
+        self.seed = seed
+        self.counter = counter
+
+    def _digest(self, prefix: str) -> bytes:
+        self.counter += 1
+        return hashlib.sha256(f"{self.seed}\x00{prefix}\x00{self.counter}".encode()).digest()
+
+    def new(self, prefix: str) -> str:
+        digest = self._digest(prefix)
+        # 2**32 ids before the sort order wraps; base62 of 160 bits always fits 27 characters.
+        number = (self.counter & 0xFFFFFFFF) << 128 | int.from_bytes(digest[:16], "big")
+        return f"{prefix}_{base62(number)}"
+
+    def hex(self, prefix: str, length: int = 32) -> str:
+        """``prefix_`` + lowercase hex, the shape of API-key and M2M-token ids."""
+        return f"{prefix}_{self._digest(prefix).hex()[:length]}"
+
+    def token(self, nbytes: int = 24) -> str:
+        """A deterministic secret-looking string (base62) for tokens and codes."""
+        digest = self._digest("token")
+        while len(digest) < nbytes:
+            digest += hashlib.sha256(digest).digest()
+        return base62(int.from_bytes(digest[:nbytes], "big"), 0)

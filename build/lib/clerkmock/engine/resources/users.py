@@ -1,0 +1,540 @@
+"""Users: GetUserList, CreateUser, GetUsersCount, GetUser, UpdateUser, DeleteUser, BanUser, UnbanUser,
+UsersBan, UsersUnban, LockUser, UnlockUser, SetUserProfileImage, DeleteUserProfileImage, UpdateUserMetadata,
+ReplaceUserMetadata.  (MFA, passwords and linked accounts: ``user_security.py``; list filters:
+``user_queries.py``.)
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from clerkmock.engine import errors, events, passwords
+from clerkmock.engine.metadata import deep_merge
+from clerkmock.engine.records import User
+from clerkmock.engine.resources import identifications as idns
+from clerkmock.engine.resources import user_queries
+from clerkmock.engine.routing import Ctx, RouteSet
+from clerkmock.engine.state import State
+from clerkmock.engine.types import Json
+
+ROUTES = RouteSet("users")
+# Other API groups register cascades here (memberships go, sessions end ...); called before the user is removed.
+USER_DELETE_HOOKS: list[Callable[[State, User], None]] = []
+USERNAME_RE = re.compile(r"^[A-Za-z0-9_-]+$")
+MAX_BULK = 50
+VERIFICATION_ATTEMPTS = 100  # Clerk's default lockout budget (verification_attempts_remaining)
+
+# -- serializers ---------------------------------------------------------------------------------------------
+
+
+def default_image_url(st: State, user: User) -> str:
+    """Clerk's default avatar URL encodes {type, iid, rid, initials} as base64 JSON under img.clerk.com."""
+    initials = "".join(n[0] for n in (user.first_name, user.last_name) if n).upper()
+    return _default_image_url(st.instance.id, user.id, initials)
+
+
+@lru_cache(maxsize=4096)  # serialized on every read of a user; the inputs rarely change
+def _default_image_url(instance_id: str, user_id: str, initials: str) -> str:
+    raw = json.dumps({"type": "default", "iid": instance_id, "rid": user_id, "initials": initials},
+                     separators=(",", ":"))
+    return "https://img.clerk.com/" + base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def user_json(st: State, user: User, now: int | None = None) -> dict[str, Any]:
+    identifications = st.identifications
+    phones = [identifications[i] for i in user.phone_ids]
+    totp_enabled = user.totp_secret is not None
+    backup_enabled = bool(user.backup_code_hashes)
+    image_url = user.image_url or default_image_url(st, user)
+    lockout = None
+    if user.locked and user.lockout_expires_at is not None and now is not None:
+        lockout = max(0, (user.lockout_expires_at - now) // 1000)
+    return {
+        "id": user.id,
+        "object": "user",
+        "external_id": user.external_id,
+        "primary_email_address_id": user.primary_email_address_id,
+        "primary_phone_number_id": user.primary_phone_number_id,
+        "primary_web3_wallet_id": user.primary_web3_wallet_id,
+        "username": user.username,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "locale": user.locale,
+        "profile_image_url": image_url,
+        "image_url": image_url,
+        "has_image": user.image_url is not None,
+        "public_metadata": user.public_metadata,
+        "private_metadata": user.private_metadata,
+        "unsafe_metadata": user.unsafe_metadata,
+        "email_addresses": [idns.identification_json(identifications[i]) for i in user.email_ids],
+        "phone_numbers": [idns.identification_json(p) for p in phones],
+        "web3_wallets": [idns.identification_json(identifications[i]) for i in user.web3_ids],
+        "passkeys": [
+            {
+                "id": pk.id,
+                "object": "passkey",
+                "name": pk.name,
+                "last_used_at": pk.last_used_at,
+                "verification": {"object": "verification_passkey", "status": "verified", "strategy": "passkey",
+                                 "nonce": "nonce", "attempts": None, "expire_at": None},
+            }
+            for pk in user.passkeys
+        ],
+        "password_enabled": user.password_hash is not None,
+        "two_factor_enabled": totp_enabled or backup_enabled or any(p.reserved_for_second_factor for p in phones),
+        "totp_enabled": totp_enabled,
+        "backup_code_enabled": backup_enabled,
+        "mfa_enabled_at": user.mfa_enabled_at,
+        "mfa_disabled_at": user.mfa_disabled_at,
+        "password_last_updated_at": user.password_last_updated_at,
+        "external_accounts": [external_account_json(ea) for ea in user.external_accounts],
+        "saml_accounts": [],
+        "enterprise_accounts": [],
+        "last_sign_in_at": user.last_sign_in_at,
+        "banned": user.banned,
+        "locked": user.locked,
+        "lockout_expires_in_seconds": lockout,
+        "verification_attempts_remaining": VERIFICATION_ATTEMPTS,
+        "created_at": user.created_at,
+        "updated_at": user.updated_at,
+        "delete_self_enabled": user.delete_self_enabled,
+        "create_organization_enabled": user.create_organization_enabled,
+        "create_organizations_limit": user.create_organizations_limit,
+        "last_active_at": user.last_active_at,
+        "legal_accepted_at": user.legal_accepted_at,
+        "bypass_client_trust": user.bypass_client_trust,
+    }
+
+
+def external_account_json(ea: Any) -> dict[str, Any]:
+    return {
+        "object": "external_account",
+        "id": ea.id,
+        "provider": ea.provider,
+        "identification_id": ea.identification_id,
+        "provider_user_id": ea.provider_user_id,
+        "approved_scopes": ea.approved_scopes,
+        "email_address": ea.email_address,
+        "email_address_verified": True,
+        "first_name": ea.first_name,
+        "last_name": ea.last_name,
+        "image_url": ea.image_url,
+        "username": ea.username,
+        "phone_number": None,
+        "public_metadata": ea.public_metadata,
+        "label": ea.label,
+        "created_at": ea.created_at,
+        "updated_at": ea.updated_at,
+        "verification": {"object": "verification_oauth", "status": "verified", "strategy": ea.provider,
+                         "attempts": None, "expire_at": ea.created_at + 600_000},
+    }
+
+
+def deleted_json(obj: str, id_: str, **extra: Any) -> dict[str, Any]:
+    return {"object": obj, "id": id_, "deleted": True, **extra}
+
+
+def updated(ctx: Ctx, user: User) -> dict[str, Any]:
+    """The user's JSON after a change, also recorded as a ``user.updated`` webhook event."""
+    reply = user_json(ctx.state, user, ctx.now)
+    ctx.emit("user.updated", reply)
+    return reply
+
+
+def emit_updated(st: State, user: User, now: int) -> None:
+    """``user.updated`` for a change made outside a user handler (an email address added, a session ...)."""
+    events.emit(st, "user.updated", lambda: user_json(st, user, now), now)
+
+
+# -- operations ------------------------------------------------------------------------------------------------
+
+
+def require_user(st: State, user_id: str) -> User:
+    user = st.users.get(user_id)
+    if user is None:
+        raise errors.resource_not_found(f"No user was found with id {user_id}")
+    return user
+
+
+def parse_rfc3339(value: str, param: str) -> int:
+    try:
+        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise errors.form_param_invalid_time(param) from None
+    if dt.tzinfo is None:
+        raise errors.form_param_invalid_time(param)
+    return int(dt.timestamp() * 1000)
+
+
+def check_username(st: State, value: str, user_id: str | None) -> str:
+    if not 4 <= len(value) <= 64:
+        raise errors.form_username_invalid_length()
+    if not USERNAME_RE.match(value):
+        raise errors.form_username_invalid_character()
+    owner = st.username_index.get(value.lower())
+    if owner is not None and owner != user_id:
+        raise errors.form_identifier_exists("username", "username")
+    return value
+
+
+def check_password(password: str, skip_checks: bool) -> None:
+    if len(password) > 72:
+        raise errors.form_password_length_too_long()
+    if skip_checks:
+        return
+    if len(password) < 8:
+        raise errors.form_password_length_too_short()
+    if password.lower() in passwords.PWNED:
+        raise errors.form_password_pwned()
+
+
+def set_password(st: State, user: User, password: str, now: int) -> None:
+    salt = hashlib.sha256(f"{user.id}\x00{st.ids.token(8)}".encode()).digest()[:passwords.SALT_BYTES]
+    user.password_hash = passwords.hash_password(password, salt)
+    user.password_last_updated_at = now
+    user.password_compromised = False
+
+
+def check_external_id(st: State, value: str, user_id: str | None) -> str:
+    owner = st.external_id_index.get(value)
+    if owner is not None and owner != user_id:
+        raise errors.form_identifier_exists("external_id", "external ID")
+    return value
+
+
+def set_username(st: State, user: User, value: str | None) -> None:
+    if user.username:
+        st.username_index.pop(user.username.lower(), None)
+    user.username = value or None
+    if user.username:
+        st.username_index[user.username.lower()] = user.id
+
+
+def set_external_id(st: State, user: User, value: str | None) -> None:
+    if user.external_id is not None:
+        st.external_id_index.pop(user.external_id, None)
+    user.external_id = value
+    if value is not None:
+        st.external_id_index[value] = user.id
+
+
+def _statuses(body: dict[str, Any], values: list[str], param: str) -> list[str]:
+    statuses = body.get(param) or []
+    if statuses and len(statuses) != len(values):
+        raise errors.form_param_value_invalid(param, f"{param} must contain exactly one item per value.")
+    return statuses or ["verified"] * len(values)
+
+
+def add_user(st: State, body: dict[str, Any], now: int) -> User:
+    """Validate everything first, then write: a rejected request leaves no trace in state."""
+    plan: list[tuple[str, str, str]] = []  # (kind, value, status)
+    for kind, status_param in (
+        ("email_address", "email_address_identification_status"),
+        ("phone_number", "phone_number_identification_status"),
+        ("web3_wallet", None),
+    ):
+        values = body.get(kind) or []
+        statuses = _statuses(body, values, status_param) if status_param else ["verified"] * len(values)
+        seen: set[str] = set()
+        for value, status in zip(values, statuses, strict=True):
+            value = idns.check_format(kind, value, kind)
+            key = idns.normalize(kind, value)
+            if key in seen:
+                raise errors.form_param_duplicate(kind)
+            seen.add(key)
+            idns.ensure_available(st, kind, value, kind, None)
+            plan.append((kind, value, status))
+    username = body.get("username")
+    if username:
+        check_username(st, username, None)
+    if body.get("external_id") is not None:
+        check_external_id(st, body["external_id"], None)
+    if not (plan or username or body.get("skip_user_requirement")):
+        raise errors.form_data_missing(["email_address", "phone_number", "username", "web3_wallet"])
+    password = body.get("password")
+    if password is not None:
+        check_password(password, bool(body.get("skip_password_checks")))
+    digest = body.get("password_digest")
+    if digest is not None and not body.get("password_hasher"):
+        raise errors.form_conditional_param_missing("password_hasher", "password_digest")
+    created_at = parse_rfc3339(body["created_at"], "created_at") if body.get("created_at") else now
+    legal = parse_rfc3339(body["legal_accepted_at"], "legal_accepted_at") if body.get("legal_accepted_at") else None
+    totp_secret = body.get("totp_secret")
+    if totp_secret:
+        totp_secret = _check_totp_secret(totp_secret)
+
+    user = User(id=st.ids.new("user"), created_at=created_at, updated_at=created_at)
+    for field in ("first_name", "last_name", "locale"):
+        setattr(user, field, body.get(field))
+    for field in ("public_metadata", "private_metadata", "unsafe_metadata"):
+        setattr(user, field, copy.deepcopy(body.get(field) or {}))
+    for field in ("delete_self_enabled", "create_organization_enabled", "banned", "locked", "bypass_client_trust"):
+        if body.get(field) is not None:
+            setattr(user, field, body[field])
+    user.create_organizations_limit = body.get("create_organizations_limit")
+    user.legal_accepted_at = legal
+    st.users[user.id] = user
+    st.users_by_created.add((user.created_at, user.id))
+    set_username(st, user, username)
+    set_external_id(st, user, body.get("external_id"))
+    for kind, value, status in plan:
+        idn = idns.add(st, kind=kind, value=value, user_id=user.id, now=created_at, status=status)
+        idns.attach(user, idn, primary=None if status == "verified" else False)
+    if password is not None:
+        set_password(st, user, password, now)
+    elif digest is not None:
+        user.password_hash = passwords.stored_digest(body["password_hasher"], digest)
+        user.password_last_updated_at = now
+    if totp_secret:
+        user.totp_secret = totp_secret
+        user.mfa_enabled_at = now
+    if body.get("backup_codes"):
+        user.backup_code_hashes = [_hash_code(c) for c in body["backup_codes"]]
+        user.mfa_enabled_at = user.mfa_enabled_at or now
+    return user
+
+
+def _check_totp_secret(secret: str) -> str:
+    cleaned = secret.replace(" ", "").upper()
+    try:
+        base64.b32decode(cleaned + "=" * (-len(cleaned) % 8))
+    except ValueError:
+        raise errors.ClerkError(
+            422, "invalid_totp_secret_code", "invalid TOTP secret", "totp_secret must be a base32 string.",
+            {"param_name": "totp_secret"},
+        ) from None
+    return cleaned
+
+
+def _hash_code(code: str) -> str:
+    return hashlib.sha256(f"backup\x00{code}".encode()).hexdigest()
+
+
+def delete_user(st: State, user: User) -> None:
+    # the cascades first, while the user is whole: their webhook payloads (organizationMembership.deleted,
+    # session.ended) embed the user's data
+    for hook in USER_DELETE_HOOKS:
+        hook(st, user)
+    for kind in ("email_address", "phone_number", "web3_wallet"):
+        for idn_id in list(getattr(user, idns.user_list_attr(kind))):
+            idns.remove(st, st.identifications[idn_id])
+    for ea in user.external_accounts:
+        st.provider_index.pop((ea.provider, ea.provider_user_id), None)
+    set_username(st, user, None)
+    set_external_id(st, user, None)
+    del st.users[user.id]
+    st.users_by_created.discard((user.created_at, user.id))
+
+
+# -- handlers ---------------------------------------------------------------------------------------------------
+
+
+@ROUTES.get("/users", "list")
+def get_user_list(ctx: Ctx) -> Json:
+    users = user_queries.list_users(ctx.state, ctx.query)
+    return [user_json(ctx.state, u, ctx.now) for u in users]
+
+
+@ROUTES.get("/users/count", "count")
+def get_users_count(ctx: Ctx) -> Json:
+    return {"object": "total_count", "total_count": user_queries.count_users(ctx.state, ctx.query)}
+
+
+@ROUTES.post("/users", "create")
+def create_user(ctx: Ctx) -> Json:
+    user = add_user(ctx.state, ctx.body, ctx.now)
+    reply = user_json(ctx.state, user, ctx.now)
+    ctx.emit("user.created", reply)
+    return reply
+
+
+@ROUTES.get("/users/{user_id}", "get")
+def get_user(ctx: Ctx) -> Json:
+    return user_json(ctx.state, require_user(ctx.state, ctx.path["user_id"]), ctx.now)
+
+
+@ROUTES.patch("/users/{user_id}", "update")
+def update_user(ctx: Ctx) -> Json:
+    st, body, now = ctx.state, ctx.body, ctx.now
+    user = require_user(st, ctx.path["user_id"])
+    # validate first, write after
+    if body.get("username"):
+        check_username(st, body["username"], user.id)
+    if body.get("external_id") is not None:
+        check_external_id(st, body["external_id"], user.id)
+    for kind, param in (
+        ("email_address", "primary_email_address_id"),
+        ("phone_number", "primary_phone_number_id"),
+        ("web3_wallet", "primary_web3_wallet_id"),
+    ):
+        target = body.get(param)
+        if target is not None:
+            idn = st.identifications.get(target)
+            if idn is None or idn.user_id != user.id or idn.kind != kind:
+                raise errors.form_param_value_invalid(param, f"{param} must belong to this user.")
+            if not idns.is_verified(idn):
+                raise errors.form_param_value_invalid(param, f"{param} must be a verified {idns.KIND_LABEL[kind]}.")
+    if body.get("password") is not None:
+        check_password(body["password"], bool(body.get("skip_password_checks")))
+    if body.get("password_digest") is not None and not body.get("password_hasher"):
+        raise errors.form_conditional_param_missing("password_hasher", "password_digest")
+    created_at = parse_rfc3339(body["created_at"], "created_at") if body.get("created_at") else None
+    legal = parse_rfc3339(body["legal_accepted_at"], "legal_accepted_at") if body.get("legal_accepted_at") else None
+    totp_secret = _check_totp_secret(body["totp_secret"]) if body.get("totp_secret") else None
+
+    for field in ("first_name", "last_name", "locale"):
+        if field in body:
+            setattr(user, field, body[field])
+    for field in ("delete_self_enabled", "create_organization_enabled", "bypass_client_trust"):
+        if body.get(field) is not None:
+            setattr(user, field, body[field])
+    if "create_organizations_limit" in body:
+        user.create_organizations_limit = body["create_organizations_limit"]
+    if "username" in body:
+        set_username(st, user, body["username"])
+    if "external_id" in body:
+        set_external_id(st, user, body["external_id"])
+    for param in ("primary_email_address_id", "primary_phone_number_id", "primary_web3_wallet_id"):
+        if body.get(param) is not None:
+            setattr(user, param, body[param])
+    if body.get("password") is not None:
+        set_password(st, user, body["password"], now)
+    elif body.get("password_digest") is not None:
+        user.password_hash = passwords.stored_digest(body["password_hasher"], body["password_digest"])
+        user.password_last_updated_at = now
+    if totp_secret:
+        user.totp_secret = totp_secret
+        user.mfa_enabled_at = now
+    if body.get("backup_codes"):
+        user.backup_code_hashes = [_hash_code(c) for c in body["backup_codes"]]
+        user.mfa_enabled_at = user.mfa_enabled_at or now
+    # Metadata here only exists in versions before 2026-05-12; the versioned spec rejects it otherwise.
+    for field in ("public_metadata", "private_metadata", "unsafe_metadata"):
+        if field in body:
+            setattr(user, field, copy.deepcopy(body[field] or {}))
+    if created_at is not None:
+        st.users_by_created.discard((user.created_at, user.id))
+        user.created_at = created_at
+        st.users_by_created.add((user.created_at, user.id))
+    if legal is not None:
+        user.legal_accepted_at = legal
+    user.updated_at = now
+    return updated(ctx, user)
+
+
+@ROUTES.delete("/users/{user_id}", "delete")
+def delete_user_handler(ctx: Ctx) -> Json:
+    user = require_user(ctx.state, ctx.path["user_id"])
+    external_id = user.external_id
+    delete_user(ctx.state, user)  # its hooks emit organizationMembership.deleted, session.ended ...
+    # the webhook's DeletedObject carries the external id, when there was one (the BAPI answer does not)
+    ctx.emit("user.deleted", lambda: deleted_json("user", user.id, **(
+        {"external_id": external_id} if external_id is not None else {})))
+    return deleted_json("user", user.id)
+
+
+def _set_flag(ctx: Ctx, field: str, value: bool) -> Json:
+    user = require_user(ctx.state, ctx.path["user_id"])
+    setattr(user, field, value)
+    if field == "locked":
+        user.lockout_expires_at = None  # locked through the API: never expires on its own
+    user.updated_at = ctx.now
+    return updated(ctx, user)
+
+
+@ROUTES.post("/users/{user_id}/ban", "ban")
+def ban_user(ctx: Ctx) -> Json:
+    return _set_flag(ctx, "banned", True)
+
+
+@ROUTES.post("/users/{user_id}/unban", "unban")
+def unban_user(ctx: Ctx) -> Json:
+    return _set_flag(ctx, "banned", False)
+
+
+@ROUTES.post("/users/{user_id}/lock", "lock")
+def lock_user(ctx: Ctx) -> Json:
+    return _set_flag(ctx, "locked", True)
+
+
+@ROUTES.post("/users/{user_id}/unlock", "unlock")
+def unlock_user(ctx: Ctx) -> Json:
+    return _set_flag(ctx, "locked", False)
+
+
+def _bulk_ban(ctx: Ctx, banned: bool) -> Json:
+    ids = ctx.body["user_ids"]
+    if not 1 <= len(ids) <= MAX_BULK:
+        raise errors.form_param_value_invalid("user_ids", f"user_ids must contain between 1 and {MAX_BULK} ids.")
+    users = [require_user(ctx.state, uid) for uid in dict.fromkeys(ids)]
+    for user in users:
+        user.banned = banned
+        user.updated_at = ctx.now
+    return [updated(ctx, u) for u in users]
+
+
+@ROUTES.post("/users/ban", "ban_bulk")
+def users_ban(ctx: Ctx) -> Json:
+    return _bulk_ban(ctx, True)
+
+
+@ROUTES.post("/users/unban", "unban_bulk")
+def users_unban(ctx: Ctx) -> Json:
+    return _bulk_ban(ctx, False)
+
+
+@ROUTES.patch("/users/{user_id}/metadata", "merge_metadata")
+def update_user_metadata(ctx: Ctx) -> Json:
+    user = require_user(ctx.state, ctx.path["user_id"])
+    for field in ("public_metadata", "private_metadata", "unsafe_metadata"):
+        if ctx.body.get(field) is not None:
+            setattr(user, field, deep_merge(getattr(user, field), ctx.body[field]))
+    user.updated_at = ctx.now
+    return updated(ctx, user)
+
+
+@ROUTES.put("/users/{user_id}/metadata", "replace_metadata")
+def replace_user_metadata(ctx: Ctx) -> Json:
+    user = require_user(ctx.state, ctx.path["user_id"])
+    for field in ("public_metadata", "private_metadata", "unsafe_metadata"):
+        if field in ctx.body:
+            setattr(user, field, copy.deepcopy(ctx.body[field] or {}))
+    user.updated_at = ctx.now
+    return updated(ctx, user)
+
+
+MAX_IMAGE_BYTES = 10 * 1024 * 1024
+
+
+@ROUTES.post("/users/{user_id}/profile_image", "set_profile_image")
+def set_user_profile_image(ctx: Ctx) -> Json:
+    user = require_user(ctx.state, ctx.path["user_id"])
+    upload = ctx.files.get("file")
+    if upload is None or not upload.data:
+        raise errors.form_param_missing("file")
+    if not upload.content_type.startswith("image/") and not _looks_like_image(upload.data):
+        raise errors.form_param_format_invalid("file", "file must be an image (png, jpeg, gif or webp).")
+    digest = hashlib.sha256(upload.data).hexdigest()[:24]
+    user.image_url = f"https://img.clerk.com/clerkmock/{user.id}/{digest}"
+    user.updated_at = ctx.now
+    return updated(ctx, user)
+
+
+def _looks_like_image(data: bytes) -> bool:
+    return data.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"RIFF"))
+
+
+@ROUTES.delete("/users/{user_id}/profile_image", "delete_profile_image")
+def delete_user_profile_image(ctx: Ctx) -> Json:
+    user = require_user(ctx.state, ctx.path["user_id"])
+    user.image_url = None
+    user.updated_at = ctx.now
+    return updated(ctx, user)

@@ -1,0 +1,210 @@
+"""Seeding: turn scenario entries into the engine's own create requests (``trusted=True``: no auth), so a
+scenario can never hold what the API would refuse.  References by email/username/slug are resolved first;
+pinned ids are applied after each create (`rekey`).  A failure is a `ScenarioError` at the entry's line,
+carrying the Clerk error; the caller restores the state it had before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote
+
+from clerkmock.engine import Engine, Request
+from clerkmock.engine.ids import ID_LENGTH
+from clerkmock.scenario.rekey import rekey
+from clerkmock.scenario.schema import ID_PREFIXES
+from clerkmock.scenario.source import Document, Path, jsonable
+
+type Summary = dict[str, list[str]]
+
+
+class Seeder:
+    def __init__(self, engine: Engine, doc: Document) -> None:
+        self.engine = engine
+        self.doc = doc
+        self.summary: Summary = {}
+
+    @property
+    def st(self) -> Any:
+        return self.engine.state
+
+    def run(self) -> Summary:
+        data = self.doc.data
+        for section, seed in (
+            ("permissions", self._permission), ("roles", self._role), ("users", self._user),
+            ("organizations", self._organization), ("invitations", self._invitation),
+            ("jwt_templates", self._jwt_template), ("sessions", self._session),
+        ):
+            for i, entry in enumerate(data.get(section) or []):
+                seed(dict(entry), (section, i))
+        return self.summary
+
+    # -- one create request ----------------------------------------------------------------------------------
+
+    def _call(self, method: str, url: str, body: dict[str, Any], where: Path, what: str) -> dict[str, Any]:
+        response = self.engine.handle(Request.make(method, "/v1" + url, json=jsonable(body)), trusted=True)
+        if response.status == 200:
+            result: dict[str, Any] = response.json()
+            return result
+        err = (response.json() or {}).get("errors", [{}])[0]
+        param = (err.get("meta") or {}).get("param_name")
+        key_path = (*where, param) if param and (*where, param) in self.doc.lines else where
+        raise self.doc.error(key_path, f"{what}: {err.get('code')}: {err.get('long_message') or err.get('message')}")
+
+    def _pinned(self, section: str, entry: dict[str, Any], where: Path, table: dict[str, Any]) -> str | None | bool:
+        """The pinned id (checked), True if it already exists (skip the entry), None if none is pinned."""
+        pinned = entry.pop("id", None)
+        if pinned is None:
+            return None
+        prefix = ID_PREFIXES[section] + "_"
+        rest = pinned[len(prefix):] if isinstance(pinned, str) and pinned.startswith(prefix) else ""
+        if len(rest) != ID_LENGTH or not rest.isascii() or not rest.isalnum():
+            raise self.doc.error((*where, "id"), f"{_name(where)}: a pinned id must be {prefix} followed by "
+                                                 f"{ID_LENGTH} letters and digits, like Clerk's (got {pinned!r})")
+        if pinned in table:
+            return True
+        return pinned
+
+    def _pin(self, created: str, pinned: str | None | bool) -> str:
+        if isinstance(pinned, str) and pinned != created:
+            rekey(self.st, created, pinned)
+            return pinned
+        return created
+
+    def _note(self, section: str, record_id: str) -> None:
+        self.summary.setdefault(section, []).append(record_id)
+
+    # -- references -----------------------------------------------------------------------------------------
+
+    def user_id(self, value: Any, where: Path) -> str:
+        st = self.st
+        if isinstance(value, str):
+            if value in st.users:
+                return value
+            lowered = value.lower()
+            if "@" in value:
+                for idn_id in st.email_index.get(lowered, ()):
+                    idn = st.identifications.get(idn_id)
+                    if idn is not None and idn.user_id is not None:
+                        return str(idn.user_id)
+            if lowered in st.username_index:
+                return str(st.username_index[lowered])
+            if value in st.external_id_index:
+                return str(st.external_id_index[value])
+        raise self.doc.error(where, f"{_name(where)}: no user {value!r} (refer to a user by id, email address, "
+                                    "username or external_id; users are seeded before organizations and sessions)")
+
+    def org_id(self, value: Any, where: Path) -> str:
+        org = self.st.orgs.find_org(value) if isinstance(value, str) else None
+        if org is None:
+            raise self.doc.error(where, f"{_name(where)}: no organization {value!r} (refer to one by id or slug)")
+        return str(org.id)
+
+    def _alias(self, entry: dict[str, Any], alias: str, field: str, where: Path,
+               resolve: Callable[[Any, Path], str]) -> None:
+        """``user: alice@example.com`` or ``user_id: alice@example.com`` -> ``user_id: user_...``."""
+        if alias in entry and field in entry:
+            raise self.doc.error((*where, alias), f"{_name(where)}: give {alias} or {field}, not both")
+        key = alias if alias in entry else field
+        if key in entry and entry[key] is not None:
+            entry[field] = resolve(entry.pop(key), (*where, key))
+
+    # -- sections -------------------------------------------------------------------------------------------
+
+    def _user(self, entry: dict[str, Any], where: Path) -> None:
+        pinned = self._pinned("users", entry, where, self.st.users)
+        if pinned is True:
+            return
+        for key in ("email_address", "phone_number", "web3_wallet"):  # a single value for convenience
+            if isinstance(entry.get(key), str):
+                entry[key] = [entry[key]]
+        created = self._call("POST", "/users", entry, where, _name(where))
+        self._note("users", self._pin(created["id"], pinned))
+
+    def _permission(self, entry: dict[str, Any], where: Path) -> None:
+        pinned = self._pinned("permissions", entry, where, self.st.orgs.permissions)
+        if pinned is True:
+            return
+        created = self._call("POST", "/organization_permissions", entry, where, _name(where))
+        self._note("permissions", self._pin(created["id"], pinned))
+
+    def _role(self, entry: dict[str, Any], where: Path) -> None:
+        pinned = self._pinned("roles", entry, where, self.st.orgs.roles)
+        if pinned is True:
+            return
+        perms = entry.get("permissions")
+        if isinstance(perms, list):  # keys (org:invoices:read) are friendlier than perm_ ids
+            keys = self.st.orgs.permission_keys
+            entry["permissions"] = [keys.get(p, p) if isinstance(p, str) else p for p in perms]
+        created = self._call("POST", "/organization_roles", entry, where, _name(where))
+        self._note("roles", self._pin(created["id"], pinned))
+
+    def _organization(self, entry: dict[str, Any], where: Path) -> None:
+        pinned = self._pinned("organizations", entry, where, self.st.orgs.orgs)
+        if pinned is True:
+            return
+        members = entry.pop("members", None) or []
+        invitations = entry.pop("invitations", None) or []
+        if entry.get("created_by") is not None:
+            entry["created_by"] = self.user_id(entry["created_by"], (*where, "created_by"))
+        created = self._call("POST", "/organizations", entry, where, _name(where))
+        org_id = self._pin(created["id"], pinned)
+        self._note("organizations", org_id)
+        for j, member in enumerate(members):
+            self._member(org_id, dict(member), (*where, "members", j))
+        for j, invitation in enumerate(invitations):
+            self._org_invitation(org_id, dict(invitation), (*where, "invitations", j))
+
+    def _member(self, org_id: str, entry: dict[str, Any], where: Path) -> None:
+        self._alias(entry, "user", "user_id", where, self.user_id)
+        user_id = entry.get("user_id")
+        existing = self.st.orgs.membership(org_id, user_id) if isinstance(user_id, str) else None
+        if existing is not None:  # e.g. the creator, an admin already: set the role the scenario asks for
+            role = entry.get("role")
+            if role is not None and role != self.st.orgs.role_key(existing.role_id):
+                self._call("PATCH", f"/organizations/{org_id}/memberships/{quote(str(user_id))}", {"role": role},
+                           where, _name(where))
+            self._note("memberships", existing.id)
+            return
+        created = self._call("POST", f"/organizations/{org_id}/memberships", entry, where, _name(where))
+        self._note("memberships", created["id"])
+
+    def _org_invitation(self, org_id: str, entry: dict[str, Any], where: Path) -> None:
+        pinned = self._pinned("organizations.invitations", entry, where, self.st.orgs.org_invitations)
+        if pinned is True:
+            return
+        self._alias(entry, "inviter", "inviter_user_id", where, self.user_id)
+        created = self._call("POST", f"/organizations/{org_id}/invitations", entry, where, _name(where))
+        self._note("organization_invitations", self._pin(created["id"], pinned))
+
+    def _invitation(self, entry: dict[str, Any], where: Path) -> None:
+        pinned = self._pinned("invitations", entry, where, self.st.orgs.invitations)
+        if pinned is True:
+            return
+        created = self._call("POST", "/invitations", entry, where, _name(where))
+        self._note("invitations", self._pin(created["id"], pinned))
+
+    def _jwt_template(self, entry: dict[str, Any], where: Path) -> None:
+        pinned = self._pinned("jwt_templates", entry, where, self.st.auth.jwt_templates)
+        if pinned is True:
+            return
+        created = self._call("POST", "/jwt_templates", entry, where, _name(where))
+        self._note("jwt_templates", self._pin(created["id"], pinned))
+
+    def _session(self, entry: dict[str, Any], where: Path) -> None:
+        pinned = self._pinned("sessions", entry, where, self.st.auth.sessions)
+        if pinned is True:
+            return
+        self._alias(entry, "user", "user_id", where, self.user_id)
+        self._alias(entry, "active_organization", "active_organization_id", where, self.org_id)
+        created = self._call("POST", "/sessions", entry, where, _name(where))
+        self._note("sessions", self._pin(created["id"], pinned))
+
+
+def _name(where: Path) -> str:
+    """("organizations", 0, "members", 1) -> organizations[0].members[1]"""
+    out = ""
+    for part in where:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out

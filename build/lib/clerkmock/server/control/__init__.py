@@ -1,0 +1,64 @@
+"""The control plane under ``/__clerkmock/*``: clerkmock's own admin API (JSON, no Clerk auth, never
+forwarded, not journaled).  Documented with curl examples in docs/control-plane.md.
+
+    GET    health                      liveness and version
+    POST   reset                       back to the scenario's seeded state; journal cleared
+    GET    state / PUT state           snapshot / restore the engine state as a JSON document
+    POST   seed                        apply a scenario document (YAML or JSON) on top (?baseline=true: and
+                                       make the result what reset returns to)
+    GET    faults / POST / DELETE      list, add (returns the id), remove all fault rules
+    GET    faults/{id} / DELETE        one rule
+    GET    requests / DELETE           the journal (?method=&path=&limit=), clear it
+    GET    clock / POST clock          read, advance or set the emulated time
+    …      webhooks, webhooks/{id}, webhooks/flush   endpoints and the delivery log (webhooks.py)
+
+Each module here declares its routes in a `ControlRoutes` (base.py); `ControlPlane` compiles them into the
+engine's own `Router`.  `ControlPlane.handle` is the one way in: the pipeline calls it, under its lock, for
+every path under `CONTROL_PREFIX`.  Errors use Clerk's envelope so every client's error parser copes.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from clerkmock.engine import ClerkError, Request, Response, errors
+from clerkmock.engine.router import Route, Router
+from clerkmock.server.control import core, webhooks
+from clerkmock.server.control.base import ControlRoutes, ControlTarget
+from clerkmock.server.directive import Directive
+
+CONTROL_PREFIX = "/__clerkmock"
+ROUTE_SETS: tuple[ControlRoutes, ...] = (core.ROUTES, webhooks.ROUTES)
+
+
+def is_control_path(path: str) -> bool:
+    return path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/")
+
+
+class ControlPlane:
+    def __init__(self, target: ControlTarget) -> None:
+        self.target = target
+        self.router = Router()
+        for route_set in ROUTE_SETS:
+            for method, template, name, handler in route_set.routes:
+                self.router.add(Route(method, template, partial(handler, target), name))
+
+    def handle(self, request: Request) -> Directive:
+        """Answer one control-plane request (its path starts with `CONTROL_PREFIX`)."""
+        sub = request.path[len(CONTROL_PREFIX):].rstrip("/") or "/"
+        route, params, path_exists = self.router.match(request.method, sub)
+        try:
+            if route is None:
+                if not path_exists:
+                    raise errors.route_not_found(request.method, request.path)
+                allowed = self.router.methods(sub)
+                raise ClerkError(405, "method_not_allowed", "method not allowed",
+                                 f"{request.method} is not allowed on {request.path}.",
+                                 headers={"Allow": ", ".join(sorted(allowed))})
+            answer: Response | Directive = route.handler(request, params)
+        except ClerkError as exc:
+            answer = self.target.engine.error(exc)
+        return answer if isinstance(answer, Directive) else Directive(answer)
+
+
+__all__ = ["CONTROL_PREFIX", "ControlPlane", "ControlTarget", "is_control_path"]

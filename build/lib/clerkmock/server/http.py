@@ -1,0 +1,432 @@
+"""The base-URL listener: a lean HTTP/1.1 server on asyncio, for apps that set ``CLERK_API_URL``.
+
+Base-URL traffic needs no interception, and mitmproxy's per-request cost (~0.6 ms of hook dispatch here,
+reference/mitmproxy.md §3) would cap it at ~1.5k req/s.  This is an `asyncio.Protocol` (no stream objects,
+no per-request tasks) that parses HTTP/1.1 with keep-alive, pipelining, ``Expect: 100-continue`` and chunked
+request bodies, hands each request to the shared `Pipeline`, and carries out the `Directive` it answers with (a delay; a
+reset, drop, hang or truncation).
+
+It runs in the same event loop as the mitmproxy master when proxy modes are on (see ``runtime.py``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+import struct
+from email.utils import formatdate
+from http import HTTPStatus
+from time import time
+
+from clerkmock.engine import Request, Response
+from clerkmock.engine.engine import MAX_BODY_BYTES as JSON_BODY_BYTES
+from clerkmock.engine.engine import MAX_UPLOAD_BYTES
+from clerkmock.engine.errors import ClerkError, request_too_large
+from clerkmock.server.control import CONTROL_PREFIX
+from clerkmock.server.directive import Action, Directive
+from clerkmock.server.inbound import build_request
+from clerkmock.server.pipeline import Pipeline
+
+log = logging.getLogger("clerkmock")
+
+MAX_HEAD_BYTES = 64 * 1024
+MAX_BODY_BYTES = 11 * 1024 * 1024  # above the engine's largest limit (10 MiB uploads): the engine answers 413
+MAX_CHUNKS = 100_000  # per chunked body: real clients send KB-sized chunks; 1-byte chunks would cost CPU
+MAX_CHUNK_LINE = 4096  # a chunk-size line (with extensions) or a trailer line
+# After an early 413, the rest of the declared body (if at most this much) is read and dropped, so the client,
+# still sending, gets the answer instead of a reset; the connection closes after it, or after DISCARD_SECONDS.
+DISCARD_BYTES = 64 * 1024 * 1024
+DISCARD_SECONDS = 30.0
+# A client that sends half a request and stops is closed after this; so is a keep-alive connection left idle
+# (nginx's default keep-alive timeout is 75 s; clients re-open pooled connections transparently).
+INCOMPLETE_REQUEST_SECONDS = 30.0
+IDLE_KEEPALIVE_SECONDS = 75.0
+SWEEP_SECONDS = 5.0
+_REASONS = {s.value: s.phrase for s in HTTPStatus}
+
+
+class ListenError(RuntimeError):
+    """The listener could not be bound (port in use, permission denied, bad address)."""
+
+    def __init__(self, host: str, port: int, reason: str) -> None:
+        super().__init__(f"cannot listen on {host}:{port}: {reason}")
+        self.host, self.port, self.reason = host, port, reason
+
+
+class _HttpError(Exception):
+    def __init__(self, status: int, message: str, *, error: ClerkError | None = None, discard: int = 0) -> None:
+        super().__init__(message)
+        self.status = status
+        self.error = error  # the Clerk error to answer with (default: one made from status and message)
+        self.discard = discard  # body bytes still to come that the client will send anyway
+
+
+_PROTOCOL_CODES = {
+    400: "bad_request",
+    413: "request_body_too_large",
+    431: "request_header_too_large",
+}
+
+
+def _body_limit(target: str, headers: dict[str, str]) -> int:
+    """The engine's limit for this request's body, known from its head: a larger body is refused before it is
+    read (JSON and form bodies 1 MiB, multipart uploads 10 MiB; the control plane up to MAX_BODY_BYTES)."""
+    if target.startswith(CONTROL_PREFIX):
+        return MAX_BODY_BYTES
+    if headers.get("content-type", "")[:10].lower() == "multipart/":
+        return MAX_UPLOAD_BYTES
+    return JSON_BODY_BYTES
+
+
+def _request_line(line: str) -> tuple[str, str, str]:
+    try:
+        method, target, version = line.split(" ")
+    except ValueError:
+        raise _HttpError(400, "malformed request line") from None
+    if not (method.isascii() and method.isalpha()) or not target:
+        raise _HttpError(400, "malformed request line")
+    if version != "HTTP/1.1" and version != "HTTP/1.0":
+        # A 4xx, not 505: bad input is never answered with a server error (HTTP/2 needs TLS ALPN or h2c upgrade,
+        # neither of which is offered, so only a confused or hostile client gets here).
+        if version.startswith("HTTP/"):
+            raise _HttpError(400, f"HTTP version {version[5:]!r} is not supported; speak HTTP/1.1")
+        raise _HttpError(400, "malformed request line")
+    return method, target, version
+
+
+def _check_partial_head(buf: bytearray) -> None:
+    """Refuse garbage before the head is complete (a TLS hello, a binary protocol, a line that never ends), so
+    it is answered at once instead of waiting for a blank line that may never come."""
+    line_end = buf.find(b"\r\n", 0, MAX_HEAD_BYTES)
+    if line_end >= 0:
+        _request_line(bytes(buf[:line_end]).decode("latin-1"))
+        return
+    space = buf.find(b" ", 0, 32)
+    method = bytes(buf[:space] if space >= 0 else buf[:32])
+    if (method and not method.isalpha()) or (space < 0 and len(buf) >= 32):
+        raise _HttpError(400, "malformed request line")
+
+
+_date_cache: tuple[int, bytes] = (0, b"")
+
+
+def _date_header() -> bytes:
+    global _date_cache
+    now = int(time())
+    if _date_cache[0] != now:
+        _date_cache = (now, formatdate(now, usegmt=True).encode())
+    return _date_cache[1]
+
+
+def render(response: Response, *, keep_alive: bool) -> bytes:
+    head = [f"HTTP/1.1 {response.status} {_REASONS.get(response.status, 'Unknown')}".encode()]
+    for name, value in response.headers.items():
+        if name.lower() not in ("content-length", "connection", "transfer-encoding"):
+            head.append(f"{name}: {value}".encode("latin-1", "replace"))
+    head.append(b"content-length: " + str(len(response.body)).encode())
+    head.append(b"date: " + _date_header())
+    if not keep_alive:
+        head.append(b"connection: close")
+    return b"\r\n".join(head) + b"\r\n\r\n" + response.body
+
+
+class _Connection(asyncio.Protocol):
+    __slots__ = ("server", "transport", "buffer", "waiting", "closed", "_continue_sent", "_paused", "_discard",
+                 "_chunks", "last_active")
+
+    def __init__(self, server: BaseUrlServer) -> None:
+        self.server = server
+        self.transport: asyncio.Transport | None = None
+        self.buffer = bytearray()
+        self.waiting = False  # a delayed or hanging answer is pending: later requests wait their turn
+        self.closed = False
+        self._continue_sent = False
+        self._paused = False  # the client is not reading our answers: stop reading its requests (flow control)
+        self._discard = 0  # bytes of a refused body still to read and drop before closing
+        # a chunked body being decoded, kept across reads so each byte is decoded once: (pos, body, chunks)
+        self._chunks: tuple[int, bytearray, int] | None = None
+        self.last_active = time()  # read by the server's idle sweep (one timer per server, not per read)
+
+    # -- asyncio.Protocol -----------------------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        self.server.connections.add(self)
+        sock = transport.get_extra_info("socket")
+        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        self.server.connections.discard(self)
+
+    def data_received(self, data: bytes) -> None:
+        self.last_active = time()
+        if self._discard:
+            self._discard -= min(len(data), self._discard)
+            if not self._discard and self.transport is not None:
+                self.transport.close()
+            return
+        self.buffer += data
+        if not self.waiting:
+            self._process()
+
+    def eof_received(self) -> bool | None:
+        """The client half-closed with a request still incomplete: answer 400 rather than closing silently."""
+        if self.buffer.strip() and not self.waiting and not self.closed:
+            self._send_raw(400, "incomplete request: the connection was closed before the request ended")
+        return None  # close our side too
+
+    def pause_writing(self) -> None:
+        """The transport's write buffer is over its high-water mark: a client pipelining requests without
+        reading the answers.  Stop reading and answering until it drains, so memory stays bounded."""
+        self._paused = True
+        if self.transport is not None:
+            self.transport.pause_reading()
+
+    def resume_writing(self) -> None:
+        self._paused = False
+        if self.transport is not None and not self.closed:
+            self.transport.resume_reading()
+            if self.buffer and not self.waiting:
+                self._process()
+
+    # -- parsing ---------------------------------------------------------------------------------------------
+
+    def _process(self) -> None:
+        while not self.closed and not self.waiting and not self._paused:
+            try:
+                parsed = self._parse_one()
+            except _HttpError as exc:
+                self._send_raw(exc.status, str(exc), exc.error, exc.discard)
+                return
+            if parsed is None:
+                return
+            request, keep_alive = parsed
+            self._answer(request, keep_alive)
+
+    def _parse_one(self) -> tuple[Request, bool] | None:
+        buf = self.buffer
+        if not buf:  # the common case after answering: nothing pipelined behind it
+            return None
+        while buf[:2] == b"\r\n":  # empty lines before a request line are ignored (RFC 9112 §2.2)
+            del buf[:2]
+        end = buf.find(b"\r\n\r\n")
+        if end < 0 or end > MAX_HEAD_BYTES:
+            if len(buf) > MAX_HEAD_BYTES:
+                raise _HttpError(431, "request header too large")
+            _check_partial_head(buf)
+            return None
+        lines = bytes(buf[:end]).decode("latin-1").split("\r\n")
+        method, target, version = _request_line(lines[0])
+        headers: dict[str, str] = {}
+        for line in lines[1:]:
+            name, sep, value = line.partition(":")
+            if not sep:
+                raise _HttpError(400, "malformed header line")
+            key = name.strip().lower()
+            value = value.strip()
+            headers[key] = f"{headers[key]}, {value}" if key in headers else value
+        start = end + 4
+        if "chunked" in headers.get("transfer-encoding", "").lower():
+            decoded = self._dechunk(start, _body_limit(target, headers))
+            if decoded is None:
+                return None
+            body, consumed = decoded
+        else:
+            try:
+                length = int(headers.get("content-length", "0") or "0")
+            except ValueError:
+                raise _HttpError(400, "invalid content-length") from None
+            if length < 0:
+                raise _HttpError(400, "invalid content-length")
+            if length > JSON_BODY_BYTES and length > (limit := _body_limit(target, headers)):
+                # Refused from the head alone: the body is never buffered.  Unless the client waits for a
+                # 100 Continue (then it sends nothing more), the rest of its body is read and dropped.
+                # An absurd length (more than DISCARD_BYTES) is not waited for: the connection closes at once.
+                waits = headers.get("expect", "").lower() == "100-continue" or length > DISCARD_BYTES
+                rest = 0 if waits else length - (len(buf) - start)
+                raise _HttpError(413, "request body too large", error=request_too_large(limit), discard=rest)
+            if len(buf) - start < length:
+                self._maybe_continue(headers)
+                return None
+            body, consumed = bytes(buf[start : start + length]), start + length
+        del buf[:consumed]
+        self._continue_sent = False
+        connection = headers.get("connection", "").lower()
+        keep_alive = "close" not in connection if version == "HTTP/1.1" else "keep-alive" in connection
+        return build_request(method, target, headers.items(), body), keep_alive
+
+    def _maybe_continue(self, headers: dict[str, str]) -> None:
+        if not self._continue_sent and headers.get("expect", "").lower() == "100-continue" and self.transport:
+            self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            self._continue_sent = True
+
+    def _dechunk(self, start: int, limit: int) -> tuple[bytes, int] | None:
+        """Decode a chunked body from ``start``; None while incomplete.  Progress is kept between reads (the
+        buffer only grows until the request is consumed), so a body in many reads is decoded once."""
+        buf = self.buffer
+        pos, body, chunks = self._chunks or (start, bytearray(), 0)
+        try:
+            while True:
+                line_end = buf.find(b"\r\n", pos, pos + MAX_CHUNK_LINE)
+                if line_end < 0:
+                    if len(buf) - pos >= MAX_CHUNK_LINE:
+                        raise _HttpError(400, "malformed chunk size")
+                    return None
+                try:
+                    size = int(bytes(buf[pos:line_end]).split(b";")[0].strip() or b"x", 16)
+                except ValueError:
+                    raise _HttpError(400, "malformed chunk size") from None
+                if size < 0:
+                    raise _HttpError(400, "malformed chunk size")
+                if size == 0:
+                    trailer = line_end + 2
+                    while True:  # trailer lines up to an empty one
+                        trailer_end = buf.find(b"\r\n", trailer, trailer + MAX_CHUNK_LINE)
+                        if trailer_end < 0:
+                            if len(buf) - trailer >= MAX_CHUNK_LINE or trailer - line_end > MAX_HEAD_BYTES:
+                                raise _HttpError(400, "malformed chunked trailer")
+                            return None
+                        if trailer_end == trailer:
+                            self._chunks = None
+                            return bytes(body), trailer_end + 2
+                        trailer = trailer_end + 2
+                if len(body) + size > limit:
+                    raise _HttpError(413, "request body too large", error=request_too_large(limit))
+                chunks += 1
+                if chunks > MAX_CHUNKS:
+                    raise _HttpError(400, f"more than {MAX_CHUNKS} chunks in one body")
+                data_start = line_end + 2
+                if len(buf) < data_start + size + 2:
+                    return None
+                if buf[data_start + size : data_start + size + 2] != b"\r\n":
+                    raise _HttpError(400, "malformed chunk")
+                body += buf[data_start : data_start + size]
+                pos = data_start + size + 2
+                self._chunks = (pos, body, chunks)
+        except _HttpError:
+            self._chunks = None
+            raise
+
+    # -- answering -------------------------------------------------------------------------------------------
+
+    def _answer(self, request: Request, keep_alive: bool) -> None:
+        directive = self.server.pipeline.handle(request)
+        if directive.plain:
+            self._deliver(directive, keep_alive, False)
+            return
+        self.waiting = True  # later requests on this connection queue behind this answer
+        if directive.deferred is not None:  # a blocking wait (webhook flush): off the loop
+            future = asyncio.get_running_loop().run_in_executor(None, directive.deferred)
+            future.add_done_callback(lambda f: self._deliver(Directive(
+                f.result() if f.exception() is None else self.server.pipeline.internal_error()), keep_alive, True))
+        else:
+            asyncio.get_running_loop().call_later(directive.delay_ms / 1000, self._deliver, directive, keep_alive,
+                                                  True)
+
+    def _deliver(self, directive: Directive, keep_alive: bool, resume: bool) -> None:
+        transport = self.transport
+        if self.closed or transport is None:
+            return
+        action = directive.action
+        if action is Action.HANG:
+            self.waiting = True  # never answer; the client's timeout ends it (or the server stops)
+            return
+        if action is Action.RESET:
+            sock = transport.get_extra_info("socket")
+            if sock is not None:  # SO_LINGER 0 turns close() into a TCP RST
+                with contextlib.suppress(OSError):
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            transport.abort()
+            return
+        if action is Action.DROP:
+            transport.close()
+            return
+        response = directive.response
+        raw = render(response, keep_alive=keep_alive and action is Action.ANSWER)
+        if action is Action.TRUNCATE:
+            transport.write(raw[: len(raw) - len(response.body) + directive.body_bytes])
+            transport.close()
+            return
+        transport.write(raw)
+        if not keep_alive:
+            transport.close()
+            return
+        if resume:
+            self.waiting = False
+            if self.buffer:
+                self._process()
+
+    def _send_raw(self, status: int, message: str, error: ClerkError | None = None, discard: int = 0) -> None:
+        """Protocol-level errors (before a request exists): Clerk's envelope, then close; after an early 413,
+        first read and drop the rest of the body the client is still sending (a lingering close)."""
+        error = error or ClerkError(status, _PROTOCOL_CODES.get(status, "bad_request"), message)
+        pipeline = self.server.pipeline
+        with pipeline.lock:
+            response = pipeline.engine.error(error)
+        transport = self.transport
+        if transport is None:
+            return
+        self.closed = True  # no further requests on this connection
+        self.buffer.clear()
+        transport.write(render(response, keep_alive=False))
+        if discard > 0:
+            self._discard = discard
+            asyncio.get_running_loop().call_later(DISCARD_SECONDS, transport.close)
+        else:
+            transport.close()
+
+
+class BaseUrlServer:
+    """``await server.start()`` in a running loop; ``await server.stop()`` closes the listener and every
+    keep-alive connection, so pooled clients fail fast instead of hanging."""
+
+    def __init__(self, pipeline: Pipeline, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.pipeline = pipeline
+        self.host, self.port = host, port
+        self.connections: set[_Connection] = set()
+        self._server: asyncio.Server | None = None
+        self._sweeper: asyncio.TimerHandle | None = None
+
+    async def start(self) -> int:
+        loop = asyncio.get_running_loop()
+        try:
+            self._server = await loop.create_server(
+                lambda: _Connection(self), self.host, self.port, reuse_address=True, backlog=1024
+            )
+        except OSError as exc:
+            reason = "address already in use" if exc.errno == 98 else (exc.strerror or str(exc))
+            raise ListenError(self.host, self.port, reason) from None
+        self.port = self._server.sockets[0].getsockname()[1]
+        self._sweeper = loop.call_later(SWEEP_SECONDS, self._sweep)
+        return self.port
+
+    def _sweep(self) -> None:
+        """Close connections that sent half a request and went quiet, and keep-alive connections idle for long;
+        a connection held by a scripted ``hang`` or ``delay`` is left alone (the fault decides its fate)."""
+        now = time()
+        for conn in list(self.connections):
+            if conn.waiting or conn.transport is None:
+                continue
+            limit = INCOMPLETE_REQUEST_SECONDS if conn.buffer else IDLE_KEEPALIVE_SECONDS
+            if now - conn.last_active > limit:
+                conn.transport.close()
+        if self._server is not None:
+            self._sweeper = asyncio.get_running_loop().call_later(SWEEP_SECONDS, self._sweep)
+
+    async def stop(self) -> None:
+        if self._server is None:
+            return
+        self._server.close()
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+        for conn in list(self.connections):
+            if conn.transport is not None:
+                conn.transport.close()
+        await self._server.wait_closed()
+        self._server = None

@@ -1,0 +1,43 @@
+"""The one request builder every adapter calls: an HTTP request as the adapter received it -> the engine's
+`Request`.  Surface-agnostic: it carries the host and the path, and the pipeline decides what answers them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from urllib.parse import parse_qs
+
+from clerkmock.engine.types import Request
+
+
+def build_request(method: str, target: str, headers: Iterable[tuple[str, str]], body: bytes,
+                  host: str | None = None) -> Request:
+    """``target`` is the raw request target: origin form (``/v1/users?limit=2``, percent-encoding intact: the
+    router decodes) or absolute form (``http://api.clerk.com/v1/users``, a client that thinks we are a proxy).
+    Header names are lower-cased and repeated headers joined with ``", "``.  ``host``: the host the request
+    was meant for when the adapter knows it better than the Host header (the proxy's intercepted host);
+    lower-cased, without the port."""
+    path, _, query = target.partition("?")
+    authority = None
+    if "://" in path:
+        authority, _, rest = path.partition("://")[2].partition("/")
+        path = "/" + rest
+    joined: dict[str, str] = {}
+    for name, value in headers:
+        key = name.lower()
+        joined[key] = f"{joined[key]}, {value}" if key in joined else value
+    return Request(
+        method=method.upper(),
+        path=path or "/",
+        query=parse_qs(query, keep_blank_values=True) if query else {},
+        headers=joined,
+        body=body,
+        host=_hostname(host or authority or joined.get("host", "")),
+    )
+
+
+def _hostname(authority: str) -> str:
+    """``API.clerk.com:443`` -> ``api.clerk.com``; ``[::1]:8080`` -> ``::1``."""
+    authority = authority.rpartition("@")[2].strip().lower()
+    if authority.startswith("["):
+        return authority[1:].partition("]")[0]
+    return authority.partition(":")[0]
