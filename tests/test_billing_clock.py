@@ -54,3 +54,23 @@ def test_the_fixture_clock_drives_seeded_subscriptions(clerkmock: Any) -> None:
         bob = _subscription(client, "bob@example.com")
         assert [(i["plan"]["slug"], i["status"]) for i in bob["subscription_items"]] == [("free_user", "active"),
                                                                                         ("pro", "ended")]
+
+
+def test_the_scim_endpoint_is_journaled_and_faultable(clerkmock: Any) -> None:
+    """A directory's SCIM endpoint goes through the same pipeline: route names ``scim.<resource>.<action>`` in
+    the journal and in fault rules (docs/directories.md)."""
+    auth = {"Authorization": f"Bearer {clerkmock.secret_key}"}
+    with clerkmock.client(headers=auth) as client:
+        conn = client.post("/v1/enterprise_connections", json={"name": "SSO", "provider": "saml_okta",
+                                                                 "domains": ["acme.com"]}).json()
+        d = client.post("/v1/directories", json={"enterprise_connection_id": conn["id"], "provider": "okta"}).json()
+    rule = clerkmock.fail("scim.users.create", status=503, times=1)
+    scim = {"Authorization": f"Bearer {d['api_key']}", "Content-Type": "application/scim+json"}
+    with clerkmock.client(headers=scim) as idp:
+        base = f"/scim/v2/{d['id']}"
+        assert idp.post(f"{base}/Users", json={"userName": "eve@acme.com"}).status_code == 503
+        assert idp.post(f"{base}/Users", json={"userName": "eve@acme.com"}).status_code == 201
+        assert idp.get(f"{base}/Users").json()["totalResults"] == 1
+    routes = [c.route for c in clerkmock.requests if c.path.startswith("/scim/")]
+    assert routes == ["scim.users.create", "scim.users.create", "scim.users.list"]
+    assert rule.fired == 1
