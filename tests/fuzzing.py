@@ -191,16 +191,25 @@ def _seed_billing(client: httpx.Client, ids: dict[str, str], user: Any, other: A
                             "free_trial_days": 14, "features": ["dashboard"]})
     control("plans", {"slug": "team", "name": "Team", "payer_type": "org", "amount": 9900})
     discount = control("discounts", {"name": "Half", "percent_off": 50})
+    other_discount = control("discounts", {"name": "Five off", "amount_off": 500})
     if pro:
         ids["plan_id"] = pro["id"]
-    if discount:
-        ids["discount_id"] = discount["id"]
+        custom = client.post("/v1/billing/prices", json={"plan_id": pro["id"], "amount": 2500})
+        if custom.status_code == 200:
+            ids["to_price_id"] = custom.json()["id"]
+    if other_discount:
+        ids["other_discount_id"] = other_discount["id"]
     if user:
         sub = control("subscriptions", {"user_id": user["id"], "plan": "pro"})
         if sub:
             item = sub["subscription_items"][0]
             ids["subscription_item_id"] = item["id"]
             ids["price_id"] = item["price_id"]
+            # a trial end a few days later is a valid extend_to
+            ids["extend_to"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(item["period_end"] / 1000 + 5 * 86400))
+            if discount and client.post(f"/v1/billing/subscription_items/{item['id']}/discounts",
+                                        json={"discount_id": discount["id"]}).status_code == 200:
+                ids["discount_id"] = discount["id"]  # the active one: what the remove path names
     if other:
         control("subscriptions", {"user_id": other["id"], "plan": "pro", "free_trial": False})
         statements = client.get("/v1/billing/statements")
@@ -337,8 +346,9 @@ def realistic_values(seeded: dict[str, str]) -> dict[str, list[Any]]:
         "role_id": [seeded.get("organization_role_id", "role_x")],
         "plan_id": [seeded.get("plan_id", "cplan_x")],
         "from_price_id": [seeded.get("price_id", "cprice_x")],
-        "discount_id": [seeded.get("discount_id", "cdisc_x")],
-        "extend_to": ["2099-01-01T00:00:00Z"],
+        "to_price_id": [seeded.get("to_price_id", "cprice_y")],
+        "discount_id": [seeded.get("other_discount_id", "cdisc_x"), seeded.get("discount_id", "cdisc_y")],
+        "extend_to": [seeded.get("extend_to", "2099-01-01T00:00:00Z")],
         "action": ["increase"],
     }
 

@@ -207,6 +207,11 @@ def test_pinned_ids_are_rekeyed_everywhere() -> None:
          "unknown fault rule key 'tmes'"),
         ("users: [\n", 2, "invalid YAML"),
         ("users:\n  - id: user_short\n    email_address: [a@x.test]\n", 2, "a pinned id must be user_"),
+        ("billing:\n  plans:\n    - {slug: pro, name: Pro}\n    - slug: pro\n      name: Again\n", 4,
+         "billing.plans[1]: form_identifier_exists"),
+        ("users: [{email_address: a@x.test}]\nbilling:\n  subscriptions:\n    - user: a@x.test\n"
+         "      plan: nope\n", 5, "billing.subscriptions[0]: form_resource_not_found"),
+        ("billing:\n  cards:\n    - {user: ghost@x.test, declines: true}\n", 3, "no user 'ghost@x.test'"),
     ],
 )
 def test_bad_scenarios_report_file_and_line(tmp_path: Path, text: str, line: int, message: str) -> None:

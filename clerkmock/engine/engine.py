@@ -139,7 +139,8 @@ class Engine:
         ``trusted`` skips authentication: for clerkmock's own callers
         (scenario seeding, the control plane), never for traffic from an app.  ``routed``: this request's
         `match`, when the caller already has it."""
-        self.settle()
+        if self._state.billing.items:  # what the clock made due happens first (see `settle`)
+            self.settle()
         outbox = self.outbox
         if not outbox.enabled:
             return self._handle(request, trusted, routed)
@@ -154,8 +155,10 @@ class Engine:
 
     def settle(self) -> None:
         """Carry out what the clock has made due (billing renewals, trials ending ...) before anything reads
-        the state; its events are stamped with the dates they happened, outside any request."""
-        _billing().settle(self.state, self.clock.now_ms())
+        the state; its events are stamped with the dates they happened, outside any request.  Without billing
+        items it is one attribute check: it runs before every request."""
+        if self._state.billing.items:
+            _billing().settle(self._state, self.clock.now_ms())
 
     def _handle(self, request: Request, trusted: bool, routed: RouteMatch | None) -> Response:
         self._requests += 1
