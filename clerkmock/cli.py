@@ -310,6 +310,54 @@ def scenario_schema() -> None:
     click.echo(json.dumps(json_schema(), indent=2))
 
 
+DEFAULT_URL = "http://127.0.0.1:4818"
+
+
+@scenario.command("export")
+@click.option("--url", default=lambda: os.environ.get("CLERK_API_URL", DEFAULT_URL),
+              show_default="$CLERK_API_URL or " + DEFAULT_URL, help="The running clerkmock to export.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write here (default: stdout).")
+@click.option("--secrets", is_flag=True,
+              help="Include password hashes, TOTP secrets, signing keys and secret keys (left out by default).")
+def scenario_export(url: str, output: str | None, secrets: bool) -> None:
+    """Write a running server's state as a scenario file that `serve --scenario` loads back (same ids)."""
+    from clerkmock.control_client import ControlClientError, get_json
+    from clerkmock.scenario.export import to_yaml
+
+    status = _Status()
+    status(f"exporting {url} …")
+    query = "?format=json" + ("&secrets=1" if secrets else "")
+    try:
+        doc = get_json(url, "/__clerkmock/scenario" + query)
+    except ControlClientError as exc:
+        _fail(str(exc))
+    _write(to_yaml(doc), output)
+    counts = ", ".join(f"{len(v)} {k}" for k, v in doc.items() if isinstance(v, list))
+    status(f"exported {counts or 'an empty instance'}" + (f" to {output}" if output else ""), done=True)
+
+
+class _Status:
+    """One line of progress on stderr, rewritten in place -- only on a terminal (quiet in CI and pipes)."""
+
+    def __init__(self) -> None:
+        self.tty = sys.stderr.isatty()
+
+    def __call__(self, text: str, *, done: bool = False) -> None:
+        if self.tty:
+            click.echo(f"\r\x1b[2K{text}", err=True, nl=done)
+
+
+def _write(text: str, output: str | None) -> None:
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        with open(output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as exc:
+        _fail(f"cannot write {output}: {exc.strerror}")
+
+
 def _log_to_stderr() -> None:
     # Only clerkmock's own logger: mitmproxy's records (e.g. a failed bind) are turned into our one-line errors.
     handler = logging.StreamHandler(sys.stderr)

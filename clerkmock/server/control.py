@@ -43,6 +43,7 @@ class ControlPlane:
             "/health": {"GET": self.health},
             "/reset": {"POST": self.reset},
             "/state": {"GET": self.get_state, "PUT": self.put_state},
+            "/scenario": {"GET": self.get_scenario},
             "/seed": {"POST": self.seed},
             "/faults": {"GET": self.list_faults, "POST": self.add_faults, "DELETE": self.clear_faults},
             "/faults/{id}": {"GET": self.get_fault, "DELETE": self.delete_fault},
@@ -119,6 +120,19 @@ class ControlPlane:
         if clock is not None:
             self.engine.clock.restore_state(clock)
         return _json({"restored": True, "users": len(state.users)}, "control.state")
+
+    def get_scenario(self, request: Request, params: dict[str, str]) -> Response:
+        """The state as a scenario document (clerkmock/scenario/export.py): YAML unless ?format=json."""
+        from clerkmock.scenario.export import export_scenario, to_yaml
+
+        doc = export_scenario(self.engine, faults=self.pipeline.faults, secrets=_flag(request, "secrets"))
+        fmt = request.query.get("format", ["yaml"])[0]
+        if fmt == "json":
+            return _json(doc, "control.scenario")
+        if fmt != "yaml":
+            raise errors.invalid_query_parameter_value("format", "must be yaml or json")
+        return Response(200, to_yaml(doc).encode(), {"content-type": "application/yaml"},
+                        {"route": "control.scenario"})
 
     # -- seed -----------------------------------------------------------------------------------------------
 
