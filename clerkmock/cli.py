@@ -336,6 +336,49 @@ def scenario_export(url: str, output: str | None, secrets: bool) -> None:
     status(f"exported {counts or 'an empty instance'}" + (f" to {output}" if output else ""), done=True)
 
 
+@scenario.command("pull")
+@click.option("--from", "upstream", required=True, metavar="URL",
+              help="The Clerk Backend API to read (https://api.clerk.com, or another clerkmock).")
+@click.option("--secret-key", envvar="CLERK_SECRET_KEY", required=True, metavar="sk_test_…",
+              help="The instance's secret key (default: $CLERK_SECRET_KEY).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write here (default: stdout).")
+@click.option("--limit", type=click.IntRange(1), help="At most N users (and N organizations among theirs).")
+@click.option("--scrub-pii", is_flag=True,
+              help="Replace emails, phone numbers, names and usernames with consistent stand-ins.")
+def scenario_pull(upstream: str, secret_key: str, output: str | None, limit: int | None, scrub_pii: bool) -> None:
+    """Read a Clerk instance's users, organizations, memberships, roles and settings into a scenario file.
+    Passwords cannot be read from Clerk: pulled users have none."""
+    import time
+
+    from clerkmock.scenario.export import to_yaml
+    from clerkmock.scenario.pull import PullError, Puller
+
+    status = _Status()
+
+    def progress(what: str, done: int, total: int | None) -> None:
+        status(f"{what}: {done}" + (f"/{total} {_bar(done, total)}" if total else ""))
+
+    def sleep(seconds: float) -> None:
+        status(f"rate limited: waiting {seconds:g} s")
+        time.sleep(seconds)
+
+    puller = Puller(upstream, secret_key, limit=limit, scrub_pii=scrub_pii, sleep=sleep, progress=progress)
+    try:
+        doc = puller.run()
+    except PullError as exc:
+        _fail(str(exc))
+    _write(to_yaml(doc).replace("# clerkmock scenario export", f"# clerkmock scenario pull from {upstream}", 1)
+           + "# Passwords cannot be read from Clerk: these users have none (skip_password_requirement).\n", output)
+    counts = ", ".join(f"{len(v)} {k}" for k, v in doc.items() if isinstance(v, list))
+    waited = f"; waited {sum(puller.waits):g} s for {len(puller.waits)} rate limit(s)" if puller.waits else ""
+    status(f"pulled {counts or 'nothing'}{waited}" + (f" to {output}" if output else ""), done=True)
+
+
+def _bar(done: int, total: int, width: int = 24) -> str:
+    filled = min(width, width * done // max(total, 1))
+    return "[" + "#" * filled + "." * (width - filled) + "]"
+
+
 class _Status:
     """One line of progress on stderr, rewritten in place -- only on a terminal (quiet in CI and pipes)."""
 

@@ -169,3 +169,76 @@ def test_restore_refuses_unknown_fields_and_bad_types() -> None:
             "      primary_email_address_id: idn_000000000000000000000000000\n")
     with pytest.raises(ScenarioError, match="not one of the user's own"):
         parse_text(text, "bad.yaml").apply(Engine())
+
+
+# -- pull: a running clerkmock as the upstream Clerk ----------------------------------------------------------
+
+def _without_passwords(answers: dict[str, Any]) -> dict[str, Any]:
+    """What a pull cannot read from Clerk: the password (and when it was set)."""
+    for key, value in answers.items():
+        if key.startswith("user ") or key == "users":
+            for user in value if isinstance(value, list) else [value]:
+                user.pop("password_enabled"), user.pop("password_last_updated_at", None)
+    return answers
+
+
+def test_pull_copies_an_instance_through_the_backend_api(source: ClerkMock, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from clerkmock.scenario.export import to_yaml
+    from clerkmock.scenario.pull import Puller
+
+    mutate(source)
+    for i in range(7):  # more users than one page of the small pages below
+        httpx.post(source.url + "/v1/users", headers={"Authorization": f"Bearer {KEY}"},
+                   json={"email_address": [f"bulk{i}@example.test"]}).raise_for_status()
+    # a scripted rate limit in the middle of the user pages: the second GET /v1/users gets a 429
+    rule = httpx.post(source.url + "/__clerkmock/faults", json={
+        "match": {"method": "GET", "path": "/v1/users"}, "after": 1, "times": 1,
+        "respond": {"error": "too_many_requests", "headers": {"Retry-After": "3"}}}).json()
+    httpx.delete(source.url + "/__clerkmock/requests")
+    waits: list[float] = []
+    seen: list[tuple[str, int, int | None]] = []
+    monkeypatch.setattr("clerkmock.scenario.pull.PAGE", 4)
+    doc = Puller(source.url, KEY, sleep=waits.append, progress=lambda *a: seen.append(a)).run()
+    assert waits == [3.0]  # honoured Retry-After
+    assert httpx.get(source.url + f"/__clerkmock/faults/{rule['id']}").json()["fired"] == 1
+    journal = httpx.get(source.url + "/__clerkmock/requests", params={"path": "/v1/users"}).json()["data"]
+    assert [e["status"] for e in journal][:3] == [200, 429, 200]  # the refused page was asked again
+    assert ("users", len(doc["users"]), len(doc["users"])) in seen
+    pulled = tmp_path / "pulled.yaml"
+    pulled.write_text(to_yaml(doc))
+    before = _without_passwords(everything(source))
+    with ClerkMock(scenario=pulled, config_dir=tmp_path / "copy") as copy:
+        # a real Clerk runs on wall time, so a pull carries no clock; this upstream's is frozen in 2025
+        now = httpx.get(source.url + "/__clerkmock/clock").json()["now_ms"]
+        httpx.post(copy.url + "/__clerkmock/clock", json={"set": now, "frozen": True}).raise_for_status()
+        after = _without_passwords(everything(copy))
+    assert after.keys() == before.keys()
+    for key in before:
+        assert after[key] == before[key], key
+
+
+def test_pull_limit_and_scrub_pii(source: ClerkMock, tmp_path: Path) -> None:
+    mutate(source)
+    out = tmp_path / "scrubbed.yaml"
+    result = CliRunner().invoke(main, ["scenario", "pull", "--from", source.url, "--secret-key", KEY,
+                                       "-o", str(out), "--limit", "3", "--scrub-pii"])
+    assert result.exit_code == 0, result.output
+    assert result.output == ""  # not a terminal: no progress
+    text = out.read_text()
+    doc = yaml.safe_load(text)
+    assert len(doc["users"]) == 3
+    for pii in ("ada@globex.test", "Lovelace", "grace", "gavin@hooli.test", "margaret"):
+        assert pii.lower() not in text.lower()
+    assert "email1@example.com" in text and "Passwords cannot be read" in text
+    engine = Engine()
+    parse_text(text, str(out)).apply(engine)  # a scrubbed pull still seeds
+    members = {m["user"] for org in doc.get("organizations", []) for m in org["members"]}
+    assert members <= {u["id"] for u in doc["users"]}
+
+
+def test_pull_reports_a_refusing_upstream(source: ClerkMock) -> None:
+    httpx.post(source.url + "/__clerkmock/faults", json={"match": "GET /v1/instance", "respond": 401})
+    result = CliRunner().invoke(main, ["scenario", "pull", "--from", source.url, "--secret-key", KEY])
+    assert result.exit_code == 1
+    assert "GET /instance: 401" in result.output and "Traceback" not in result.output
