@@ -157,6 +157,7 @@ def serve(
         verb = "loaded from" if mock.state_loaded else "writing to"
         click.echo(f"clerkmock: state {verb} {mock.state_file.path}", err=True)
     click.echo(f"clerkmock {__version__}: serving {mock.api_url} (Ctrl-C to stop)", err=True)
+    click.echo(f"clerkmock: dashboard {mock.url}/__clerkmock/ui", err=True)
     stop.wait()
     mock.stop()
     click.echo("clerkmock: stopped", err=True)

@@ -46,13 +46,18 @@ class ControlPlane:
             "/scenario": {"GET": self.get_scenario},
             "/seed": {"POST": self.seed},
             "/faults": {"GET": self.list_faults, "POST": self.add_faults, "DELETE": self.clear_faults},
-            "/faults/{id}": {"GET": self.get_fault, "DELETE": self.delete_fault},
+            "/faults/{id}": {"GET": self.get_fault, "PATCH": self.patch_fault, "DELETE": self.delete_fault},
             "/requests": {"GET": self.list_requests, "DELETE": self.clear_requests},
             "/clock": {"GET": self.get_clock, "POST": self.set_clock},
         }
         from clerkmock.webhooks.control import routes as webhook_routes
 
         self.routes.update(webhook_routes(pipeline))
+        from clerkmock.server.dashboard import API_PREFIX, Dashboard
+
+        self.dashboard = Dashboard(pipeline)
+        self.routes.update(self.dashboard.routes())
+        self._api_prefix = API_PREFIX + "/"
 
     @property
     def engine(self) -> Any:
@@ -62,6 +67,11 @@ class ControlPlane:
         from clerkmock.server.pipeline import CONTROL_PREFIX
 
         sub = request.path[len(CONTROL_PREFIX) :].rstrip("/") or "/"
+        if sub.startswith(self._api_prefix):  # the dashboard reading the Backend API (server/dashboard.py)
+            try:
+                return self.dashboard.api(request)
+            except ClerkError as exc:
+                return self.engine.error(exc)
         methods, params = self._match(sub)
         if methods is None:
             return self.engine.error(errors.route_not_found(request.method, request.path))
@@ -192,6 +202,15 @@ class ControlPlane:
         rule = self.pipeline.faults.get(params["id"])
         if rule is None:
             raise _fault_not_found(params["id"])
+        return _json(self.pipeline.faults.describe(rule), "control.faults")
+
+    def patch_fault(self, request: Request, params: dict[str, str]) -> Response:
+        body = _body(request)
+        if not isinstance(body, dict) or set(body) != {"paused"} or not isinstance(body["paused"], bool):
+            raise errors.form_param_type_invalid("paused", "boolean")
+        if not self.pipeline.faults.pause(params["id"], body["paused"]):
+            raise _fault_not_found(params["id"])
+        rule = self.pipeline.faults.get(params["id"])
         return _json(self.pipeline.faults.describe(rule), "control.faults")
 
     def delete_fault(self, request: Request, params: dict[str, str]) -> Response:

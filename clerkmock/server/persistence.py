@@ -82,6 +82,7 @@ class StateFile:
         self._closed = False
         self._thread: threading.Thread | None = None
         self.writes = 0
+        self._writing = False
 
     def load_or_create(self) -> bool:
         """Load the file into the engine if it exists (True), else write the current state to it (False)."""
@@ -101,6 +102,12 @@ class StateFile:
         self.pipeline.change_listeners.append(self.mark_dirty)
         self._thread = threading.Thread(target=self._run, name="clerkmock-state-file", daemon=True)
         self._thread.start()
+
+    @property
+    def idle(self) -> bool:
+        """Nothing changed since the last write, and no write is under way."""
+        with self._cond:
+            return not self._dirty and not self._writing
 
     def mark_dirty(self) -> None:
         with self._cond:
@@ -138,10 +145,14 @@ class StateFile:
                 if self._closed:
                     return
                 self._dirty = False
+                self._writing = True
             try:
                 self._write(self._snapshot())
             except Exception:  # a full disk must not kill the server; the next change retries
                 log.exception("clerkmock: could not write state file %s", self.path)
+            finally:
+                with self._cond:
+                    self._writing = False
 
     def _snapshot(self) -> tuple[bytes, dict[str, Any]]:
         with self.pipeline.lock:

@@ -182,6 +182,9 @@ class Pipeline:
             action=meta.get("transport") or meta.get("fault_action"),
             delay_ms=meta.get("delay_ms", 0),
             error_code=meta.get("error_code"),
+            client=request.headers.get("user-agent"),
+            request_body=request.body,
+            response_body=response.body,
         )
 
     def route_name(self, request: Request) -> str | None:

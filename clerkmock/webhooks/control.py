@@ -43,6 +43,8 @@ def routes(pipeline: Pipeline) -> dict[str, dict[str, Handler]]:
         "/webhooks": {"GET": h.list, "POST": h.add, "DELETE": h.clear},
         "/webhooks/flush": {"POST": h.flush},
         "/webhooks/{id}": {"GET": h.get, "PATCH": h.update, "DELETE": h.remove},
+        "/webhooks/deliveries/{id}": {"GET": h.delivery},
+        "/webhooks/redeliver/{id}": {"POST": h.redeliver},
     }
 
 
@@ -69,6 +71,20 @@ class _Handlers:
         if not wait:
             return answer()
         return _deferred(answer, lambda: self.webhooks.flush(min(wait, MAX_WAIT_S)))
+
+    def delivery(self, request: Request, params: dict[str, str]) -> Response:
+        d = self.webhooks.delivery(params["id"])
+        if d is None:
+            raise errors.resource_not_found(f"No webhook delivery was found with id {params['id']}", "not found")
+        return _json({"delivery": d.to_json(), "headers": self.webhooks.signed_headers(d),
+                      "payload": d.event.json()}, "control.webhooks")
+
+    def redeliver(self, request: Request, params: dict[str, str]) -> Response:
+        d = self.webhooks.redeliver(params["id"])
+        if d is None:
+            raise errors.resource_not_found(f"No webhook delivery (with a live endpoint) was found with id "
+                                            f"{params['id']}", "not found")
+        return _json(d.to_json(), "control.webhooks")
 
     def add(self, request: Request, params: dict[str, str]) -> Response:
         raw = _body(request)
