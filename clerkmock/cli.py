@@ -16,6 +16,7 @@ import click
 from clerkmock import __version__
 
 ENV_SECRET_KEYS = "CLERKMOCK_SECRET_KEYS"
+FORMATS = ("export", "dotenv", "json", "fish")  # of `clerkmock env`
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -145,11 +146,9 @@ def serve(
     # mitmproxy runs in its own thread; signals arrive in this one.
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    for name, value in mock.env().items():
-        click.echo(f"{name}={value}")
-    if mock.proxy_port is not None:
-        for name, value in mock.proxy_env().items():
-            click.echo(f"{name}={value}")
+    from clerkmock import appenv
+
+    click.echo(format_env(appenv.all_variables(appenv.target_of(mock)), "dotenv"), nl=False)
     if mock.transparent_port is not None:
         click.echo(f"CLERKMOCK_TRANSPARENT_PORT={mock.transparent_port}")
     sys.stdout.flush()  # a parent process waits for these lines through a pipe
@@ -208,38 +207,74 @@ def routes(show: str | None, as_json: bool) -> None:
 
 
 @main.command()
-@click.option(
-    "--config-dir", type=click.Path(file_okay=False), help="Default: $CLERKMOCK_CONFIG_DIR or ~/.config/clerkmock."
-)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Where `clerkmock serve` listens.")
 @click.option("--port", default=4818, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--signing-key", type=click.Path(exists=True, dir_okay=False), help="As for `serve`.")
 @click.option(
     "--proxy", is_flag=True,
     help="For an unmodified app behind `serve --proxy-port`: HTTPS_PROXY and the CA trust variables "
     "instead of CLERK_API_URL.",
 )  # fmt: skip
-@click.option("--proxy-port", default=4819, show_default=True, type=click.IntRange(1, 65535), help="With --proxy.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="export", show_default=True,
+              help="export: `export NAME='value'` lines for eval; dotenv: bare NAME=value lines (.env files, "
+              "docker --env-file); json: one object; fish: `set -gx` lines.")
+@click.option("--fish", "fmt", flag_value="fish", help="Same as --format fish.")
+@click.option("--proxy-port", default=4819, show_default=True, type=click.IntRange(1, 65535),
+              help="With --proxy: where `serve --proxy-port` listens.")
+@click.option(
+    "--config-dir", type=click.Path(file_okay=False), help="Default: $CLERKMOCK_CONFIG_DIR or ~/.config/clerkmock."
+)
+@click.option("--signing-key", type=click.Path(exists=True, dir_okay=False), help="As for `serve`.")
 @click.option("--seed", default="clerkmock", show_default=True,
               help="As for `serve` (the webhook signing secret derives from it).")
 @click.option("--webhook-secret", metavar="whsec_…", help="As for `serve`.")
 def env(
-    config_dir: str | None, host: str, port: int, signing_key: str | None, proxy: bool, proxy_port: int,
-    seed: str, webhook_secret: str | None,
+    host: str, port: int, proxy: bool, fmt: str, proxy_port: int, config_dir: str | None,
+    signing_key: str | None, seed: str, webhook_secret: str | None,
 ) -> None:
-    """Print the variables an app needs, as shell assignments: eval "$(clerkmock env)".
+    """Print the variables an app needs, as shell exports: eval "$(clerkmock env)".
 
-    CLERK_JWT_KEY is the public half of the key `serve` signs session tokens with (created here if missing),
-    on one line: both Clerk SDKs strip a PEM's line breaks before use.  CLERK_WEBHOOK_SIGNING_SECRET is what
-    `serve` signs webhooks with (--webhook-secret, or derived from --seed: give both commands the same).
+    CLERK_JWT_KEY is the public half of the key `serve` signs session tokens with, on one line: both Clerk
+    SDKs strip a PEM's line breaks before use.  CLERK_WEBHOOK_SIGNING_SECRET is what `serve` signs webhooks with
+    (--webhook-secret, or derived from --seed: give both commands the same).
 
     --proxy: the app keeps calling https://api.clerk.com; HTTPS_PROXY sends it to `serve --proxy-port`, and
     SSL_CERT_FILE / REQUESTS_CA_BUNDLE (system roots + clerkmock's CA) and NODE_EXTRA_CA_CERTS make it trust
-    clerkmock's certificate (the CA is created here if missing).
+    clerkmock's certificate.
     """
+    from clerkmock import appenv
+
+    mode = "proxy" if proxy else "base"
+    values = _default_env(appenv.url_of(host, port), mode, proxy_port, config_dir, signing_key, seed, webhook_secret)
+    click.echo(format_env(values, fmt), nl=False)
+
+
+def format_env(values: dict[str, str], fmt: str) -> str:
+    """``values`` as text in ``fmt`` (one of FORMATS), safely quoted for any value."""
+    import json
     import shlex
 
-    from clerkmock.engine import State, tokens
+    if fmt == "json":
+        return json.dumps(values, indent=2) + "\n"
+    if fmt == "dotenv":
+        bad = [name for name, value in values.items() if "\n" in value or "\r" in value]
+        if bad:  # a bare line cannot carry a line break
+            _fail(f"--format dotenv cannot hold the line break in {', '.join(bad)}")
+        return "".join(f"{name}={value}\n" for name, value in values.items())
+    if fmt == "fish":  # fish's single quotes: only \\ and \' are escapes
+        quote = lambda v: "'" + v.replace("\\", "\\\\").replace("'", "\\'") + "'"  # noqa: E731
+        return "".join(f"set -gx {name} {quote(value)};\n" for name, value in values.items())
+    return "".join(f"export {name}={shlex.quote(value)}\n" for name, value in values.items())
+
+
+def _default_env(
+    base_url: str, mode: str, proxy_port: int, config_dir: str | None, signing_key: str | None, seed: str,
+    webhook_secret: str | None,
+) -> dict[str, str]:
+    """What a server started with these options will answer (no server is running to ask)."""
+    from urllib.parse import urlsplit
+
+    from clerkmock import appenv
+    from clerkmock.engine import State
     from clerkmock.keys import load_or_create_signing_key
     from clerkmock.mock import DEFAULT_SECRET_KEY
     from clerkmock.webhooks.signing import check_secret, generated_secret
@@ -248,32 +283,33 @@ def env(
         key = load_or_create_signing_key(config_dir, pinned=signing_key)
     except (OSError, ValueError) as exc:
         _fail(str(exc))
-    keys = [k for k in re.split(r"[,\s]+", os.environ.get(ENV_SECRET_KEYS, "")) if k]
-    url_host = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1"}.get(host, host)
-    values = {
-        "CLERK_API_URL": f"http://[{url_host}]:{port}" if ":" in url_host else f"http://{url_host}:{port}",
-        "CLERK_SECRET_KEY": keys[0] if keys else DEFAULT_SECRET_KEY,
-        "CLERK_PUBLISHABLE_KEY": tokens.publishable_key(State().instance.frontend_host),
-        "CLERK_JWT_KEY": "".join(tokens.public_key_pem(key).splitlines()),
-        "CLERK_WEBHOOK_SIGNING_SECRET": webhook_secret or generated_secret(seed),
-    }
     if webhook_secret is not None:
         try:
             check_secret(webhook_secret)
         except ValueError as exc:
             _fail(f"--webhook-secret: {exc}")
-    if proxy:
-        from clerkmock.proxy.ca import ensure_ca, proxy_env
+    keys = [k for k in re.split(r"[,\s]+", os.environ.get(ENV_SECRET_KEYS, "")) if k]
+    instance = State().instance
+    extra: dict[str, str] = {}
+    if mode == "proxy":
+        from clerkmock.proxy.ca import ensure_ca
 
         try:
-            files = ensure_ca(config_dir)
+            ensure_ca(config_dir)  # the files the trust variables name must exist
         except OSError as exc:
             _fail(f"cannot create the CA: {exc}")
-        proxy_host = f"[{url_host}]" if ":" in url_host else url_host
-        del values["CLERK_API_URL"]  # the app keeps https://api.clerk.com
-        values = {**proxy_env(f"http://{proxy_host}:{proxy_port}", files), **values}
-    for name, value in values.items():
-        click.echo(f"{name}={shlex.quote(value)}")
+        extra = {"proxy_url": appenv.url_of(urlsplit(base_url).hostname or "127.0.0.1", proxy_port),
+                 **appenv.ca_paths(config_dir)}
+    target = appenv.Target(
+        secret_key=keys[0] if keys else DEFAULT_SECRET_KEY,
+        frontend_host=instance.frontend_host,
+        production=instance.environment == "production",
+        signing_key=key,
+        webhook_secret=webhook_secret or generated_secret(seed),
+        api_url=base_url,
+        **extra,
+    )
+    return appenv.variables(target, "proxy" if mode == "proxy" else "base")
 
 
 @main.group()

@@ -37,15 +37,15 @@ def _wait_for_signal() -> None:
 
 def _print_env(host: str, bound: dict[str, int], config_dir: str | None) -> None:
     """The lines an app needs, like `serve` prints them (a parent process may read them through a pipe)."""
-    from clerkmock.proxy.ca import ca_files, proxy_env
+    from clerkmock import appenv
 
-    url_host = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}.get(host, host)
-    netloc = f"[{url_host}]" if ":" in url_host else url_host
-    if "base" in bound:
-        click.echo(f"CLERK_API_URL=http://{netloc}:{bound['base']}")
-    if "proxy" in bound:
-        for name, value in proxy_env(f"http://{netloc}:{bound['proxy']}", ca_files(config_dir)).items():
-            click.echo(f"{name}={value}")
+    target = appenv.Target(
+        api_url=appenv.url_of(host, bound["base"]) if "base" in bound else None,
+        proxy_url=appenv.url_of(host, bound["proxy"]) if "proxy" in bound else None,
+        **(appenv.ca_paths(config_dir) if "proxy" in bound else {}),
+    )
+    for name, value in appenv.all_variables(target).items():
+        click.echo(f"{name}={value}")
     if "transparent" in bound:
         click.echo(f"CLERKMOCK_TRANSPARENT_PORT={bound['transparent']}")
     sys.stdout.flush()

@@ -73,5 +73,9 @@ def jwt_key(mock_or_engine: Any) -> str:
 
 
 def publishable_key(mock_or_engine: Any) -> str:
-    """``CLERK_PUBLISHABLE_KEY`` for a `ClerkMock` (or an `Engine`): ``pk_test_`` + its Frontend API host."""
-    return tokens.publishable_key(_engine_of(mock_or_engine).state.instance.frontend_host)
+    """``CLERK_PUBLISHABLE_KEY`` for a `ClerkMock` (or an `Engine`): ``pk_test_`` (``pk_live_`` for a production
+    instance) + its Frontend API host; the same value `clerkmock env` and the fixture's ``env`` print."""
+    from clerkmock.appenv import publishable_key as from_instance
+
+    instance = _engine_of(mock_or_engine).state.instance
+    return from_instance(instance.frontend_host, production=instance.environment == "production")

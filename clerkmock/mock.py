@@ -11,6 +11,7 @@ import os
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Self
 
+from clerkmock.appenv import url_of
 from clerkmock.config import config_dir as resolve_config_dir
 from clerkmock.engine import Clock, Engine
 from clerkmock.keys import load_or_create_signing_key
@@ -22,6 +23,7 @@ from clerkmock.webhooks.dispatcher import WebhookDispatcher
 from clerkmock.webhooks.signing import check_secret
 
 if TYPE_CHECKING:
+    from clerkmock.appenv import Mode
     from clerkmock.server.persistence import StateFile
     from clerkmock.transport import AsyncClerkMockTransport, ClerkMockTransport
     from clerkmock.proxy.runner import ProxyRunner
@@ -125,8 +127,7 @@ class ClerkMock:
         """What an app sets as CLERK_API_URL (no /v1: the SDKs append it)."""
         if not self.running:
             raise RuntimeError("ClerkMock is not started: call start() or use `with ClerkMock() as mock`")
-        host = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}.get(self.host, self.host)
-        return f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"
+        return url_of(self.host, self.port)
 
     @property
     def api_url(self) -> str:
@@ -142,10 +143,14 @@ class ClerkMock:
                 return key
         return min(keys) if keys else DEFAULT_SECRET_KEY
 
-    def env(self) -> dict[str, str]:
-        """The variables an app needs to talk to this mock."""
-        return {"CLERK_API_URL": self.url, "CLERK_SECRET_KEY": self.secret_key,
-                "CLERK_WEBHOOK_SIGNING_SECRET": self.webhooks.signing_secret}
+    def env(self, mode: Mode = "base") -> dict[str, str]:
+        """The variables an app needs to talk to this mock (clerkmock/appenv.py): ``mode="base"`` points its
+        Clerk SDK at `url`; ``"proxy"`` keeps https://api.clerk.com and goes through the forward proxy."""
+        from clerkmock import appenv
+
+        if not self.running:
+            raise RuntimeError("ClerkMock is not started: call start() or use `with ClerkMock() as mock`")
+        return appenv.variables(appenv.target_of(self), mode)
 
     @property
     def webhooks(self) -> WebhookDispatcher:
@@ -157,14 +162,11 @@ class ClerkMock:
         """What an unmodified app sets as HTTPS_PROXY (needs ``proxy_port``)."""
         if not self.running or self.proxy_port is None:
             raise RuntimeError("no forward proxy: create ClerkMock(proxy_port=0) (or serve --proxy-port) and start it")
-        host = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}.get(self.host, self.host)
-        return f"http://[{host}]:{self.proxy_port}" if ":" in host else f"http://{host}:{self.proxy_port}"
+        return url_of(self.host, self.proxy_port)
 
     def proxy_env(self) -> dict[str, str]:
         """HTTPS_PROXY plus the trust settings (clerkmock's CA) for an app calling https://api.clerk.com."""
-        from clerkmock.proxy.ca import ca_files, proxy_env
-
-        return proxy_env(self.proxy_url, ca_files(self.config_dir))
+        return self.env("proxy")
 
     # -- lifecycle -----------------------------------------------------------------------------------------
 

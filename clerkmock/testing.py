@@ -250,20 +250,11 @@ class ClerkMockFixture:
 
     @property
     def env(self) -> dict[str, str]:
-        """``CLERK_API_URL``, ``CLERK_SECRET_KEY``, ``CLERK_PUBLISHABLE_KEY``, ``CLERK_JWT_KEY``: for
-        ``for k, v in clerkmock.env.items(): monkeypatch.setenv(k, v)``."""
-        from clerkmock.engine import tokens
-        from clerkmock.engine.resources.auth.common import signing_key
-
-        state = self.engine.state
-        url = self.url  # starts the listener
-        return {
-            **self.mock.env(),
-            "CLERK_API_URL": url,
-            "CLERK_PUBLISHABLE_KEY": tokens.publishable_key(
-                state.instance.frontend_host, live=state.instance.environment == "production"),
-            "CLERK_JWT_KEY": "".join(tokens.public_key_pem(signing_key(state)).splitlines()),
-        }
+        """What `clerkmock env` prints for this server (``CLERK_API_URL``, ``CLERK_SECRET_KEY``,
+        ``CLERK_PUBLISHABLE_KEY``, ``CLERK_JWT_KEY``, ``CLERK_WEBHOOK_SIGNING_SECRET``; clerkmock/appenv.py), for
+        ``for k, v in clerkmock.env.items(): monkeypatch.setenv(k, v)``.  Starts the HTTP listener."""
+        self.mock.start()
+        return self.mock.env()
 
     def transport(self, *, raise_app_exceptions: bool = True) -> ClerkMockTransport:
         """An in-process httpx transport: ``httpx.Client(transport=clerkmock.transport())``."""

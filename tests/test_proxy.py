@@ -146,7 +146,7 @@ def test_ca_and_env_proxy_commands(tmp_path: Path) -> None:
     assert out.returncode == 0 and out.stdout.strip() == str(tmp_path / "mitmproxy-ca-cert.pem")
     pem = _cli("ca", "--pem", "--config-dir", str(tmp_path)).stdout
     assert pem == (tmp_path / "mitmproxy-ca-cert.pem").read_text() and pem.startswith("-----BEGIN CERTIFICATE-----")
-    env = _cli("env", "--proxy", "--config-dir", str(tmp_path)).stdout
+    env = _cli("env", "--proxy", "--format", "dotenv", "--config-dir", str(tmp_path)).stdout
     lines = dict(line.split("=", 1) for line in env.splitlines())
     assert lines["HTTPS_PROXY"] == "http://127.0.0.1:4819"
     assert lines["SSL_CERT_FILE"] == lines["REQUESTS_CA_BUNDLE"] == str(tmp_path / "clerkmock-ca-bundle.pem")
@@ -154,7 +154,7 @@ def test_ca_and_env_proxy_commands(tmp_path: Path) -> None:
     assert "CLERK_API_URL" not in lines and lines["CLERK_SECRET_KEY"]  # the app keeps https://api.clerk.com
     assert "--proxy-port 4821" not in env
     assert _cli("env", "--proxy", "--proxy-port", "4821", "--config-dir", str(tmp_path)).stdout.startswith(
-        "HTTPS_PROXY=http://127.0.0.1:4821\n")
+        "export HTTPS_PROXY=http://127.0.0.1:4821\n")
 
 
 def test_serve_prints_the_proxy_env(tmp_path: Path) -> None:

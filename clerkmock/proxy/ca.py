@@ -97,23 +97,3 @@ def _lock(path: Path):  # type: ignore[no-untyped-def]
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
-
-
-def proxy_env(proxy_url: str, files: CAFiles) -> dict[str, str]:
-    """What an unmodified app needs to reach Clerk through the forward proxy (`clerkmock env --proxy`).
-
-    ``SSL_CERT_FILE`` (OpenSSL, httpx, the Clerk Python SDK), ``REQUESTS_CA_BUNDLE`` (requests) and
-    ``CURL_CA_BUNDLE`` (curl ignores SSL_CERT_FILE) get the combined bundle, since they replace the trust store;
-    ``NODE_EXTRA_CA_CERTS`` adds to Node's roots, so it gets the CA alone.  ``NODE_USE_ENV_PROXY=1`` makes Node
-    >= 22.21/24 honour ``HTTPS_PROXY`` in fetch; Node 20 needs undici's ``EnvHttpProxyAgent`` (docs/proxy.md).
-    ``NO_PROXY`` keeps loopback traffic (the app's own tests, CLERK_API_URL-style setups) off the proxy.
-    """
-    return {
-        "HTTPS_PROXY": proxy_url,
-        "NO_PROXY": "localhost,127.0.0.1,::1",
-        "SSL_CERT_FILE": str(files.bundle),
-        "REQUESTS_CA_BUNDLE": str(files.bundle),
-        "CURL_CA_BUNDLE": str(files.bundle),
-        "NODE_EXTRA_CA_CERTS": str(files.cert),
-        "NODE_USE_ENV_PROXY": "1",
-    }

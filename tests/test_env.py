@@ -1,0 +1,148 @@
+"""The variables an app needs (clerkmock/appenv.py): one source for `clerkmock env`, `serve`'s output,
+`ClerkMock.env()`, the pytest fixture's ``env`` and clerkmock.keys; the output formats; the documented
+``eval "$(clerkmock env)"`` recipe in a real shell."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from clerkmock import ClerkMock, appenv, keys
+from clerkmock.cli import format_env
+
+APP_VARIABLES = {"CLERK_API_URL", "CLERK_SECRET_KEY", "CLERK_PUBLISHABLE_KEY", "CLERK_JWT_KEY",
+                 "CLERK_WEBHOOK_SIGNING_SECRET"}  # fmt: skip
+PROXY_VARIABLES = {"HTTPS_PROXY", "NO_PROXY", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE",
+                   "NODE_EXTRA_CA_CERTS", "NODE_USE_ENV_PROXY"}  # fmt: skip
+PRINT_ENV = "import json, os; print(json.dumps({k: v for k, v in os.environ.items() if k in %s}))"
+
+
+def names(variables: Any) -> str:
+    """A Python list literal in double quotes, to sit inside a single-quoted shell word."""
+    return json.dumps(sorted(variables))
+
+
+def free_port() -> int:
+    """A port nothing listens on (bound and released: `env` finds no server there)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def cli_env(*args: str, config_dir: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "CLERKMOCK_SECRET_KEYS"}
+    return subprocess.run([sys.executable, "-m", "clerkmock", "env", "--config-dir", str(config_dir), *args],
+                          capture_output=True, text=True, timeout=60, env=env, check=False)  # fmt: skip
+
+
+def in_bash(script: str, env: dict[str, str] | None = None) -> dict[str, str]:
+    """Run ``script`` in a fresh bash; it ends by starting a child Python that prints what it sees."""
+    venv_bin = str(Path(sys.executable).parent)
+    base = {k: v for k, v in os.environ.items() if k not in APP_VARIABLES | PROXY_VARIABLES}
+    base["PATH"] = venv_bin + os.pathsep + base.get("PATH", "")  # `clerkmock` on PATH, as after `source activate`
+    base.pop("CLERKMOCK_SECRET_KEYS", None)
+    out = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=60,
+                         env={**base, **(env or {})}, check=False)  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+# -- one source --------------------------------------------------------------------------------------------------
+
+
+def test_a_production_instance_gets_the_live_key_on_every_path(tmp_path: Path) -> None:
+    """keys.publishable_key ignored the production environment while the fixture's env used pk_live_."""
+    scenario = tmp_path / "prod.yaml"
+    scenario.write_text("instance: {environment: production}\n")
+    with ClerkMock(port=0, scenario=scenario, config_dir=tmp_path) as mock:
+        pk = mock.env()["CLERK_PUBLISHABLE_KEY"]
+        assert pk.startswith("pk_live_")
+        assert keys.publishable_key(mock) == keys.publishable_key(mock.engine) == pk
+
+
+def test_the_fixture_env_is_the_mock_env(clerkmock: Any) -> None:
+    env = clerkmock.env
+    assert env == clerkmock.mock.env() and set(env) == APP_VARIABLES
+    assert env["CLERK_API_URL"] == clerkmock.url and env["CLERK_SECRET_KEY"] == clerkmock.secret_key
+    assert env["CLERK_PUBLISHABLE_KEY"] == keys.publishable_key(clerkmock.mock)
+    assert env["CLERK_JWT_KEY"] == "".join(keys.jwt_key(clerkmock.mock).splitlines())
+
+
+def test_a_row_per_variable_and_modes() -> None:
+    target = appenv.Target(secret_key="sk_test_x", frontend_host="a.clerk.accounts.dev", signing_key=None,
+                           webhook_secret="whsec_x", api_url="http://127.0.0.1:1")  # fmt: skip
+    assert list(appenv.variables(target)) == ["CLERK_API_URL", "CLERK_SECRET_KEY", "CLERK_PUBLISHABLE_KEY",
+                                              "CLERK_WEBHOOK_SIGNING_SECRET"]  # fmt: skip
+    with pytest.raises(ValueError, match="--proxy-port"):
+        appenv.variables(target, "proxy")
+    assert appenv.all_variables(target) == appenv.variables(target)
+    with_proxy = appenv.Target(**{**_fields(target), "proxy_url": "http://127.0.0.1:2", "ca_bundle": "/b",
+                                  "ca_cert": "/c"})  # fmt: skip
+    proxy = appenv.variables(with_proxy, "proxy")
+    assert "CLERK_API_URL" not in proxy and proxy["HTTPS_PROXY"] == "http://127.0.0.1:2"
+    assert proxy["SSL_CERT_FILE"] == proxy["REQUESTS_CA_BUNDLE"] == proxy["CURL_CA_BUNDLE"] == "/b"
+    assert list(appenv.all_variables(with_proxy))[: len(appenv.variables(target))] == list(appenv.variables(target))
+
+
+def _fields(target: appenv.Target) -> dict[str, Any]:
+    return {name: getattr(target, name) for name in appenv.Target.__dataclass_fields__}
+
+
+# -- formats -----------------------------------------------------------------------------------------------------
+
+AWKWARD = {"A": "plain", "B": "it's $HOME `x` \"q\" \\ ;", "C": "-----BEGIN PUBLIC KEY-----abc-----END PUBLIC KEY-----"}
+
+
+def test_export_lines_survive_any_value_in_bash() -> None:
+    script = format_env(AWKWARD, "export") + f"python -c '{PRINT_ENV % names(AWKWARD)}'"
+    assert in_bash(script) == AWKWARD
+
+
+@pytest.mark.skipif(shutil.which("fish") is None, reason="fish is not installed")
+def test_fish_lines_survive_any_value_in_fish() -> None:
+    script = format_env(AWKWARD, "fish") + f"{sys.executable} -c '{PRINT_ENV % names(AWKWARD)}'"
+    out = subprocess.run(["fish", "-c", script], capture_output=True, text=True, timeout=60, check=True)
+    assert json.loads(out.stdout) == AWKWARD
+
+
+def test_fish_quoting() -> None:
+    assert format_env({"B": "it's \\ x"}, "fish") == "set -gx B 'it\\'s \\\\ x';\n"
+
+
+def test_dotenv_and_json_formats(tmp_path: Path) -> None:
+    port = free_port()
+    dotenv = cli_env("--port", str(port), "--format", "dotenv", config_dir=tmp_path)
+    assert dotenv.returncode == 0, dotenv.stderr
+    lines = dict(line.split("=", 1) for line in dotenv.stdout.splitlines())
+    assert set(lines) == APP_VARIABLES and lines["CLERK_API_URL"] == f"http://127.0.0.1:{port}"
+    as_json = json.loads(cli_env("--port", str(port), "--format", "json", config_dir=tmp_path).stdout)
+    assert as_json == lines
+    assert format_env({"A": "x"}, "dotenv") == "A=x\n"
+
+
+# -- the documented recipe ---------------------------------------------------------------------------------------
+
+
+def test_eval_clerkmock_env_exports_to_a_child_process(tmp_path: Path) -> None:
+    """README / docs: ``eval "$(clerkmock env)"``, then start the app: the app sees every variable."""
+    port = free_port()
+    seen = in_bash(f'eval "$(clerkmock env --port {port} --config-dir {tmp_path})"; '
+                   f"python -c '{PRINT_ENV % names(APP_VARIABLES)}'")  # fmt: skip
+    assert set(seen) == APP_VARIABLES and seen["CLERK_API_URL"] == f"http://127.0.0.1:{port}"
+    assert seen["CLERK_JWT_KEY"].startswith("-----BEGIN PUBLIC KEY-----")
+
+
+def test_eval_clerkmock_env_proxy_exports_to_a_child_process(tmp_path: Path) -> None:
+    seen = in_bash(f'eval "$(clerkmock env --proxy --port {free_port()} --proxy-port 4821 --config-dir {tmp_path})"; '
+                   f"python -c '{PRINT_ENV % names(APP_VARIABLES | PROXY_VARIABLES)}'")  # fmt: skip
+    assert set(seen) == (APP_VARIABLES | PROXY_VARIABLES) - {"CLERK_API_URL"}
+    assert seen["HTTPS_PROXY"] == "http://127.0.0.1:4821"
+    assert Path(seen["SSL_CERT_FILE"]).is_file() and Path(seen["NODE_EXTRA_CA_CERTS"]).is_file()
