@@ -410,9 +410,13 @@ class ClerkMockFixture:
         return self.engine.clock
 
     def advance(self, seconds: float = 0, *, ms: int = 0) -> int:
-        """Move the emulated time forward (tokens expire, rate-limit buckets refill); returns now in ms."""
+        """Move the emulated time forward (tokens expire, rate-limit buckets refill, subscriptions renew); returns
+        now in ms."""
         with self.pipeline.lock:
-            return int(self.engine.clock.advance(ms=ms, seconds=seconds))
+            now = int(self.engine.clock.advance(ms=ms, seconds=seconds))
+            self.engine.settle()  # renewals, trials ending ... that the new time made due, with their events
+            self.pipeline._hand_over_events()
+            return now
 
     def seed(self, document: str | os.PathLike[str] | dict[str, Any] | None = None, /,
              **sections: Any) -> dict[str, list[str]]:

@@ -141,6 +141,25 @@ def seed(client: httpx.Client) -> dict[str, str]:
         api_key = client.post("/v1/api_keys", json={"name": "fuzz key", "subject": user["id"]})
         if api_key.status_code in (200, 201):
             ids["apiKeyID"] = api_key.json()["id"]
+    connection = client.post("/v1/enterprise_connections", json={
+        "name": "Fuzz SSO", "provider": "saml_okta", "domains": ["fuzz-sso.example.com"],
+        **({"organization_id": org["id"]} if org else {})})
+    if connection.status_code in (200, 201):
+        ids["enterprise_connection_id"] = connection.json()["id"]
+        spare_connection = client.post("/v1/enterprise_connections", json={
+            "name": "Fuzz SSO 2", "provider": "oidc_custom", "domains": ["fuzz-sso2.example.com"]})
+        if spare_connection.status_code in (200, 201):  # one without a directory, for the creates
+            ids["spare_enterprise_connection_id"] = spare_connection.json()["id"]
+        directory = post("/v1/directories", {
+            "enterprise_connection_id": ids["enterprise_connection_id"], "provider": "okta",
+            **({"group_role_mappings": [{"directory_group_id": "fuzz-group", "role_id": role["id"]}]}
+               if role else {})})
+        if directory:
+            ids["directory_id"] = ids["scim_directory_id"] = directory["id"]
+            mappings = client.get(f"/v1/directories/{directory['id']}/group_role_mappings")
+            if mappings.status_code == 200 and mappings.json()["data"]:
+                ids["mapping_id"] = mappings.json()["data"][0]["id"]
+    _seed_billing(client, ids, user, other, org)
     template = post("/v1/jwt_templates", {"name": "fuzz", "claims": {"k": "v"}})
     if template:
         ids["template_id"] = template["id"]
@@ -158,6 +177,37 @@ def seed(client: httpx.Client) -> dict[str, str]:
             if token:
                 ids["m2m_token_id"] = token["id"]
     return {k: v for k, v in ids.items() if v}
+
+
+def _seed_billing(client: httpx.Client, ids: dict[str, str], user: Any, other: Any, org: Any) -> None:
+    """Plans, a discount, and subscriptions (a trial, a paid one with a statement, an organization's) through
+    the control plane: the Backend API cannot create them."""
+    def control(path: str, body: dict[str, Any]) -> dict[str, Any] | None:
+        response = client.post(f"/__clerkmock/billing/{path}", json=body)
+        return response.json() if response.status_code == 200 else None
+
+    control("plans", {"slug": "free_user", "name": "Free", "is_default": True})
+    pro = control("plans", {"slug": "pro", "name": "Pro", "amount": 2000, "annual_monthly_amount": 1600,
+                            "free_trial_days": 14, "features": ["dashboard"]})
+    control("plans", {"slug": "team", "name": "Team", "payer_type": "org", "amount": 9900})
+    discount = control("discounts", {"name": "Half", "percent_off": 50})
+    if pro:
+        ids["plan_id"] = pro["id"]
+    if discount:
+        ids["discount_id"] = discount["id"]
+    if user:
+        sub = control("subscriptions", {"user_id": user["id"], "plan": "pro"})
+        if sub:
+            item = sub["subscription_items"][0]
+            ids["subscription_item_id"] = item["id"]
+            ids["price_id"] = item["price_id"]
+    if other:
+        control("subscriptions", {"user_id": other["id"], "plan": "pro", "free_trial": False})
+        statements = client.get("/v1/billing/statements")
+        if statements.status_code == 200 and statements.json()["data"]:
+            ids["statementID"] = statements.json()["data"][0]["id"]
+    if org:
+        control("subscriptions", {"organization_id": org["id"], "plan": "team"})
 
 
 def start_mock(config_dir: str) -> tuple[ClerkMock, dict[str, str]]:
@@ -282,6 +332,14 @@ def realistic_values(seeded: dict[str, str]) -> dict[str, list[Any]]:
         "actor": [{"sub": other}],
         "roles": [["org:member", "org:admin"]],
         "email_addresses": [["fuzz.bulk@example.com"]],
+        "enterprise_connection_id": [seeded.get("spare_enterprise_connection_id", "entc_x"),
+                                     seeded.get("enterprise_connection_id", "entc_y")],
+        "role_id": [seeded.get("organization_role_id", "role_x")],
+        "plan_id": [seeded.get("plan_id", "cplan_x")],
+        "from_price_id": [seeded.get("price_id", "cprice_x")],
+        "discount_id": [seeded.get("discount_id", "cdisc_x")],
+        "extend_to": ["2099-01-01T00:00:00Z"],
+        "action": ["increase"],
     }
 
 

@@ -24,6 +24,7 @@ from clerkmock.engine.state import State
 from clerkmock.engine.types import JSON_CONTENT_TYPE, Request, Response
 
 API_PREFIX = "/v1"
+SCIM_PREFIX = "/scim/v2/"  # resources/directories/scim.py
 MAX_BODY_BYTES = 1024 * 1024  # 1 MiB for JSON and form bodies; larger ones get a 413 before any parsing
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # multipart uploads (profile images, logos): Clerk allows 10 MB
 MAX_MULTIPART_PARTS = 64  # the upload operations take one file and a field or two
@@ -94,6 +95,7 @@ class Engine:
     def handle(self, request: Request, *, trusted: bool = False) -> Response:
         """Answer one Backend API request.  ``trusted`` skips authentication: for clerkmock's own callers
         (scenario seeding, the control plane), never for traffic from an app."""
+        self.settle()
         outbox = self.outbox
         if not outbox.enabled:
             return self._handle(request, trusted)
@@ -106,11 +108,19 @@ class Engine:
         outbox.end(mark if response.status >= 400 else None)  # a refused request leaves no event either
         return response
 
+    def settle(self) -> None:
+        """Carry out what the clock has made due (billing renewals, trials ending ...) before anything reads
+        the state; its events are stamped with the dates they happened, outside any request."""
+        _billing().settle(self.state, self.clock.now_ms())
+
     def _handle(self, request: Request, trusted: bool) -> Response:
         self._requests += 1
         route: Route | None = None
         try:
             rel = _relative_path(request.path)
+            if rel is None and request.path.startswith(SCIM_PREFIX):
+                # a directory's SCIM 2.0 endpoint: its own protocol, errors and authentication (its api key)
+                return _scim().handle(self.state, self.clock.now_ms(), request)
             if rel is None:
                 raise errors.route_not_found(request.method, request.path, "The Backend API lives under /v1.")
             if not trusted and rel not in self._public_paths:
@@ -197,7 +207,10 @@ class Engine:
         return errors.route_not_found(method, API_PREFIX + rel)
 
     def _context(self, request: Request, route: Route, path_params: dict[str, str], version: str) -> Ctx:
-        op = self._ops[spec.schema_version(version)].get((route.method, route.template))
+        # An operation newer than the negotiated version's spec (the directory group-role mappings are only in
+        # 2026-05-12) is validated with the newest schema that has it, not left unparsed.
+        op = self._ops[spec.schema_version(version)].get((route.method, route.template)) or self._ops[
+            spec.LATEST_VERSION].get((route.method, route.template))
         query = params.parse_query(request.query, op.query) if op else {}
         body: dict[str, Any] = {}
         files: dict[str, Upload] = {}
@@ -209,9 +222,12 @@ class Engine:
         if body_spec is not None:
             ctype = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
             if expected == "multipart/form-data":
-                if ctype != "multipart/form-data":
-                    raise errors.unsupported_content_type(ctype or "(none)", "multipart/form-data")
-                body, files = _parse_multipart(request)
+                # An empty form (`{}`, which the spec allows) comes with no body and no content type from HTTP
+                # clients: the handler then names the missing field.  It used to be a 415.
+                if ctype or request.body.strip():
+                    if ctype != "multipart/form-data":
+                        raise errors.unsupported_content_type(ctype or "(none)", "multipart/form-data")
+                    body, files = _parse_multipart(request)
             elif request.body.strip():
                 if ctype == "application/x-www-form-urlencoded":
                     body = _parse_form(request.body, body_spec["schema"])
@@ -244,6 +260,18 @@ def _auth() -> Any:
     from clerkmock.engine.resources import auth  # lazily, as default_route_sets: resources import the engine package
 
     return auth
+
+
+def _billing() -> Any:
+    from clerkmock.engine.resources.billing import lifecycle
+
+    return lifecycle
+
+
+def _scim() -> Any:
+    from clerkmock.engine.resources.directories import scim
+
+    return scim
 
 
 def _relative_path(path: str) -> str | None:

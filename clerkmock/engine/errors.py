@@ -293,6 +293,12 @@ def organization_not_found() -> ClerkError:
     return ClerkError(404, "resource_not_found", "not found", "Given organization not found.")
 
 
+def organization_not_found_in_body(param: str) -> ClerkError:
+    """An organization named in a request body that does not exist, where the operation documents 400 (not 404):
+    the same code and messages as the 404, plus the parameter."""
+    return ClerkError(400, "resource_not_found", "not found", "Given organization not found.", {"param_name": param})
+
+
 def organization_creator_not_found(user_id: str) -> ClerkError:
     return ClerkError(400, "organization_creator_not_found", "creator not found", f"No users found with id {user_id}.")
 

@@ -72,6 +72,11 @@ EMITTED_EVENT_TYPES: tuple[str, ...] = (
     "role.created", "role.updated", "role.deleted",
     "permission.created", "permission.updated", "permission.deleted",
     "waitlistEntry.created", "waitlistEntry.updated",
+    "subscription.created", "subscription.updated", "subscription.active", "subscription.pastDue",
+    "subscriptionItem.abandoned", "subscriptionItem.active", "subscriptionItem.canceled", "subscriptionItem.ended",
+    "subscriptionItem.freeTrialEnding", "subscriptionItem.incomplete", "subscriptionItem.pastDue",
+    "subscriptionItem.upcoming", "subscriptionItem.updated",
+    "paymentAttempt.created", "paymentAttempt.updated",
 )
 NO_ATTRIBUTES: dict[str, Any] = {"http_request": {"client_ip": "", "user_agent": ""}}
 

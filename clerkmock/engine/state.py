@@ -17,6 +17,8 @@ from clerkmock.engine.events import Outbox
 from clerkmock.engine.ids import IdGenerator
 from clerkmock.engine.records import Identification, User, Verification
 from clerkmock.engine.records.apps import AppTables
+from clerkmock.engine.records.billing import BillingTables
+from clerkmock.engine.records.directories import DirectoryTables
 from clerkmock.engine.records.instance import InstanceTables
 from clerkmock.engine.records.organizations import OrganizationTables
 from clerkmock.engine.records.sessions import AuthTables
@@ -73,6 +75,8 @@ class State:
         self.instance_config = InstanceTables()
         self.apps = AppTables()
         self.sso = SsoTables()
+        self.directories = DirectoryTables()
+        self.billing = BillingTables()
 
     # -- snapshots ------------------------------------------------------------------------------------------
 

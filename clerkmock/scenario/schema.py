@@ -13,7 +13,8 @@ from typing import Any
 from clerkmock.faults.rules import DELAY_KEYS, RATE_LIMIT_KEYS, RESPOND_KEYS, WINDOW_KEYS
 
 TOP_LEVEL_KEYS = ("instance", "users", "permissions", "roles", "organizations", "invitations", "jwt_templates",
-                  "sessions", "faults", "rate_limit", "webhooks", "webhooks_on_seed")
+                  "sessions", "billing", "faults", "rate_limit", "webhooks", "webhooks_on_seed")
+BILLING_KEYS = ("plans", "discounts", "subscriptions", "cards")  # engine/resources/billing/setup.py
 INSTANCE_KEYS = ("environment", "seed", "clock", "secret_keys", "api_version")
 CLOCK_KEYS = ("start", "frozen", "offset_s")
 ENVIRONMENTS = ("development", "production")
@@ -197,12 +198,28 @@ def json_schema() -> dict[str, Any]:
             "invitations": _entries("invitations"),
             "jwt_templates": _entries("jwt_templates"),
             "sessions": _entries("sessions"),
+            "billing": _billing(),
             "faults": {"type": "array", "items": _fault_rule()},
             "rate_limit": _rate_limit(),
             "webhooks": _webhooks(),
             "webhooks_on_seed": {"type": "boolean", "description": "seeding emits webhook events too"},
         },
     }
+
+
+def _billing() -> dict[str, Any]:
+    """Plans, discounts, subscriptions and declining cards (docs/billing.md); entries are checked when seeded."""
+    def entries(description: str) -> dict[str, Any]:
+        return {"type": "array", "description": description, "items": {"type": "object"}}
+
+    owner = "user (id, email, username) or organization (id or slug): user / organization keys"
+    return {"type": "object", "additionalProperties": False, "properties": {
+        "plans": entries("{slug, name, payer_type, amount, annual_monthly_amount, free_trial_days, features, "
+                         "is_default, description, publicly_visible, id}"),
+        "discounts": entries("{name, percent_off | amount_off, cycles, id}"),
+        "subscriptions": entries(f"{{{owner}, plan (slug or id), plan_period, free_trial, price_id}}"),
+        "cards": entries(f"{{{owner}, declines}}"),
+    }}
 
 
 def _webhooks() -> dict[str, Any]:

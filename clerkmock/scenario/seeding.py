@@ -40,6 +40,7 @@ class Seeder:
         ):
             for i, entry in enumerate(data.get(section) or []):
                 seed(dict(entry), (section, i))
+        self._billing(data.get("billing") or {})
         return self.summary
 
     # -- one create request ----------------------------------------------------------------------------------
@@ -230,6 +231,32 @@ class Seeder:
         self._alias(entry, "active_organization", "active_organization_id", where, self.org_id)
         created = self._call("POST", "/sessions", entry, where, _name(where))
         self._note("sessions", self._pin(created["id"], pinned))
+
+
+    def _billing(self, billing: dict[str, Any]) -> None:
+        """Plans, discounts, subscriptions, cards: no Backend API operation creates them, so they go through the
+        billing setup functions (the control plane's), which check them as strictly."""
+        from clerkmock.engine.errors import ClerkError
+        from clerkmock.engine.resources.billing import setup
+
+        steps = (("plans", setup.define_plan, "cplan"), ("discounts", setup.define_discount, "cdisc"),
+                 ("subscriptions", setup.subscribe, None), ("cards", setup.set_card, None))
+        for key, define, _ in steps:
+            for i, raw in enumerate(billing.get(key) or []):
+                where = ("billing", key, i)
+                entry = dict(raw) if isinstance(raw, dict) else {}
+                if not isinstance(raw, dict):
+                    raise self.doc.error(where, f"billing.{key}[{i}]: an entry is a mapping")
+                self._alias(entry, "user", "user_id", where, self.user_id)
+                self._alias(entry, "organization", "organization_id", where, self.org_id)
+                try:
+                    created = define(self.st, jsonable(entry), self.engine.clock.now_ms())
+                except ClerkError as exc:
+                    param = (exc.meta or {}).get("param_name")
+                    path = (*where, param) if param and (*where, param) in self.doc.lines else where
+                    raise self.doc.error(path, f"billing.{key}[{i}]: {exc.code}: {exc.long_message}") from None
+                if hasattr(created, "id"):
+                    self._note(f"billing.{key}", created.id)
 
 
 def _name(where: Path) -> str:

@@ -9,7 +9,10 @@ forwarded, not journaled).  Documented with curl examples in docs/control-plane.
     GET    faults / POST / DELETE      list, add (returns the id), remove all fault rules
     GET    faults/{id} / DELETE        one rule
     GET    requests / DELETE           the journal (?method=&path=&limit=), clear it
-    GET    clock / POST clock          read, advance or set the emulated time
+    GET    clock / POST clock          read, advance or set the emulated time (then what became due happens:
+                                       billing renewals, trials ending ...)
+    POST   billing/plans, billing/discounts, billing/subscriptions, billing/cards
+                                       billing set-up the Backend API has no operation for (docs/billing.md)
     …      webhooks, webhooks/{id}, webhooks/flush   endpoints and the delivery log (clerkmock/webhooks/control.py)
 
 Handlers run under the pipeline lock.  Errors use Clerk's envelope so every client's error parser copes.
@@ -49,6 +52,10 @@ class ControlPlane:
             "/faults/{id}": {"GET": self.get_fault, "PATCH": self.patch_fault, "DELETE": self.delete_fault},
             "/requests": {"GET": self.list_requests, "DELETE": self.clear_requests},
             "/clock": {"GET": self.get_clock, "POST": self.set_clock},
+            "/billing/plans": {"POST": self.billing_plan},
+            "/billing/discounts": {"POST": self.billing_discount},
+            "/billing/subscriptions": {"POST": self.billing_subscription},
+            "/billing/cards": {"POST": self.billing_card},
         }
         from clerkmock.webhooks.control import routes as webhook_routes
 
@@ -279,7 +286,53 @@ class ControlPlane:
                 advance += int(value * scale)
         if advance:
             clock.advance(ms=advance)
+        self.engine.settle()  # what the new time made due happens now, with its webhook events
         return _json(_clock_json(clock), "control.clock")
+
+    # -- billing set-up (engine/resources/billing/setup.py) -------------------------------------------------------
+
+    def _billing(self, request: Request, define: Callable[..., Any], render: Callable[..., Any], route: str) -> Response:
+        body = _body(request)
+        if not isinstance(body, dict):
+            raise errors.request_body_invalid("(expected a JSON object)")
+        engine = self.engine
+        engine.settle()
+        mark = len(engine.outbox.pending)
+        snapshot = engine.state.snapshot()
+        try:
+            created = define(engine.state, body, engine.clock.now_ms())
+        except ClerkError:
+            engine.state = type(engine.state).restore(snapshot)  # all or nothing, like an API request
+            del engine.outbox.pending[mark:]
+            raise
+        return _json(render(engine.state, created), route)
+
+    def billing_plan(self, request: Request, params: dict[str, str]) -> Response:
+        from clerkmock.engine.resources.billing import serializers, setup
+
+        return self._billing(request, setup.define_plan, serializers.plan_json, "control.billing.plans")
+
+    def billing_discount(self, request: Request, params: dict[str, str]) -> Response:
+        from clerkmock.engine.resources.billing import setup
+
+        def render(st: Any, d: Any) -> dict[str, Any]:
+            return {"object": "discount", "id": d.id, "name": d.name, "percent_off": d.percent_off,
+                    "amount_off": d.amount_off, "cycles": d.cycles}
+
+        return self._billing(request, setup.define_discount, render, "control.billing.discounts")
+
+    def billing_subscription(self, request: Request, params: dict[str, str]) -> Response:
+        from clerkmock.engine.resources.billing import serializers, setup
+
+        def render(st: Any, item: Any) -> dict[str, Any]:
+            return serializers.subscription_json(st, st.billing.subscriptions[item.subscription_id])
+
+        return self._billing(request, setup.subscribe, render, "control.billing.subscriptions")
+
+    def billing_card(self, request: Request, params: dict[str, str]) -> Response:
+        from clerkmock.engine.resources.billing import setup
+
+        return self._billing(request, setup.set_card, lambda st, out: out, "control.billing.cards")
 
 
 # -- helpers --------------------------------------------------------------------------------------------------

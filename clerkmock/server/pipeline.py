@@ -194,7 +194,9 @@ class Pipeline:
         try:
             rel = _relative_path(request.path)
             if rel is None:
-                return None
+                from clerkmock.engine.resources.directories.scim import route_name
+
+                return route_name(request.method, request.path)
             route, _, _ = self.engine.router.match(request.method, rel)
         except Exception:  # noqa: BLE001 - a label for matching and the journal, never an error
             return None

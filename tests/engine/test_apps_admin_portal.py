@@ -30,7 +30,7 @@ def test_organization_link_and_validation() -> None:
     plain = api("POST", "/v1/admin_portal_link_tokens", {}, status=201)
     assert plain["admin_portal_link_id"] != t["admin_portal_link_id"]
     missing = "org_" + "0" * 27
-    api("POST", "/v1/admin_portal_link_tokens", {"organization_id": missing}, status=404, code="resource_not_found")
+    api("POST", "/v1/admin_portal_link_tokens", {"organization_id": missing}, status=400, code="resource_not_found")
     api("POST", "/v1/admin_portal_link_tokens", {"seconds_until_expiration": 86401}, status=422)
     api("POST", "/v1/admin_portal_link_tokens", {"nope": 1}, status=422, code="form_param_unknown")
     assert len(api.state.apps.admin_portal_link_tokens) == 2

@@ -62,8 +62,8 @@ def test_actor_tokens_and_impersonation_sessions() -> None:
     fails(e, "POST", "/v1/actor_tokens", {"user_id": u["id"], "actor": {}}, status=422, code="form_param_missing")
     fails(e, "POST", "/v1/actor_tokens", {"user_id": u["id"], "actor": {"sub": ""}}, status=422,
           code="form_param_value_invalid")
-    fails(e, "POST", "/v1/actor_tokens", {"user_id": "user_nope", "actor": {"sub": "x"}}, status=404,
-          code="resource_not_found")
+    fails(e, "POST", "/v1/actor_tokens", {"user_id": "user_nope", "actor": {"sub": "x"}}, status=422,
+          code="form_resource_not_found")
     fails(e, "POST", "/v1/actor_tokens/act_nope/revoke", status=404, code="resource_not_found")
 
 

@@ -77,7 +77,36 @@ def everything(e: Engine) -> dict[str, Any]:
     ok(e, "DELETE", f"/v1/organizations/{org['id']}")
     waiting = ok(e, "POST", "/v1/waitlist_entries", {"email_address": "wait@acme.test"})
     ok(e, "POST", f"/v1/waitlist_entries/{waiting['id']}/reject")
+    _billing(e, alice["id"])
     return {"alice": alice, "bob": bob, "org": org, "invitation": inv, "session": session}
+
+
+def _billing(e: Engine, user_id: str) -> None:
+    """Billing's events: a trial that ends paid, a declined renewal, a price transition down and its abandon, a
+    checkout that fails, a cancellation that ends (docs/billing.md)."""
+    from clerkmock.engine.resources.billing import setup
+
+    now = e.clock.now_ms()
+    setup.define_plan(e.state, {"slug": "free_user", "name": "Free", "is_default": True}, now)
+    pro = setup.define_plan(e.state, {"slug": "pro", "name": "Pro", "amount": 2000, "free_trial_days": 7}, now)
+    item = setup.subscribe(e.state, {"user_id": user_id, "plan": "pro"}, now)  # trial
+    e.clock.advance(seconds=8 * 86400)
+    e.settle()  # freeTrialEnding, then the first charge
+    setup.set_card(e.state, {"user_id": user_id, "declines": True}, e.clock.now_ms())
+    e.clock.advance(seconds=31 * 86400)
+    e.settle()  # past due
+    setup.set_card(e.state, {"user_id": user_id, "declines": False}, e.clock.now_ms())
+    e.clock.advance(seconds=31 * 86400)
+    e.settle()  # active again
+    e.clock.advance(seconds=31 * 86400)
+    e.settle()  # a plain renewal: subscriptionItem.updated
+    cheap = ok(e, "POST", "/v1/billing/prices", {"plan_id": pro.id, "amount": 1000})
+    down = ok(e, "POST", f"/v1/billing/subscription_items/{item.id}/price_transition",
+              {"from_price_id": item.price_id, "to_price_id": cheap["id"]})  # canceled + upcoming
+    ok(e, "DELETE", f"/v1/billing/subscription_items/{down['subscription_item']['id']}")  # abandoned
+    ok(e, "DELETE", f"/v1/billing/subscription_items/{item.id}?end_now=true")  # ended, the free plan active
+    setup.set_card(e.state, {"user_id": user_id, "declines": True}, e.clock.now_ms())
+    setup.subscribe(e.state, {"user_id": user_id, "plan": "pro", "free_trial": False}, e.clock.now_ms())  # incomplete
 
 
 def test_every_event_type_the_engine_produces_is_emitted_and_matches_the_spec() -> None:

@@ -3,7 +3,7 @@
 
 from clerkmock.engine.resources import apps
 from clerkmock.engine.resources import auth, email_addresses, instance, orgs, phone_numbers, user_security, users
-from clerkmock.engine.resources import sso
+from clerkmock.engine.resources import billing, directories, sso
 
 ROUTE_SETS = [
     users.ROUTES,
@@ -15,4 +15,6 @@ ROUTE_SETS = [
     *instance.ROUTE_SETS,
     *apps.ROUTE_SETS,
     *sso.ROUTE_SETS,
+    *directories.ROUTE_SETS,
+    *billing.ROUTE_SETS,
 ]

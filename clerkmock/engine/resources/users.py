@@ -1,6 +1,6 @@
 """Users: GetUserList, CreateUser, GetUsersCount, GetUser, UpdateUser, DeleteUser, BanUser, UnbanUser,
 UsersBan, UsersUnban, LockUser, UnlockUser, SetUserProfileImage, DeleteUserProfileImage, UpdateUserMetadata,
-ReplaceUserMetadata.  (MFA, passwords and linked accounts: ``user_security.py``; list filters:
+ReplaceUserMetadata.  The bulk UsersBan / UsersUnban skip unknown ids.  (MFA, passwords and linked accounts: ``user_security.py``; list filters:
 ``user_queries.py``.)
 """
 
@@ -32,6 +32,12 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_-]+$")
 MAX_BULK = 50
 VERIFICATION_ATTEMPTS = 100  # Clerk's default lockout budget (verification_attempts_remaining)
+
+def scim_metadata(st: State, user_id: str) -> dict[str, Any] | None:
+    from clerkmock.engine.resources.directories.provisioning import scim_metadata as metadata
+
+    return metadata(st, user_id)
+
 
 # -- serializers ---------------------------------------------------------------------------------------------
 
@@ -112,6 +118,8 @@ def user_json(st: State, user: User, now: int | None = None) -> dict[str, Any]:
         "last_active_at": user.last_active_at,
         "legal_accepted_at": user.legal_accepted_at,
         "bypass_client_trust": user.bypass_client_trust,
+        # SCIMUserMetadata for a user a directory provisioned (resources/directories), else null
+        "scim": scim_metadata(st, user.id) if user.id in st.directories.user_directory else None,
     }
 
 
@@ -475,7 +483,9 @@ def _bulk_ban(ctx: Ctx, banned: bool) -> Json:
     ids = ctx.body["user_ids"]
     if not 1 <= len(ids) <= MAX_BULK:
         raise errors.form_param_value_invalid("user_ids", f"user_ids must contain between 1 and {MAX_BULK} ids.")
-    users = [require_user(ctx.state, uid) for uid in dict.fromkeys(ids)]
+    # Unknown ids are skipped, not a failure of the call: the spec declares no 404 for the bulk operations
+    # and answers the list of users acted on (Clerk's docs say nothing of unknown ids).
+    users = [u for u in map(ctx.state.users.get, dict.fromkeys(ids)) if u is not None]
     for user in users:
         user.banned = banned
         user.updated_at = ctx.now

@@ -1,7 +1,8 @@
 """Admin Portal Link Tokens: createAdminPortalLinkToken, revokeAdminPortalLinkToken.
 
 - Create answers 201 with the token (``aplt_`` + 32 hex id, and a separate single-use ``token`` secret shown only
-  then).  An ``organization_id`` must name an existing organization (404 ``resource_not_found``); the token hangs
+  then).  An ``organization_id`` must name an existing organization (400 ``resource_not_found`` with
+  ``meta.param_name``: the operation documents 400, 401, 403 and 409, not 404); the token hangs
   off one ``admin_portal_link`` (``apl_`` + 27) per organization (one more for the instance itself), stable
   across tokens.  ``seconds_until_expiration`` (1..86400, default 3600) sets ``expiration`` in ms; ``expired``
   is computed from the clock.
@@ -72,7 +73,7 @@ def create_admin_portal_link_token(ctx: Ctx) -> Json:
     st, body, now = ctx.state, ctx.body, ctx.now
     org_id = body.get("organization_id")
     if org_id is not None and org_id not in st.orgs.orgs:
-        raise errors.organization_not_found()
+        raise errors.organization_not_found_in_body("organization_id")
     ttl = body.get("seconds_until_expiration")
     ttl = DEFAULT_TTL_S if ttl is None else ttl
     if not 0 < ttl <= MAX_TTL_S:

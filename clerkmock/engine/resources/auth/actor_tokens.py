@@ -2,7 +2,8 @@
 
 An actor token lets ``actor.sub`` impersonate ``user_id``: redeeming it opens a session whose ``actor`` is the
 given payload, so the session's tokens carry ``act`` (reference/clerk-bapi.md §7).  Defaults: the token is valid
-for 1 hour, the session it opens lasts 30 minutes.  Only a pending token can be revoked (400
+for 1 hour, the session it opens lasts 30 minutes.  An unknown ``user_id`` is a 422 ``form_resource_not_found``
+(the operation documents 400, 402 and 422, not 404).  Only a pending token can be revoked (400
 ``actor_token_cannot_be_revoked_code``).  Id prefix ``act_`` (inferred).
 """
 
@@ -13,7 +14,6 @@ from typing import Any
 
 from clerkmock.engine import errors
 from clerkmock.engine.records.sessions import ActorToken, Session
-from clerkmock.engine.resources import users
 from clerkmock.engine.resources.auth.sessions import open_session
 from clerkmock.engine.resources.auth.sign_in_tokens import accept_ticket, ticket, ticket_json
 from clerkmock.engine.routing import Ctx, RouteSet
@@ -45,7 +45,9 @@ def redeem(st: State, token: str, now: int) -> Session:
 @ROUTES.post("/actor_tokens", "create")
 def create_actor_token(ctx: Ctx) -> Json:
     st, body, now = ctx.state, ctx.body, ctx.now
-    user = users.require_user(st, body["user_id"])
+    user = st.users.get(body["user_id"])
+    if user is None:  # a body parameter naming nothing: the spec documents 422 here, not 404
+        raise errors.form_resource_not_found("user_id")
     actor = copy.deepcopy(body["actor"])
     if not isinstance(actor.get("sub"), str) or not actor["sub"]:
         raise errors.form_param_value_invalid("actor", "actor must include a sub with the ID of the actor.")

@@ -5,7 +5,9 @@ What Clerk's middleware checks (reference/clerk-bapi.md §7, §10):
 * always ``sub``, ``sid``, ``iat``, ``nbf`` (iat - 10 s), ``exp`` (iat + 60 s by default), ``iss`` (the Frontend API
   URL), ``jti``, ``fva``, and ``azp`` when the request had an Origin; ``act`` for an impersonation session;
 * **v2** (``Clerk-API-Version`` >= 2025-04-10; Clerk's changelog ties token v2 to that version): ``v: 2``, ``sts``
-  (session status), ``pla``, and with an active organization ``o: {id, slg, rol, per, fpm}`` plus ``fea``.
+  (session status), ``pla`` (the billing plan of the active organization, else of the user: ``o:<slug>`` /
+  ``u:<slug>``), and with an active organization ``o: {id, slg, rol, per, fpm}``; ``fea`` lists the permission
+  features and the plan's features.
   ``rol`` drops the ``org:`` prefix; ``per`` lists the distinct actions of the role's *custom* permissions
   (``org:<feature>:<action>``; system ``org:sys_*`` permissions never go in tokens); ``fea`` lists the features
   as ``o:<feature>`` items and ``fpm[i]`` is a bitmask over ``per`` for the i-th feature (bit 0 = ``per[0]``);
@@ -120,6 +122,21 @@ def org_claims_v2(m: OrgMembership) -> tuple[dict[str, Any], str | None]:
     return o, ",".join(f"o:{f}" for f in features)
 
 
+def billing_claims(st: State, owner_id: str, default: str) -> tuple[str, list[str]]:
+    """``pla`` and the plan's ``fea`` items for the payer (the active organization, else the user): the plan of
+    its current subscription item, scoped ``u:`` / ``o:`` as @clerk/shared's ``has({plan, feature})`` reads them;
+    without one, Clerk's default free plan names (inferred: docs/billing.md)."""
+    from clerkmock.engine.resources.billing.lifecycle import current_item
+
+    scope = "o" if owner_id.startswith("org_") else "u"
+    pid = st.billing.payer_by_owner.get(owner_id)
+    item = current_item(st, pid) if pid else None
+    if item is None or item.status not in ("active", "canceled", "past_due"):
+        return default, []
+    plan = st.billing.plans[item.plan_id]
+    return f"{scope}:{plan.slug}", [f"{scope}:{f.slug}" for f in plan.features]
+
+
 def fva(sess: Session, now: int) -> list[int]:
     """Minutes since the first and the second factor were verified (-1: never)."""
     first = max(0, (now - sess.first_factor_at) // 60_000)
@@ -149,12 +166,16 @@ def session_claims(
         status = sess.status_at(now)
         claims["sts"] = "pending" if status == "pending" else "active"
         claims["v"] = 2
-        claims["pla"] = ORG_PLAN if membership else USER_PLAN
+        plan, plan_features = billing_claims(st, membership.org_id if membership else sess.user_id,
+                                             ORG_PLAN if membership else USER_PLAN)
+        claims["pla"] = plan
+        fea = None
         if membership is not None:
             o, fea = org_claims_v2(membership)
             claims["o"] = o
-            if fea:
-                claims["fea"] = fea
+        features = [f for f in (fea.split(",") if fea else [])] + [f for f in plan_features if f not in (fea or "")]
+        if features:
+            claims["fea"] = ",".join(features)
     elif membership is not None:
         claims["org_id"] = membership.org_id
         claims["org_permissions"] = custom_permissions(membership.permissions)
