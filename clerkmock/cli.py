@@ -98,6 +98,11 @@ def main() -> None:
     help="Load state from PATH at start (if it exists) and keep it written there, atomically, at most ~100 ms "
     "after changes and on shutdown (docs/persistence.md).",
 )  # fmt: skip
+@click.option(
+    "--cache-dir", type=click.Path(file_okay=False), metavar="DIR",
+    help="Bundle cache for /__clerk/npm/… (clerk-js, @clerk/ui). Default: $CLERKMOCK_CACHE_DIR, "
+    "$XDG_CACHE_HOME/clerkmock or ~/.cache/clerkmock.",
+)  # fmt: skip
 def serve(
     host: str,
     port: int,
@@ -117,6 +122,7 @@ def serve(
     webhook_secret: str | None,
     webhook_retry_schedule: str | None,
     state_file: str | None,
+    cache_dir: str | None,
 ) -> None:
     """Serve the emulator until Ctrl-C / SIGTERM; prints the env an app needs."""
     _log_to_stderr()
@@ -130,7 +136,7 @@ def serve(
                          transparent_port=transparent_port if transparent else None,
                          intercept_hosts=intercept_hosts, passthrough=passthrough, webhooks=webhooks,
                          webhook_secret=webhook_secret, webhook_retry_schedule=webhook_retry_schedule,
-                         state_file=state_file)
+                         state_file=state_file, cache_dir=cache_dir)
         if rate_limit != "off":
             from clerkmock.faults import compile_rate_limit
 
@@ -452,10 +458,11 @@ def _fail(message: str) -> NoReturn:
     sys.exit(1)
 
 
-# ca, record, replay, verify (interception and cassettes) live in cli_proxy.py.
+# ca, record, replay, verify (interception and cassettes) live in cli_proxy.py; assets in cli_assets.py.
+from clerkmock import cli_assets as _cli_assets  # noqa: E402
 from clerkmock import cli_proxy as _cli_proxy  # noqa: E402
 
-for _command in _cli_proxy.COMMANDS:
+for _command in (*_cli_proxy.COMMANDS, *_cli_assets.COMMANDS):
     main.add_command(_command)
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Self
 
 from clerkmock.appenv import url_of
+from clerkmock.assets import AssetCache
 from clerkmock.config import config_dir as resolve_config_dir
 from clerkmock.engine import Clock, Engine
 from clerkmock.keys import load_or_create_signing_key
@@ -70,6 +71,7 @@ class ClerkMock:
         webhook_secret: str | None = None,
         webhook_retry_schedule: Sequence[float] | str | None = None,
         state_file: str | os.PathLike[str] | None = None,
+        cache_dir: str | os.PathLike[str] | None = None,
     ) -> None:
         if listener not in LISTENERS:
             raise ValueError(f"listener must be one of {', '.join(LISTENERS)}, not {listener!r}")
@@ -88,7 +90,9 @@ class ClerkMock:
         key = load_or_create_signing_key(self.config_dir, pinned=signing_key)
         self.engine = Engine(secret_keys=self._keys, seed=seed, clock=clock, signing_key=key)
         self.scenario = load_scenario(scenario, self.engine) if scenario is not None else None
-        self.pipeline = Pipeline(self.engine)
+        # The browser bundles come from the user's npm cache (clerkmock/assets/): $CLERKMOCK_CACHE_DIR,
+        # $XDG_CACHE_HOME/clerkmock or ~/.cache/clerkmock unless ``cache_dir`` says otherwise.
+        self.pipeline = Pipeline(self.engine, assets=AssetCache(cache_dir))
         # Webhooks (docs/webhooks.md): endpoints given here (serve --webhook) are in place before the scenario's
         # are added, so both get what seeding emitted (webhooks_on_seed).
         dispatcher = self.pipeline.webhooks

@@ -2,6 +2,8 @@
 the mitmproxy addon, the in-process httpx transport), so no way in re-implements another's logic.
 
 Order: control plane (``/__clerkmock/*``, no auth, not journaled) -> fault rules -> engine -> journal.
+Bundle files (``/__clerk/npm/…``, clerkmock/assets/) are static I/O outside the engine: answered off the event
+loop (``deferred``) and journaled as route ``assets.npm``.
 
 **The fault contract with adapters.**  A fault that is a response (``respond``, ``malformed``, a rate limit's
 429) comes back as an ordinary `Response`.  What only the adapter can do is put in ``Response.meta``:
@@ -28,6 +30,8 @@ from dataclasses import dataclass
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from clerkmock.assets import AssetCache
+from clerkmock.assets.serve import PREFIXES as ASSET_PREFIXES, ROUTE as ASSET_ROUTE, is_asset_request, serve
 from clerkmock.engine import Engine, Request, Response
 from clerkmock.engine.errors import ClerkError, internal_clerk_error, too_many_requests
 from clerkmock.faults import FaultSet, FaultsBaseline
@@ -59,10 +63,12 @@ class Baseline:
 
 
 class Pipeline:
-    def __init__(self, engine: Engine, *, scenario: Scenario | None = None) -> None:
+    def __init__(self, engine: Engine, *, scenario: Scenario | None = None, assets: AssetCache | None = None) -> None:
         from clerkmock.server.control import ControlPlane  # control imports Pipeline for typing
 
         self.engine = engine
+        # The browser bundles (clerk-js, @clerk/ui) from the user's npm cache: no engine state, never reset.
+        self.assets = assets if assets is not None else AssetCache()
         # The engine is not thread-safe; listener threads and test threads call concurrently.  An RLock so
         # control-plane handlers may call back into pipeline methods (reset ...) while holding it.
         self.lock = threading.RLock()
@@ -84,6 +90,8 @@ class Pipeline:
         """Answer one request.  An unexpected exception (an engine bug) is logged and answered 500
         ``internal_clerk_error`` so a server never dies; ``raise_unexpected`` re-raises it instead (the
         in-process transport does, so a test sees the real traceback rather than a retried 500)."""
+        if request.path.startswith(ASSET_PREFIXES) and is_asset_request(request):
+            return self._asset(request)
         if request.path == CONTROL_PREFIX or request.path.startswith(CONTROL_PREFIX + "/"):
             try:
                 with self.lock:
@@ -112,6 +120,24 @@ class Pipeline:
             if request.method != "GET":
                 self._changed()
             return response
+
+    def _asset(self, request: Request) -> Response:
+        """A bundle file: reading it (or a first-use npm fetch) is blocking I/O, so it is deferred to a worker
+        thread, outside the lock; only the journal entry is written under it."""
+
+        def answer() -> Response:
+            started = time.perf_counter()
+            try:
+                response = serve(self.assets, request)
+            except Exception:
+                log.exception("clerkmock: unexpected error serving %s", request.path)
+                response = self.internal_error()
+            response.meta["route"] = ASSET_ROUTE
+            with self.lock:
+                self._record(request, response, started)
+            return response
+
+        return Response(_NO_RESPONSE, meta={"deferred": answer, "route": ASSET_ROUTE})
 
     def _changed(self) -> None:
         for listener in self.change_listeners:

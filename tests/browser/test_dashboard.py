@@ -1,6 +1,7 @@
-"""The dashboard at /__clerkmock/ui, in headless Chromium (Debian's /usr/bin/chromium through PyPI playwright;
-never `playwright install`).  Changes are made through the official Python SDK over HTTP, and the page must
-show them without a reload.  A screenshot of each view is kept in tests/artifacts/dashboard/."""
+"""The dashboard at /__clerkmock/ui, in headless Chromium (the harness in conftest.py: Debian's
+/usr/bin/chromium through PyPI playwright, never `playwright install`).  Changes are made through the official
+Python SDK over HTTP, and the page must show them without a reload.  A screenshot of each view is kept in
+tests/browser/artifacts/dashboard/."""
 
 from __future__ import annotations
 
@@ -17,24 +18,12 @@ from clerk_backend_api import Clerk
 
 from clerkmock import ClerkMock
 
-CHROMIUM = "/usr/bin/chromium"
+expect = pytest.importorskip("playwright.sync_api").expect
+
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts" / "dashboard"
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 KEY = "sk_test_dashboard"
 WAIT_MS = 10_000
-
-if not Path(CHROMIUM).exists():
-    pytest.skip(f"{CHROMIUM} not found (apt-get install chromium)", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[test]' installs playwright")
-expect = sync_api.expect
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"], headless=True)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")
@@ -44,29 +33,19 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClerkMock]:
 
 
 @pytest.fixture
-def page(browser: Any, server: ClerkMock, request: pytest.FixtureRequest) -> Iterator[Any]:
+def page(context: Any, offsite: list[str], server: ClerkMock, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """The harness's context (loopback only; screenshots on failure) at the dashboard's size; a screenshot of
+    every test's last view is kept in tests/browser/artifacts/dashboard/."""
     server.reset()
-    context = browser.new_context(viewport={"width": 1400, "height": 860})
-    # loopback only: nothing but the server under test may be reached (the page loads nothing from a CDN)
-    outside: list[str] = []
-
-    def only_loopback(route: Any) -> None:
-        if route.request.url.startswith(server.url):
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", only_loopback)
     pg = context.new_page()
+    pg.set_viewport_size({"width": 1400, "height": 860})
     errors: list[str] = []
     pg.on("pageerror", lambda exc: errors.append(str(exc)))
     yield pg
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"))
-    context.close()
     assert not errors, errors
-    assert not outside, outside
+    assert not offsite, offsite  # the page loads nothing from anywhere but its server
 
 
 def sdk(server: ClerkMock) -> Clerk:
