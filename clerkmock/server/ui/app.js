@@ -574,13 +574,13 @@ async function loadMessages() {
       : e.message));
     return;
   }
-  const rows = [...(messages.data || messages)].reverse();
+  const rows = messages.data || [];  // newest first, as the server lists them
   box.replaceChildren(table([
-    ["sent", (m) => fmtTime(m.created_at || m.at_ms), "mono"],
-    ["channel", (m) => h("span", { class: "tag" }, m.channel || m.kind || (m.email_address ? "email" : "sms"))],
-    ["to", (m) => m.to || m.email_address || m.phone_number || "", "mono"],
-    ["what", (m) => m.subject || m.template || m.type || ""],
-    ["code / link", (m) => h("span", { class: "mono big" }, m.code || m.otp || m.link || m.url || ""), ""],
+    ["sent", (m) => fmtTime(m.created_at), "mono"],
+    ["kind", (m) => h("span", { class: "tag" }, m.kind)],
+    ["to", (m) => m.to, "mono"],
+    ["subject", (m) => m.subject || m.slug || ""],
+    ["code / link", (m) => h("span", { class: "mono big" }, m.code || (m.links || [])[0] || ""), ""],
   ], rows, (m) => showDetail("message", json(m))));
 }
 
