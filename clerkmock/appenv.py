@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 type Mode = Literal["base", "proxy"]
 MODES: tuple[Mode, ...] = ("base", "proxy")
 LOOPBACK_HOSTS = "localhost,127.0.0.1,::1"
+FAPI_PREFIX = "/__clerk"  # the Frontend API and the bundles on the base URL (Clerk's own proxy path)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,17 +79,54 @@ VARIABLES: tuple[Variable, ...] = (
              lambda t: t.frontend_host and publishable_key(t.frontend_host, production=t.production)),
     Variable("CLERK_JWT_KEY", lambda t: t.signing_key and jwt_key(t.signing_key)),
     Variable("CLERK_WEBHOOK_SIGNING_SECRET", lambda t: t.webhook_secret),
+    # The browser side (docs/browser.md): clerk-js reaches the Frontend API through the proxy URL, and loads itself
+    # and Clerk's UI from clerkmock's bundle cache.  An absolute proxy URL makes clerk-js build https bundle URLs,
+    # so they are given explicitly.  Behind the forward proxy the page uses the real hosts: none of these.
+    Variable("CLERK_PROXY_URL", lambda t: t.api_url and t.api_url + FAPI_PREFIX, ("base",)),
+    Variable("CLERK_JS_URL", lambda t: t.api_url and bundle_url(t.api_url, "@clerk/clerk-js"), ("base",)),
+    Variable("CLERK_UI_URL", lambda t: t.api_url and bundle_url(t.api_url, "@clerk/ui"), ("base",)),
 )
 
+# `clerkmock env --next` / `--vite`: the names the framework's Clerk SDK reads, besides the plain ones (which its
+# server side reads).  Checked in the packages: @clerk/nextjs 7.9 reads NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY,
+# _PROXY_URL, _JS_URL, _UI_URL and _TELEMETRY_DISABLED; @clerk/react 6.18 reads VITE_CLERK_PUBLISHABLE_KEY (or
+# CLERK_PUBLISHABLE_KEY) only, and a Vite app passes the others to <ClerkProvider> itself (proxyUrl,
+# __internal_clerkJSUrl, __internal_clerkUIUrl) from import.meta.env, where Vite exposes only VITE_* names.
+FRAMEWORKS = ("next", "vite")
+_BROWSER_NAMES = ("CLERK_PUBLISHABLE_KEY", "CLERK_PROXY_URL", "CLERK_JS_URL", "CLERK_UI_URL")
+_FRAMEWORK_PREFIX = {"next": "NEXT_PUBLIC_", "vite": "VITE_"}
+_FRAMEWORK_EXTRA = {"next": {"NEXT_PUBLIC_CLERK_TELEMETRY_DISABLED": "1"}, "vite": {}}
 
-def variables(target: Target, mode: Mode = "base") -> dict[str, str]:
-    """The variables of ``mode`` for ``target``, in print order."""
+
+def variables(target: Target, mode: Mode = "base", framework: str | None = None) -> dict[str, str]:
+    """The variables of ``mode`` for ``target``, in print order; with ``framework`` (next, vite) also the names
+    that framework's Clerk SDK reads in the browser."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
     if mode == "proxy" and target.proxy_url is None:
         raise ValueError("no forward proxy: start the server with --proxy-port (ClerkMock(proxy_port=0))")
     values = ((v.name, v.value(target)) for v in VARIABLES if mode in v.modes)
-    return {name: value for name, value in values if value is not None}
+    found = {name: value for name, value in values if value is not None}
+    return found if framework is None else for_framework(found, framework)
+
+
+def for_framework(values: dict[str, str], framework: str) -> dict[str, str]:
+    """``values`` plus the browser-side ones under ``framework``'s names (NEXT_PUBLIC_…, VITE_…)."""
+    if framework not in FRAMEWORKS:
+        raise ValueError(f"framework must be one of {', '.join(FRAMEWORKS)}, not {framework!r}")
+    prefix = _FRAMEWORK_PREFIX[framework]
+    named = {prefix + name: values[name] for name in _BROWSER_NAMES if name in values}
+    return {**values, **named, **_FRAMEWORK_EXTRA[framework]}
+
+
+def bundle_url(api_url: str, package: str) -> str:
+    """Where a page loads ``package``'s browser bundle from clerkmock: the major of the version tested, which
+    resolves to the newest cached version of that major (clerkmock/assets/)."""
+    from clerkmock.assets import DEFAULT_VERSIONS
+
+    major = DEFAULT_VERSIONS[package].split(".")[0]
+    entry = "ui.browser.js" if package == "@clerk/ui" else "clerk.browser.js"
+    return f"{api_url}{FAPI_PREFIX}/npm/{package}@{major}/dist/{entry}"
 
 
 def all_variables(target: Target) -> dict[str, str]:

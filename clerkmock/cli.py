@@ -233,9 +233,13 @@ def routes(show: str | None, as_json: bool) -> None:
 @click.option("--seed", default="clerkmock", show_default=True,
               help="As for `serve` (the webhook signing secret derives from it).")
 @click.option("--webhook-secret", metavar="whsec_…", help="As for `serve`.")
+@click.option("--next", "framework", flag_value="next",
+              help="Also the NEXT_PUBLIC_CLERK_… names @clerk/nextjs reads (key, proxy URL, bundle URLs, telemetry off).")
+@click.option("--vite", "framework", flag_value="vite",
+              help="Also the VITE_CLERK_… names a Vite app sees (@clerk/react reads VITE_CLERK_PUBLISHABLE_KEY).")
 def env(
     host: str, port: int, proxy: bool, fmt: str, proxy_port: int, config_dir: str | None,
-    signing_key: str | None, seed: str, webhook_secret: str | None,
+    signing_key: str | None, seed: str, webhook_secret: str | None, framework: str | None,
 ) -> None:
     """Print the variables an app needs, as shell exports: eval "$(clerkmock env)".
 
@@ -246,11 +250,17 @@ def env(
     --proxy: the app keeps calling https://api.clerk.com; HTTPS_PROXY sends it to `serve --proxy-port`, and
     SSL_CERT_FILE / REQUESTS_CA_BUNDLE (system roots + clerkmock's CA) and NODE_EXTRA_CA_CERTS make it trust
     clerkmock's certificate.
+
+    The browser side (docs/browser.md): CLERK_PROXY_URL is the Frontend API on the base URL, CLERK_JS_URL and
+    CLERK_UI_URL the clerk-js and @clerk/ui bundles served from clerkmock's cache; --next / --vite add the names
+    those frameworks read.
     """
     from clerkmock import appenv
 
     mode = "proxy" if proxy else "base"
     values = _default_env(appenv.url_of(host, port), mode, proxy_port, config_dir, signing_key, seed, webhook_secret)
+    if framework is not None:
+        values = appenv.for_framework(values, framework)
     click.echo(format_env(values, fmt), nl=False)
 
 

@@ -18,8 +18,9 @@ import pytest
 from clerkmock import ClerkMock, appenv, keys
 from clerkmock.cli import format_env
 
+BROWSER_VARIABLES = {"CLERK_PROXY_URL", "CLERK_JS_URL", "CLERK_UI_URL"}  # base URL only: the Frontend API, bundles
 APP_VARIABLES = {"CLERK_API_URL", "CLERK_SECRET_KEY", "CLERK_PUBLISHABLE_KEY", "CLERK_JWT_KEY",
-                 "CLERK_WEBHOOK_SIGNING_SECRET"}  # fmt: skip
+                 "CLERK_WEBHOOK_SIGNING_SECRET", *BROWSER_VARIABLES}  # fmt: skip
 PROXY_VARIABLES = {"HTTPS_PROXY", "NO_PROXY", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE",
                    "NODE_EXTRA_CA_CERTS", "NODE_USE_ENV_PROXY"}  # fmt: skip
 PRINT_ENV = "import json, os; print(json.dumps({k: v for k, v in os.environ.items() if k in %s}))"
@@ -80,7 +81,8 @@ def test_a_row_per_variable_and_modes() -> None:
     target = appenv.Target(secret_key="sk_test_x", frontend_host="a.clerk.accounts.dev", signing_key=None,
                            webhook_secret="whsec_x", api_url="http://127.0.0.1:1")  # fmt: skip
     assert list(appenv.variables(target)) == ["CLERK_API_URL", "CLERK_SECRET_KEY", "CLERK_PUBLISHABLE_KEY",
-                                              "CLERK_WEBHOOK_SIGNING_SECRET"]  # fmt: skip
+                                              "CLERK_WEBHOOK_SIGNING_SECRET", "CLERK_PROXY_URL", "CLERK_JS_URL",
+                                              "CLERK_UI_URL"]  # fmt: skip
     with pytest.raises(ValueError, match="--proxy-port"):
         appenv.variables(target, "proxy")
     assert appenv.all_variables(target) == appenv.variables(target)
@@ -143,6 +145,40 @@ def test_eval_clerkmock_env_exports_to_a_child_process(tmp_path: Path) -> None:
 def test_eval_clerkmock_env_proxy_exports_to_a_child_process(tmp_path: Path) -> None:
     seen = in_bash(f'eval "$(clerkmock env --proxy --port {free_port()} --proxy-port 4821 --config-dir {tmp_path})"; '
                    f"python -c '{PRINT_ENV % names(APP_VARIABLES | PROXY_VARIABLES)}'")  # fmt: skip
-    assert set(seen) == (APP_VARIABLES | PROXY_VARIABLES) - {"CLERK_API_URL"}
+    assert set(seen) == (APP_VARIABLES | PROXY_VARIABLES) - {"CLERK_API_URL", *BROWSER_VARIABLES}
     assert seen["HTTPS_PROXY"] == "http://127.0.0.1:4821"
     assert Path(seen["SSL_CERT_FILE"]).is_file() and Path(seen["NODE_EXTRA_CA_CERTS"]).is_file()
+
+
+# -- the browser side: Frontend API and bundles (docs/browser.md) ---------------------------------------------------
+
+
+def test_browser_variables_point_at_the_frontend_api_and_the_bundles(tmp_path: Path) -> None:
+    port = free_port()
+    env = json.loads(cli_env("--port", str(port), "--format", "json", config_dir=tmp_path).stdout)
+    base = f"http://127.0.0.1:{port}"
+    assert env["CLERK_PROXY_URL"] == f"{base}/__clerk"
+    assert env["CLERK_JS_URL"] == f"{base}/__clerk/npm/@clerk/clerk-js@6/dist/clerk.browser.js"
+    assert env["CLERK_UI_URL"] == f"{base}/__clerk/npm/@clerk/ui@1/dist/ui.browser.js"
+    # the key's host is the instance's Frontend API host, a development name: clerk-js runs in dev-browser mode
+    from base64 import b64decode
+
+    host = b64decode(env["CLERK_PUBLISHABLE_KEY"].removeprefix("pk_test_")).decode()
+    assert host.endswith(".clerk.accounts.dev$")
+
+
+def test_next_and_vite_add_the_names_their_sdks_read(tmp_path: Path) -> None:
+    plain = json.loads(cli_env("--format", "json", config_dir=tmp_path).stdout)
+    nxt = json.loads(cli_env("--next", "--format", "json", config_dir=tmp_path).stdout)
+    assert {k: v for k, v in nxt.items() if k in plain} == plain  # the server side keeps its names
+    assert {k: v for k, v in nxt.items() if k not in plain} == {
+        "NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY": plain["CLERK_PUBLISHABLE_KEY"],
+        "NEXT_PUBLIC_CLERK_PROXY_URL": plain["CLERK_PROXY_URL"],
+        "NEXT_PUBLIC_CLERK_JS_URL": plain["CLERK_JS_URL"],
+        "NEXT_PUBLIC_CLERK_UI_URL": plain["CLERK_UI_URL"],
+        "NEXT_PUBLIC_CLERK_TELEMETRY_DISABLED": "1",
+    }
+    vite = json.loads(cli_env("--vite", "--format", "json", config_dir=tmp_path).stdout)
+    assert {k: v for k, v in vite.items() if k not in plain} == {
+        "VITE_" + name: plain[name] for name in ("CLERK_PUBLISHABLE_KEY", *sorted(BROWSER_VARIABLES))}
+
