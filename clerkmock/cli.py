@@ -14,6 +14,7 @@ from typing import Any, NoReturn
 import click
 
 from clerkmock import __version__
+from clerkmock.control_token import ENV_CONTROL_TOKEN, token_path
 
 ENV_SECRET_KEYS = "CLERKMOCK_SECRET_KEYS"
 FORMATS = ("export", "dotenv", "json", "fish")  # of `clerkmock env`
@@ -94,6 +95,21 @@ def main() -> None:
     help="Seconds before each webhook retry, comma-separated (e.g. 1,5,30). Default: Svix's 5s,5m,30m,2h,5h,10h,10h.",
 )  # fmt: skip
 @click.option(
+    "--allowed-host", "allowed_hosts", multiple=True, metavar="NAME",
+    help="Another name the control plane (/__clerkmock/…) may be addressed by in the Host header, besides "
+    "localhost, loopback addresses and --host (repeatable; * = any). docs/security.md.",
+)
+@click.option(
+    "--control-token", envvar=ENV_CONTROL_TOKEN, metavar="TOKEN",
+    help=f"Require Authorization: Bearer TOKEN on the control plane (also ${ENV_CONTROL_TOKEN}). Default: a token "
+    "kept in <config dir>/control_token, required when --host is not loopback or in strict mode.",
+)
+@click.option(
+    "--control-open", is_flag=True,
+    help="Turn the control plane's guard off (no Host, cross-site or token checks): anyone who reaches the port "
+    "can steer the server.",
+)
+@click.option(
     "--state-file", type=click.Path(dir_okay=False), metavar="PATH",
     help="Load state from PATH at start (if it exists) and keep it written there, atomically, at most ~100 ms "
     "after changes and on shutdown (docs/persistence.md).",
@@ -123,6 +139,9 @@ def serve(
     webhook_retry_schedule: str | None,
     state_file: str | None,
     cache_dir: str | None,
+    allowed_hosts: tuple[str, ...],
+    control_token: str | None,
+    control_open: bool,
 ) -> None:
     """Serve the emulator until Ctrl-C / SIGTERM; prints the env an app needs."""
     _log_to_stderr()
@@ -136,7 +155,8 @@ def serve(
                          transparent_port=transparent_port if transparent else None,
                          intercept_hosts=intercept_hosts, passthrough=passthrough, webhooks=webhooks,
                          webhook_secret=webhook_secret, webhook_retry_schedule=webhook_retry_schedule,
-                         state_file=state_file, cache_dir=cache_dir)
+                         state_file=state_file, cache_dir=cache_dir, allowed_hosts=allowed_hosts,
+                         control_token=control_token or None, control_open=control_open)
         if rate_limit != "off":
             from clerkmock.faults import compile_rate_limit
 
@@ -157,10 +177,19 @@ def serve(
     click.echo(format_env(appenv.all_variables(appenv.target_of(mock)), "dotenv"), nl=False)
     if mock.transparent_port is not None:
         click.echo(f"CLERKMOCK_TRANSPARENT_PORT={mock.transparent_port}")
+    if mock.control_token_required:  # printed once, here; clients on this machine also find it in the file
+        click.echo(f"{ENV_CONTROL_TOKEN}={mock.control_token}")
     sys.stdout.flush()  # a parent process waits for these lines through a pipe
     if mock.state_file is not None:
         verb = "loaded from" if mock.state_loaded else "writing to"
         click.echo(f"clerkmock: state {verb} {mock.state_file.path}", err=True)
+    if control_open:
+        click.echo(f"clerkmock: WARNING --control-open: the control plane ({mock.url}/__clerkmock/…) answers "
+                   "anyone who can reach this port, from any site: state with secrets, reset, seed, faults, clock",
+                   err=True)
+    elif mock.control_token_required:
+        click.echo(f"clerkmock: the control plane requires Authorization: Bearer ${ENV_CONTROL_TOKEN}"
+                   + ("" if control_token else f" (kept in {token_path(mock.config_dir)})"), err=True)
     click.echo(f"clerkmock {__version__}: serving {mock.api_url} (Ctrl-C to stop)", err=True)
     click.echo(f"clerkmock: dashboard {mock.url}/__clerkmock/ui", err=True)
     stop.wait()
@@ -371,19 +400,20 @@ DEFAULT_URL = "http://127.0.0.1:4818"
               show_default="$CLERK_API_URL or " + DEFAULT_URL, help="The running clerkmock to export.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write here (default: stdout).")
 @click.option("--secrets", is_flag=True,
-              help="Include password hashes, TOTP secrets, signing keys and secret keys (left out by default).")
+              help="Include password hashes, TOTP secrets, signing keys and secret keys (left out by default; "
+                   "needs the control token, which is picked up as for every command).")
 def scenario_export(url: str, output: str | None, secrets: bool) -> None:
     """Write a running server's state as a scenario file that `serve --scenario` loads back (same ids)."""
-    from clerkmock.control_client import ControlClientError, get_json
+    from clerkmock.control_client import ControlError, Unreachable, get_json
     from clerkmock.scenario.export import to_yaml
 
     status = _Status()
     status(f"exporting {url} …")
     query = "?format=json" + ("&secrets=1" if secrets else "")
-    try:
-        doc = get_json(url, "/__clerkmock/scenario" + query)
-    except ControlClientError as exc:
-        _fail(str(exc))
+    try:  # with --secrets the control token goes along (control_client picks it up)
+        doc = get_json(url, "/scenario" + query, timeout=600)
+    except (ControlError, Unreachable) as exc:
+        _fail(f"scenario export: {exc}")
     _write(to_yaml(doc), output)
     counts = ", ".join(f"{len(v)} {k}" for k, v in doc.items() if isinstance(v, list))
     status(f"exported {counts or 'an empty instance'}" + (f" to {output}" if output else ""), done=True)

@@ -1,51 +1,85 @@
-"""How the CLI talks to a running clerkmock's control plane (``/__clerkmock/…``): one place, so every command
-reaches it, and reports an unreachable or refusing server, the same way.
+"""The CLI's client for a running server's control plane (``/__clerkmock/*``): the one place CLI commands
+make HTTP calls to `clerkmock serve`, so what every such call needs (a timeout, loopback without proxies, the
+control token) is written once.  Standard library only: the CLI stays quick to start.
 
-    get_json("http://127.0.0.1:4818", "/__clerkmock/health")
+    get_json("http://127.0.0.1:4818", "/health")       # the control token is picked up by itself
+
+The token is ``token=`` if given, else `control_token.client_token`: ``$CLERKMOCK_CONTROL_TOKEN``, else
+``<config dir>/control_token`` (docs/security.md).  A server that does not require it ignores it.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import urllib.error
+import urllib.request
 from typing import Any
 
-import httpx
+from clerkmock.control_token import ENV_CONTROL_TOKEN, client_token
 
-TIMEOUT_S = 30.0
-
-
-class ControlClientError(Exception):
-    """The server is unreachable or refused the call; the message says what to do."""
+CONTROL_PREFIX = "/__clerkmock"
+TIMEOUT_S = 5.0
 
 
-def headers(token: str | None = None) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"} if token else {}
+class Unreachable(Exception):
+    """Nothing answers at the URL (connection refused, unknown host, timeout)."""
 
 
-def request_json(method: str, base_url: str, path: str, *, token: str | None = None, json: Any = None,
-                 timeout: float = TIMEOUT_S) -> Any:
-    url = base_url.rstrip("/") + path
-    # trust_env=False: a proxy from the environment (HTTPS_PROXY may point at clerkmock itself) must not
-    # carry a call meant for this machine.
+class ControlError(Exception):
+    """The server answered with an error status; ``message`` is its Clerk-shaped error's text when it has one
+    (for a 401, followed by where the control token comes from)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(f"{status}: {message}")
+        self.status = status
+        self.message = message
+
+
+def request_json(
+    method: str, base_url: str, path: str, *, token: str | None = None, body: Any = None,
+    config_dir: str | os.PathLike[str] | None = None, timeout: float = TIMEOUT_S,
+) -> Any:
+    """``METHOD {base_url}/__clerkmock{path}`` (``path`` starts with ``/``, query included) and its JSON body;
+    ``body`` is sent as JSON."""
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(base_url.rstrip("/") + CONTROL_PREFIX + path, data=data, method=method,
+                                     headers={"Accept": "application/json"})
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    token = token or client_token(config_dir)
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    # No proxies: the server is reached directly even when HTTPS_PROXY/HTTP_PROXY are set (e.g. by `env --proxy`).
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     try:
-        with httpx.Client(timeout=timeout, trust_env=False) as client:
-            response = client.request(method, url, headers=headers(token), json=json)
-    except httpx.HTTPError as exc:
-        raise ControlClientError(f"cannot reach clerkmock at {base_url}: {exc}") from None
-    if response.status_code >= 400:
-        raise ControlClientError(f"{method} {url}: {response.status_code} {_message(response)}")
+        with opener.open(request, timeout=timeout) as response:
+            raw = response.read()
+    except urllib.error.HTTPError as exc:
+        message = _error_message(exc.read()) or str(exc.reason)
+        if exc.code == 401:
+            message += (f" (clerkmock sends ${ENV_CONTROL_TOKEN}, else <config dir>/control_token: run as the user "
+                        "who started `clerkmock serve`, or export the token it printed)")
+        raise ControlError(exc.code, message) from None
+    except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise Unreachable(f"nothing answers at {base_url} ({reason})") from None
     try:
-        return response.json()
+        return json.loads(raw)
     except ValueError:
-        raise ControlClientError(f"{method} {url}: the answer is not JSON") from None
+        raise ControlError(200, f"{base_url} answered {path} with something that is not JSON") from None
 
 
-def get_json(base_url: str, path: str, *, token: str | None = None, **kwargs: Any) -> Any:
-    return request_json("GET", base_url, path, token=token, **kwargs)
+def get_json(base_url: str, path: str, *, token: str | None = None, timeout: float = TIMEOUT_S,
+             config_dir: str | os.PathLike[str] | None = None) -> Any:
+    """``GET {base_url}/__clerkmock{path}`` and its JSON body.  ``path`` starts with ``/`` (query included)."""
+    return request_json("GET", base_url, path, token=token, timeout=timeout, config_dir=config_dir)
 
 
-def _message(response: httpx.Response) -> str:
+def _error_message(body: bytes) -> str | None:
+    """The ``long_message`` (else ``message``) of a Clerk error envelope."""
     try:
-        error = response.json()["errors"][0]
-        return str(error.get("long_message") or error.get("message"))
-    except (ValueError, KeyError, IndexError, TypeError):
-        return response.text[:200]
+        first = json.loads(body)["errors"][0]
+        return str(first.get("long_message") or first["message"])
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+        return None

@@ -15,7 +15,9 @@ from clerkmock.appenv import url_of
 from clerkmock.assets import AssetCache
 from clerkmock.config import config_dir as resolve_config_dir
 from clerkmock.engine import Clock, Engine
+from clerkmock.control_token import load_or_create as load_or_create_control_token
 from clerkmock.keys import load_or_create_signing_key
+from clerkmock.server.control_guard import ControlAccess
 from clerkmock.server.http import BaseUrlServer
 from clerkmock.server.pipeline import Pipeline
 from clerkmock.server.runtime import LoopThread
@@ -72,6 +74,9 @@ class ClerkMock:
         webhook_retry_schedule: Sequence[float] | str | None = None,
         state_file: str | os.PathLike[str] | None = None,
         cache_dir: str | os.PathLike[str] | None = None,
+        allowed_hosts: Iterable[str] = (),
+        control_token: str | None = None,
+        control_open: bool = False,
     ) -> None:
         if listener not in LISTENERS:
             raise ValueError(f"listener must be one of {', '.join(LISTENERS)}, not {listener!r}")
@@ -93,6 +98,12 @@ class ClerkMock:
         # The browser bundles come from the user's npm cache (clerkmock/assets/): $CLERKMOCK_CACHE_DIR,
         # $XDG_CACHE_HOME/clerkmock or ~/.cache/clerkmock unless ``cache_dir`` says otherwise.
         self.pipeline = Pipeline(self.engine, assets=AssetCache(cache_dir))
+        # Who may steer it over HTTP (docs/security.md): a given token is required; otherwise the config dir's
+        # (created once, 0600) is required only where others can reach the port or in strict mode.
+        self.control_token = control_token or load_or_create_control_token(self.config_dir)
+        self.pipeline.control_guard.access = ControlAccess(
+            listen_host=host, allowed_hosts=tuple(allowed_hosts), token=self.control_token,
+            token_given=bool(control_token), open=control_open)
         # Webhooks (docs/webhooks.md): endpoints given here (serve --webhook) are in place before the scenario's
         # are added, so both get what seeding emitted (webhooks_on_seed).
         dispatcher = self.pipeline.webhooks
@@ -247,6 +258,11 @@ class ClerkMock:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    @property
+    def control_token_required(self) -> bool:
+        """Whether control-plane requests over HTTP must carry ``Authorization: Bearer <control_token>``."""
+        return self.pipeline.control_guard.token_required()
 
     def reset(self) -> None:
         """Back to the state right after construction (scenario seeded); for use between tests."""

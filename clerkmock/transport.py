@@ -26,6 +26,7 @@ from urllib.parse import parse_qs
 import httpx
 
 from clerkmock.engine import Request, Response
+from clerkmock.server.control_guard import IN_PROCESS
 from clerkmock.server.pipeline import Pipeline
 
 
@@ -38,6 +39,7 @@ def to_request(request: httpx.Request, body: bytes) -> Request:
         query=parse_qs(query, keep_blank_values=True),
         headers={k.lower(): v for k, v in request.headers.items()},  # repeated headers joined with ", "
         body=body,
+        arrived_on=IN_PROCESS,  # no socket: the control plane's guard has nothing to check
     )
 
 

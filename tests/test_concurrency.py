@@ -172,7 +172,7 @@ def test_pipelined_requests_on_many_connections_are_answered_once_in_order(mock:
         order = [ids[(i + k) % len(ids)] for k in range(depth)]
         wire = b"".join(
             f"GET /v1/users/{uid} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sk\r\n\r\n".encode() for uid in order
-        ) + b"GET /__clerkmock/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        ) + b"GET /__clerkmock/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
         barrier.wait()
         with socket.create_connection(("127.0.0.1", mock.port), timeout=TIMEOUT) as s:
             s.sendall(wire)

@@ -36,7 +36,7 @@ def raw(mock: ClerkMock, data: bytes, *, read_until_close: bool = True, timeout:
 
 def test_pipelined_requests_answer_in_order(mock: ClerkMock) -> None:
     req = b"GET /v1/users/count HTTP/1.1\r\nHost: x\r\n" + AUTH + b"\r\n"
-    last = b"GET /__clerkmock/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    last = b"GET /__clerkmock/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
     out = raw(mock, req + req + last)
     assert out.count(b"HTTP/1.1 200 OK") == 3
     assert out.index(b"total_count") < out.index(b'"status"')
@@ -136,13 +136,13 @@ def test_idle_and_incomplete_connections_are_swept(mock: ClerkMock, monkeypatch:
     with socket.create_connection(("127.0.0.1", mock.port), timeout=2) as half, \
             socket.create_connection(("127.0.0.1", mock.port), timeout=2) as idle:
         half.sendall(b"GET /v1/users HTTP/1.1\r\nHost: x\r\n")  # never finished
-        idle.sendall(b"GET /__clerkmock/health HTTP/1.1\r\nHost: x\r\n\r\n")
+        idle.sendall(b"GET /__clerkmock/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
         assert idle.recv(1000).startswith(b"HTTP/1.1 200")
         time.sleep(0.1)
         monkeypatch.setattr(listener, "INCOMPLETE_REQUEST_SECONDS", 0.0)
         mock._loop.loop.call_soon_threadsafe(server._sweep)
         assert half.recv(100) == b""  # closed
-        idle.sendall(b"GET /__clerkmock/health HTTP/1.1\r\nHost: x\r\n\r\n")
+        idle.sendall(b"GET /__clerkmock/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
         assert idle.recv(1000).startswith(b"HTTP/1.1 200")  # idle keep-alive survives the short limit
         monkeypatch.setattr(listener, "IDLE_KEEPALIVE_SECONDS", 0.0)
         time.sleep(0.05)

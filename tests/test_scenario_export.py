@@ -27,6 +27,10 @@ def _get(http: httpx.Client, path: str, **params: Any) -> Any:
     return response.json()
 
 
+def _token(mock: ClerkMock) -> dict[str, str]:
+    return {"Authorization": f"Bearer {mock.control_token}"}
+
+
 def everything(mock: ClerkMock) -> dict[str, Any]:
     """Every object an export promises to restore, as the API answers it."""
     out: dict[str, Any] = {}
@@ -90,7 +94,9 @@ def source(tmp_path: Path) -> ClerkMock:
 
 def test_export_serves_back_identical_answers(source: ClerkMock, tmp_path: Path) -> None:
     ids = mutate(source)
-    response = httpx.get(source.url + "/__clerkmock/scenario", params={"secrets": "1"})
+    refused = httpx.get(source.url + "/__clerkmock/scenario", params={"secrets": "1"})
+    assert refused.status_code == 401  # secrets only with the control token, as GET state?secrets=1
+    response = httpx.get(source.url + "/__clerkmock/scenario", params={"secrets": "1"}, headers=_token(source))
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/yaml"
     exported = tmp_path / "export.yaml"
@@ -133,9 +139,11 @@ def test_export_is_redacted_by_default(source: ClerkMock, tmp_path: Path) -> Non
 
 def test_export_json_and_cli_round_trip(source: ClerkMock, tmp_path: Path) -> None:
     mutate(source)
-    as_json = httpx.get(source.url + "/__clerkmock/scenario", params={"format": "json", "secrets": "1"}).json()
+    as_json = httpx.get(source.url + "/__clerkmock/scenario", params={"format": "json", "secrets": "1"},
+                        headers=_token(source)).json()
     out = tmp_path / "cli.yaml"
-    result = CliRunner().invoke(main, ["scenario", "export", "--url", source.url, "-o", str(out), "--secrets"])
+    result = CliRunner(env={"CLERKMOCK_CONTROL_TOKEN": source.control_token}).invoke(
+        main, ["scenario", "export", "--url", source.url, "-o", str(out), "--secrets"])
     assert result.exit_code == 0, result.output
     assert yaml.safe_load(out.read_text()) == as_json
     import jsonschema
@@ -153,7 +161,7 @@ def test_export_json_and_cli_round_trip(source: ClerkMock, tmp_path: Path) -> No
 def test_cli_export_without_a_server_is_a_clear_message() -> None:
     result = CliRunner().invoke(main, ["scenario", "export", "--url", "http://127.0.0.1:9"])
     assert result.exit_code != 0
-    assert "cannot reach" in result.output and "Traceback" not in result.output
+    assert "nothing answers at" in result.output and "Traceback" not in result.output
 
 
 def test_restore_refuses_unknown_fields_and_bad_types() -> None:

@@ -22,6 +22,10 @@ class Request:
     query: dict[str, list[str]] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)  # keys lower-cased
     body: bytes = b""
+    # The local address the request's connection arrived on ("127.0.0.1", "10.0.0.5") or the intercepted host
+    # name, set by socket adapters; "" when unknown; "in-process" for the httpx transport (no socket, the
+    # caller is this process).  Only the control plane's guard reads it (server/control_guard.py).
+    arrived_on: str = ""
 
     @classmethod
     def make(

@@ -7,8 +7,9 @@ import logging
 from collections.abc import Callable
 from urllib.parse import parse_qs
 
-from mitmproxy import http
+from mitmproxy import ctx, http
 from mitmproxy.proxy import server_hooks
+from mitmproxy.proxy.mode_specs import ReverseMode
 
 from clerkmock.engine import Request, Response
 from clerkmock.server.pipeline import Pipeline
@@ -17,7 +18,7 @@ log = logging.getLogger("clerkmock.proxy")
 HANG_MAX_S = 300.0  # a "hang" fault answers nothing for this long, then closes the connection
 
 
-def flow_to_request(req: http.Request) -> Request:
+def flow_to_request(req: http.Request, arrived_on: str = "") -> Request:
     # flow.request.path is the raw request target: percent-encoding intact (the router decodes), query attached.
     path, _, query = req.path.partition("?")
     return Request(
@@ -27,7 +28,18 @@ def flow_to_request(req: http.Request) -> Request:
         headers={k.lower(): v for k, v in req.headers.items()},  # repeated headers joined with ", "
         # The raw bytes, minus any Content-Encoding (gzip ...) the client applied; raw if that fails to decode.
         body=req.get_content(strict=False) or b"",
+        arrived_on=arrived_on,
     )
+
+
+def arrived_on(flow: http.HTTPFlow) -> str:
+    """What the control guard may accept as Host: on the base-URL (reverse) listener the local address the
+    connection arrived on (the listener keeps the client's Host header: keep_host_header); on the forward and
+    transparent listeners the intercepted Clerk host itself, which hosts.HostPolicy has already vetted."""
+    if isinstance(flow.client_conn.proxy_mode, ReverseMode):
+        sockname = flow.client_conn.sockname
+        return str(sockname[0]) if sockname else ""
+    return flow.request.pretty_host
 
 
 class EmulateAddon:
@@ -37,13 +49,18 @@ class EmulateAddon:
     def __init__(self, pipeline: Pipeline) -> None:
         self.pipeline = pipeline
 
+    def running(self) -> None:
+        # A reverse listener rewrites Host to its target unless told not to; the control guard must see the
+        # client's own Host (DNS rebinding check).  Safe: in emulate mode nothing is forwarded upstream.
+        ctx.options.keep_host_header = True
+
     async def request(self, flow: http.HTTPFlow) -> None:
         # async so a delay or hang fault waits without blocking the event loop's other connections
         if flow.response is not None or flow.metadata.get("clerkmock.passthrough"):
             return  # an earlier addon already answered (fault, replay, hosts.HostPolicy's 502) or passed it on
         resp: Response
         try:
-            resp = self.pipeline.handle(flow_to_request(flow.request))
+            resp = self.pipeline.handle(flow_to_request(flow.request, arrived_on(flow)))
         except Exception:  # our conversion code, not the engine (the pipeline catches that)
             log.exception("clerkmock: cannot handle %s %s", flow.request.method, flow.request.path)
             resp = self.pipeline.internal_error()

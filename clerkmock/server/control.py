@@ -3,7 +3,8 @@ forwarded, not journaled).  Documented with curl examples in docs/control-plane.
 
     GET    health                      liveness and version
     POST   reset                       back to the scenario's seeded state; journal cleared
-    GET    state / PUT state           snapshot / restore the engine state as a JSON document
+    GET    state / PUT state           snapshot / restore the engine state as a JSON document (secrets sealed
+                                       unless ?secrets=1 with the control token)
     POST   seed                        apply a scenario document (YAML or JSON) on top (?baseline=true: and
                                        make the result what reset returns to)
     GET    faults / POST / DELETE      list, add (returns the id), remove all fault rules
@@ -40,7 +41,10 @@ CLOCK_KEYS = ("advance_ms", "seconds", "set", "frozen")
 
 class ControlPlane:
     def __init__(self, pipeline: Pipeline) -> None:
+        from clerkmock.server.redaction import Sealer
+
         self.pipeline = pipeline
+        self.sealer = Sealer()  # seals the secrets of GET state; its key lives only in this process
         # sub-path template (after the prefix) -> method -> handler; "{id}" matches one segment
         self.routes: dict[str, dict[str, ControlHandler]] = {
             "/health": {"GET": self.health},
@@ -121,16 +125,28 @@ class ControlPlane:
                       "users": len(self.engine.state.users)}, "control.reset")
 
     def get_state(self, request: Request, params: dict[str, str]) -> Response:
+        """Secrets are sealed (server/redaction.py) unless ``?secrets=1`` comes with the control token."""
         from clerkmock.server.state_json import dump_state
 
-        return _json(dump_state(self.engine.state, self.engine.clock.state()), "control.state")
+        seal: Callable[[Any], dict[str, str]] | None = self.sealer.seal
+        if _flag(request, "secrets"):
+            self._secrets_allowed(request, "GET state?secrets=1 returns the signing key, password hashes and "
+                                           "other secrets")
+            seal = None
+        return _json(dump_state(self.engine.state, self.engine.clock.state(), seal=seal), "control.state")
+
+    def _secrets_allowed(self, request: Request, what: str) -> None:
+        if not self.pipeline.control_guard.authenticated(request):
+            raise ClerkError(401, "control_token_required", "control token required",
+                             f"{what}: send Authorization: Bearer <control token> (in <config dir>/control_token).",
+                             headers={"WWW-Authenticate": 'Bearer realm="clerkmock control plane"'})
 
     def put_state(self, request: Request, params: dict[str, str]) -> Response:
         from clerkmock.server.state_json import StateDocumentError, load_state
 
         doc = _body(request)
         try:
-            state, clock = load_state(doc)
+            state, clock = load_state(doc, unseal=self.sealer.unseal)
         except StateDocumentError as exc:
             raise ClerkError(400, "state_document_invalid", "invalid state document", str(exc)) from None
         self.engine.state = state
@@ -142,7 +158,11 @@ class ControlPlane:
         """The state as a scenario document (clerkmock/scenario/export.py): YAML unless ?format=json."""
         from clerkmock.scenario.export import export_scenario, to_yaml
 
-        doc = export_scenario(self.engine, faults=self.pipeline.faults, secrets=_flag(request, "secrets"))
+        secrets = _flag(request, "secrets")
+        if secrets:  # the same rule as GET state?secrets=1
+            self._secrets_allowed(request, "GET scenario?secrets=1 returns password hashes, TOTP secrets and "
+                                           "signing keys")
+        doc = export_scenario(self.engine, faults=self.pipeline.faults, secrets=secrets)
         fmt = request.query.get("format", ["yaml"])[0]
         if fmt == "json":
             return _json(doc, "control.scenario")

@@ -132,7 +132,7 @@ def render(response: Response, *, keep_alive: bool) -> bytes:
 
 class _Connection(asyncio.Protocol):
     __slots__ = ("server", "transport", "buffer", "waiting", "closed", "_continue_sent", "_paused", "_discard",
-                 "_chunks", "last_active")
+                 "_chunks", "last_active", "local_addr")
 
     def __init__(self, server: BaseUrlServer) -> None:
         self.server = server
@@ -146,6 +146,7 @@ class _Connection(asyncio.Protocol):
         # a chunked body being decoded, kept across reads so each byte is decoded once: (pos, body, chunks)
         self._chunks: tuple[int, bytearray, int] | None = None
         self.last_active = time()  # read by the server's idle sweep (one timer per server, not per read)
+        self.local_addr = ""  # the address this connection arrived on: the control guard's Host check
 
     # -- asyncio.Protocol -----------------------------------------------------------------------------------
 
@@ -157,6 +158,9 @@ class _Connection(asyncio.Protocol):
         if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
             with contextlib.suppress(OSError):
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sockname = transport.get_extra_info("sockname")
+        if isinstance(sockname, tuple) and sockname:
+            self.local_addr = str(sockname[0])
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
@@ -260,7 +264,8 @@ class _Connection(asyncio.Protocol):
             path = "/" + path.split("://", 1)[1].partition("/")[2]
         connection = headers.get("connection", "").lower()
         keep_alive = "close" not in connection if version == "HTTP/1.1" else "keep-alive" in connection
-        request = Request(method.upper(), path or "/", parse_qs(query, keep_blank_values=True), headers, body)
+        request = Request(method.upper(), path or "/", parse_qs(query, keep_blank_values=True), headers, body,
+                          self.local_addr)
         return request, keep_alive
 
     def _maybe_continue(self, headers: dict[str, str]) -> None:

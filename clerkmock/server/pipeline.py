@@ -1,7 +1,7 @@
 """`Pipeline.handle(Request) -> Response`: the one entry point shared by every way in (the base-URL listener,
 the mitmproxy addon, the in-process httpx transport), so no way in re-implements another's logic.
 
-Order: control plane (``/__clerkmock/*``, no auth, not journaled) -> fault rules -> engine -> journal.
+Order: control plane (``/__clerkmock/*``, behind its guard, not journaled) -> fault rules -> engine -> journal.
 Bundle files (``/__clerk/npm/…``, clerkmock/assets/) are static I/O outside the engine: answered off the event
 loop (``deferred``) and journaled as route ``assets.npm``.
 
@@ -37,6 +37,7 @@ from clerkmock.engine.errors import ClerkError, internal_clerk_error, too_many_r
 from clerkmock.faults import FaultSet, FaultsBaseline
 from clerkmock.faults.decide import Decision
 from clerkmock.faults.rules import TRANSPORT_ACTIONS, Malformed, RateLimit, Respond, Truncate
+from clerkmock.server.control_guard import ControlGuard
 from clerkmock.server.journal import Journal
 from clerkmock.webhooks.dispatcher import WebhookDispatcher
 
@@ -77,6 +78,8 @@ class Pipeline:
         # Webhook deliveries: the engine's events are handed over after every request (_hand_over_events).
         self.webhooks = WebhookDispatcher(engine.outbox, seed=engine.outbox.seed)
         self.control = ControlPlane(self)
+        # Who may steer this server (server/control_guard.py): checked before any control route, by prefix.
+        self.control_guard = ControlGuard(lambda: self.engine.secret_keys)
         self.scenario: Scenario | None = None
         # Called (under the lock) after any request that may have changed state: persistence listens here.
         self.change_listeners: list[Callable[[], None]] = []
@@ -95,6 +98,9 @@ class Pipeline:
         if request.path == CONTROL_PREFIX or request.path.startswith(CONTROL_PREFIX + "/"):
             try:
                 with self.lock:
+                    refusal = self.control_guard.refusal(request, request.path[len(CONTROL_PREFIX):].rstrip("/"))
+                    if refusal is not None:
+                        return self.engine.error(refusal)
                     response = self.control.handle(request)
                     self._hand_over_events()
                     if request.method != "GET":

@@ -207,3 +207,18 @@ def _iso(ms: int) -> str:
     from datetime import UTC, datetime
 
     return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def test_strict_mode_page_asks_for_the_key(context: Any, tmp_path: Path) -> None:
+    with ClerkMock(secret_keys=[KEY], config_dir=tmp_path) as strict:
+        assert httpx.get(strict.url + "/__clerkmock/ui").status_code == 200  # the page itself carries no data
+        assert httpx.get(strict.url + "/__clerkmock/api/v1/users").status_code == 401
+        page = context.new_page()
+        page.goto(f"{strict.url}/__clerkmock/ui#state")
+        page.wait_for_selector("#token-form:not([hidden])", timeout=WAIT_MS)
+        page.fill("#token-input", KEY)
+        page.click("#token-form button")
+        page.wait_for_selector("#state-table >> text=Nothing here.", timeout=WAIT_MS)
+        with sdk(strict) as clerk:
+            user = clerk.users.create(email_address=["strict@example.com"])
+        page.wait_for_selector(f'#state-table tr[data-id="{user.id}"]', timeout=WAIT_MS)

@@ -65,5 +65,5 @@ def test_origin_of_normalises() -> None:
 
 def test_loopback_hosts() -> None:
     assert all(map(is_loopback_host, ["localhost", "LOCALHOST.", "a.localhost", "127.0.0.1", "127.9.9.9",
-                                      "::1", "[::1]"]))
+                                      "::1", "[::1]", "::ffff:127.0.0.1"]))
     assert not any(map(is_loopback_host, ["example.com", "10.0.0.1", "0.0.0.0", "::", "localhost.example"]))

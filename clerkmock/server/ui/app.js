@@ -41,7 +41,9 @@ function headers(json) {
 }
 
 async function call(method, path, body) {
-  const init = { method, headers: headers(body !== undefined), credentials: "same-origin" };
+  // Writes are JSON even without a body: the control plane takes a browser's writes only as JSON (a cross-site
+  // page could not send that without a preflight it is refused) or with the token (docs/security.md).
+  const init = { method, headers: headers(body !== undefined || method !== "GET"), credentials: "same-origin" };
   if (body !== undefined) init.body = JSON.stringify(body);
   const response = await fetch(BASE + path, init);
   if (response.status === 401) {
