@@ -12,7 +12,7 @@ __version__ = "0.1.0"  # single source: pyproject.toml reads it (tool.setuptools
 if TYPE_CHECKING:
     from clerkmock.mock import ClerkMock
 
-__all__ = ["ClerkMock", "__version__"]
+__all__ = ["ClerkMock", "__version__", "messages"]
 
 
 def __getattr__(name: str) -> Any:
@@ -20,4 +20,8 @@ def __getattr__(name: str) -> Any:
         from clerkmock.mock import ClerkMock
 
         return ClerkMock
+    if name == "messages":
+        import clerkmock.messages as messages
+
+        return messages
     raise AttributeError(f"module 'clerkmock' has no attribute {name!r}")

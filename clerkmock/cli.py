@@ -201,17 +201,23 @@ def serve(
 @click.option("--missing", "show", flag_value="missing", help="Only operations clerkmock lacks.")
 @click.option("--implemented", "show", flag_value="implemented", help="Only operations clerkmock serves.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def routes(show: str | None, as_json: bool) -> None:
-    """List the Clerk Backend API operations and whether clerkmock implements each."""
+@click.option("--fapi", is_flag=True, help="The Frontend API (what clerk-js calls) instead of the Backend API.")
+def routes(show: str | None, as_json: bool, fapi: bool) -> None:
+    """List the Clerk Backend API (or, with --fapi, Frontend API) operations and whether clerkmock implements
+    each."""
     from clerkmock.engine import Engine
-    from clerkmock.engine.spec import all_operations
+    from clerkmock.engine.spec import all_operations, fapi_operations
 
-    served = {(r.method, r.template): r.name for r in Engine().router.routes}
-    ops = all_operations()
+    engine = Engine()
+    router = engine.fapi.router if fapi else engine.router
+    served = {(r.method, r.template): r.name for r in router.routes}
+    prefix = "" if fapi else "/v1"
+    ops = (sorted(fapi_operations().values(), key=lambda o: (o.tags[0] if o.tags else "", o.path, o.method))
+           if fapi else all_operations())
     rows: list[dict[str, Any]] = [
         {
             "method": op.method,
-            "path": "/v1" + op.path,
+            "path": prefix + op.path,
             "operation_id": op.operation_id,
             "tag": op.tags[0] if op.tags else "(untagged)",
             "deprecated": op.deprecated,
@@ -238,7 +244,7 @@ def routes(show: str | None, as_json: bool) -> None:
             mark = "x" if r["implemented"] else " "
             note = "  (deprecated)" if r["deprecated"] else ""
             click.echo(f"  [{mark}] {r['method']:<6} {r['path']:<{width}}  {r['operation_id']}{note}")
-    click.echo(f"implemented {done} / {total} operations")
+    click.echo(f"implemented {done} / {total} {'FAPI ' if fapi else ''}operations")
 
 
 @main.command()

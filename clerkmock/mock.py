@@ -53,6 +53,7 @@ def load_scenario(path: str | os.PathLike[str], engine: Engine) -> Any:
 
 
 class ClerkMock:
+    latest: ClerkMock | None = None  # the most recently created one in this process
     def __init__(
         self,
         port: int = 0,
@@ -98,6 +99,7 @@ class ClerkMock:
         # The browser bundles come from the user's npm cache (clerkmock/assets/): $CLERKMOCK_CACHE_DIR,
         # $XDG_CACHE_HOME/clerkmock or ~/.cache/clerkmock unless ``cache_dir`` says otherwise.
         self.pipeline = Pipeline(self.engine, assets=AssetCache(cache_dir))
+        ClerkMock.latest = self  # what clerkmock.messages reads when no server is named
         # Who may steer it over HTTP (docs/security.md): a given token is required; otherwise the config dir's
         # (created once, 0600) is required only where others can reach the port or in strict mode.
         self.control_token = control_token or load_or_create_control_token(self.config_dir)
@@ -208,8 +210,8 @@ class ClerkMock:
         from clerkmock.proxy.listeners import Listeners
 
         ls = Listeners(
-            self.port if base_url else None, self.proxy_port, self.transparent_port, self.intercept_hosts,
-            self.passthrough,
+            self.port if base_url else None, self.proxy_port, self.transparent_port,
+            (*self.intercept_hosts, *self.pipeline.fapi_hosts()), self.passthrough,
         )  # fmt: skip
         modes = ls.modes()
         runner = ProxyRunner(

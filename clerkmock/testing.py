@@ -81,6 +81,7 @@ class SessionServer:
                 pipeline.set_baseline(baseline)
             pipeline.scenario = scenario
             pipeline.reset()
+        type(self.mock).latest = self.mock  # clerkmock.messages reads the server of the test that runs
         return scenario
 
     def _build(self, settings: Settings) -> tuple[Baseline, Scenario | None]:

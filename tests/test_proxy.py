@@ -58,7 +58,8 @@ def test_other_hosts_are_refused_with_a_502_that_says_why(mock: ClerkMock) -> No
     # plain HTTP through the proxy: the explanation is the body
     r = httpx.get("http://example.org/path", proxy=mock.proxy_url)
     assert r.status_code == 502
-    assert "only answers the Clerk Backend API hosts (api.clerk.com, api.clerk.dev, clerk.internal.example)" in r.text
+    assert ("only answers the Clerk API hosts (api.clerk.com, api.clerk.dev, clerk.internal.example, "
+            "clerkmock.clerk.accounts.dev)") in r.text
     assert "--passthrough" in r.text and "--intercept-host example.org" in r.text
 
 

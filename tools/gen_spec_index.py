@@ -5,8 +5,11 @@ The engine validates request parameters against Clerk's own spec (like stripe-mo
 needs -- operations, path templates, query/body parameter schemas with their $refs resolved -- into
 one JSON file.  Run it after updating a vendored spec; `tests/test_spec_index.py` checks it is current.
 
-    python tools/gen_spec_index.py            # rewrite the index
-    python tools/gen_spec_index.py --check    # exit 1 if the index is stale
+    python tools/gen_spec_index.py            # rewrite the indexes
+    python tools/gen_spec_index.py --check    # exit 1 if an index is stale
+
+The Frontend API spec (``clerkmock/spec/fapi/2026-05-12.yml``) gets its own index, ``spec/fapi/index.json``, of the
+same shape: FAPI bodies are form-urlencoded, and its paths keep their ``/v1`` (a few live outside it).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import yaml
 
 SPEC_DIR = Path(__file__).resolve().parent.parent / "clerkmock" / "spec"
 VERSIONS = ["2025-11-10", "2026-05-12"]
+FAPI_VERSIONS = ["2026-05-12"]
 METHODS = ("get", "post", "put", "patch", "delete")
 # Keys of a JSON schema the engine's validator understands; the rest (descriptions, examples) is dropped.
 KEEP = {
@@ -94,30 +98,32 @@ def build_version(spec: dict) -> list[dict]:
     return ops
 
 
-def build() -> dict:
+def build(spec_dir: Path = SPEC_DIR, versions: list[str] = VERSIONS) -> dict:
     out = {"versions": {}}
-    for version in VERSIONS:
-        with open(SPEC_DIR / f"{version}.yml") as fh:
+    for version in versions:
+        with open(spec_dir / f"{version}.yml") as fh:
             spec = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
         out["versions"][version] = build_version(spec)
     return out
 
 
-def render() -> str:
-    return json.dumps(build(), sort_keys=True, separators=(",", ":")) + "\n"
+def render(spec_dir: Path = SPEC_DIR, versions: list[str] = VERSIONS) -> str:
+    return json.dumps(build(spec_dir, versions), sort_keys=True, separators=(",", ":")) + "\n"
 
 
 def main() -> int:
-    target = SPEC_DIR / "index.json"
-    text = render()
-    if "--check" in sys.argv:
-        if not target.exists() or target.read_text() != text:
-            print(f"{target} is stale: run python tools/gen_spec_index.py", file=sys.stderr)
-            return 1
-        return 0
-    target.write_text(text)
-    print(f"wrote {target} ({len(text)} bytes)")
-    return 0
+    stale = False
+    for spec_dir, versions in ((SPEC_DIR, VERSIONS), (SPEC_DIR / "fapi", FAPI_VERSIONS)):
+        target = spec_dir / "index.json"
+        text = render(spec_dir, versions)
+        if "--check" in sys.argv:
+            if not target.exists() or target.read_text() != text:
+                print(f"{target} is stale: run python tools/gen_spec_index.py", file=sys.stderr)
+                stale = True
+            continue
+        target.write_text(text)
+        print(f"wrote {target} ({len(text)} bytes)")
+    return 1 if stale else 0
 
 
 if __name__ == "__main__":

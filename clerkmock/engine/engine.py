@@ -17,6 +17,7 @@ from clerkmock.engine import errors, params, spec, tokens
 from clerkmock.engine.clock import Clock
 from clerkmock.engine.errors import ClerkError
 from clerkmock.engine.events import Outbox
+from clerkmock.engine.fapi.surface import is_fapi_path
 from clerkmock.engine.jsonio import dumps
 from clerkmock.engine.router import Route, Router
 from clerkmock.engine.routing import Ctx, Reply, Upload
@@ -79,6 +80,9 @@ class Engine:
             ].get((route.method, route.template))
             route.operation_id = op.operation_id if op else None
         self._requests = 0
+        from clerkmock.engine.fapi.surface import FapiSurface  # the Frontend API: the same state, clock, outbox
+
+        self.fapi = FapiSurface(self)
 
     @property
     def state(self) -> State:
@@ -93,7 +97,7 @@ class Engine:
     # -- the pipeline ---------------------------------------------------------------------------------------
 
     def handle(self, request: Request, *, trusted: bool = False) -> Response:
-        """Answer one Backend API request.  ``trusted`` skips authentication: for clerkmock's own callers
+        """Answer one Backend API request, or a Frontend API one (``/__clerk/v1/…``, see engine/fapi/).  ``trusted`` skips authentication: for clerkmock's own callers
         (scenario seeding, the control plane), never for traffic from an app."""
         self.settle()
         outbox = self.outbox
@@ -115,6 +119,8 @@ class Engine:
 
     def _handle(self, request: Request, trusted: bool) -> Response:
         self._requests += 1
+        if is_fapi_path(request.path):
+            return self.fapi.handle(request)
         route: Route | None = None
         try:
             rel = _relative_path(request.path)

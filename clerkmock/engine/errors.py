@@ -513,3 +513,63 @@ def agent_task_cannot_be_revoked(status: str) -> ClerkError:
 def admin_portal_link_token_already_revoked() -> ClerkError:
     return ClerkError(400, "admin_portal_link_token_already_revoked", "already revoked",
                       "This admin portal link token has already been revoked.")
+
+
+# -- Frontend API (what clerk-js shows and reacts to; reference/clerk-fapi.md §1) -------------------------------
+
+def dev_browser_unauthenticated() -> ClerkError:
+    """clerk-js answers this 401 by creating a new dev browser and retrying (any other 401 signs it out)."""
+    return ClerkError(401, "dev_browser_unauthenticated", "Unauthenticated",
+                      "The request could not be authenticated: the dev browser token is missing or unknown.")
+
+
+def signed_out() -> ClerkError:
+    return ClerkError(401, "signed_out", "Signed out", "You are signed out")
+
+
+def form_identifier_not_found(param: str = "identifier") -> ClerkError:
+    return _form("form_identifier_not_found", "Couldn't find your account.", "Couldn't find your account.", param)
+
+
+def form_password_incorrect() -> ClerkError:
+    return _form("form_password_incorrect", "Password is incorrect. Try again, or use another method.",
+                 "Password is incorrect. Try again, or use another method.", "password")
+
+
+def form_code_incorrect() -> ClerkError:
+    return _form("form_code_incorrect", "Incorrect code", "Incorrect code", "code")
+
+
+def verification_failed() -> ClerkError:
+    return ClerkError(422, "verification_failed", "Too many failed attempts",
+                      "Too many failed attempts. You have to try again with the same or another method.")
+
+
+def verification_expired() -> ClerkError:
+    return ClerkError(422, "verification_expired", "Expired", "This verification has expired. Request a new one.")
+
+
+def session_exists() -> ClerkError:
+    return ClerkError(400, "session_exists", "You're already signed in",
+                      "You're currently in single session mode. You can only be signed into one account at a time.")
+
+
+def strategy_for_user_invalid(strategy: str, param: str = "strategy") -> ClerkError:
+    return _form("strategy_for_user_invalid", "Invalid verification strategy",
+                 f"The verification strategy {strategy} is not valid for this account.", param)
+
+
+def verification_strategy_not_valid(strategy: str) -> ClerkError:
+    return _form("form_param_value_invalid", "is invalid",
+                 f"{strategy} is not a valid strategy for this step.", "strategy")
+
+
+def user_locked(seconds_left: int) -> ClerkError:
+    return ClerkError(403, "user_locked", "Account locked",
+                      f"Your account is locked. You will be able to try again in {max(1, seconds_left // 60)} minutes.",
+                      {"lockout_expires_in_seconds": seconds_left})
+
+
+def testing_token_invalid() -> ClerkError:
+    return ClerkError(401, "testing_token_invalid", "Invalid testing token",
+                      "The __clerk_testing_token is not a testing token of this instance, or it has expired.")

@@ -33,17 +33,31 @@ class Operation:
     public: bool = False  # `security: []` in the spec: served without Authorization
 
 
+# The Frontend API's spec (spec/fapi/): one file; clerk-js sends any date, every one is validated with it.
+FAPI_VERSION = "2026-05-12"
+
+
 @cache
-def _index() -> dict[str, Any]:
-    with open(SPEC_DIR / "index.json", "rb") as fh:
+def _index(subdir: str = "") -> dict[str, Any]:
+    with open(SPEC_DIR / subdir / "index.json", "rb") as fh:
         return json.load(fh)
+
+
+@cache
+def fapi_operations() -> dict[tuple[str, str], Operation]:
+    """(method, path template with its /v1) -> Operation of the Frontend API spec."""
+    return _build(_index("fapi")["versions"][FAPI_VERSION])
 
 
 @cache
 def operations(version: str) -> dict[tuple[str, str], Operation]:
     """(method, path template) -> Operation for a vendored version."""
+    return _build(_index()["versions"][version])
+
+
+def _build(raws: list[dict[str, Any]]) -> dict[tuple[str, str], Operation]:
     out = {}
-    for raw in _index()["versions"][version]:
+    for raw in raws:
         op = Operation(
             method=raw["method"],
             path=raw["path"],

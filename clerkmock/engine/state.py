@@ -17,6 +17,7 @@ from clerkmock.engine.events import Outbox
 from clerkmock.engine.ids import IdGenerator
 from clerkmock.engine.records import Identification, User, Verification
 from clerkmock.engine.records.apps import AppTables
+from clerkmock.engine.records.fapi import FapiTables
 from clerkmock.engine.records.billing import BillingTables
 from clerkmock.engine.records.directories import DirectoryTables
 from clerkmock.engine.records.instance import InstanceTables
@@ -75,6 +76,7 @@ class State:
         self.instance_config = InstanceTables()
         self.apps = AppTables()
         self.sso = SsoTables()
+        self.fapi = FapiTables()  # the Frontend API's dev browsers, sign-in/up attempts and sent messages
         self.directories = DirectoryTables()
         self.billing = BillingTables()
 

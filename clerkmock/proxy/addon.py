@@ -12,6 +12,8 @@ from mitmproxy.proxy import server_hooks
 from mitmproxy.proxy.mode_specs import ReverseMode
 
 from clerkmock.engine import Request, Response
+from clerkmock.engine.fapi.surface import FAPI_PREFIX
+from clerkmock.proxy.hosts import normalise_host
 from clerkmock.server.pipeline import Pipeline
 
 log = logging.getLogger("clerkmock.proxy")
@@ -60,7 +62,12 @@ class EmulateAddon:
             return  # an earlier addon already answered (fault, replay, hosts.HostPolicy's 502) or passed it on
         resp: Response
         try:
-            resp = self.pipeline.handle(flow_to_request(flow.request, arrived_on(flow)))
+            request = flow_to_request(flow.request, arrived_on(flow))
+            if normalise_host(flow.request.pretty_host) in self.pipeline.fapi_hosts():
+                # a Frontend API host (the publishable key's): the same surface as /__clerk on the base URL
+                request.path = FAPI_PREFIX + request.path
+                request.headers.setdefault("x-forwarded-proto", flow.request.scheme)
+            resp = self.pipeline.handle(request)
         except Exception:  # our conversion code, not the engine (the pipeline catches that)
             log.exception("clerkmock: cannot handle %s %s", flow.request.method, flow.request.path)
             resp = self.pipeline.internal_error()

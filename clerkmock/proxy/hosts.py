@@ -1,6 +1,7 @@
 """Which hosts clerkmock answers on its forward and transparent listeners, and what happens to the others.
 
-The Clerk Backend API hosts (``api.clerk.com``, ``api.clerk.dev``, plus ``--intercept-host`` additions) are
+The Clerk Backend API hosts (``api.clerk.com``, ``api.clerk.dev``, plus ``--intercept-host`` additions) and the
+Frontend API hosts (the publishable key's, ``clerk.<domain>``; engine/fapi/surface.py `fapi_hosts`) are
 answered by the addon that follows this one (emulate, replay, record).  Any other host is either refused with a
 502 that says why (the default: offline-safe, nothing leaves the machine) or, with ``--passthrough``, left
 alone: its TLS is not intercepted at all (mitmproxy's ``allow_hosts``, see `passthrough_options`), so the app
@@ -48,8 +49,8 @@ def passthrough_options(hosts: Iterable[str]) -> dict[str, object]:
 
 def refusal_text(host: str, hosts: Sequence[str]) -> str:
     return (
-        f"clerkmock refused to forward a request for {host}: this proxy only answers the Clerk Backend API "
-        f"hosts ({', '.join(hosts)}) and sends nothing anywhere else, so your app stays offline.\n"
+        f"clerkmock refused to forward a request for {host}: this proxy only answers the Clerk API hosts "
+        f"({', '.join(hosts)}) and sends nothing anywhere else, so your app stays offline.\n"
         f"- Clerk on another host? Add it: clerkmock serve --intercept-host {host}\n"
         f"- Want other hosts to reach the network through the proxy? Use: clerkmock serve --passthrough\n"
         f"- Or exclude it from the proxy: NO_PROXY={host}\n"

@@ -59,6 +59,7 @@ class Scenario:
     rate_limit: RateLimit | None = None
     webhooks: list[EndpointSpec] = field(default_factory=list)  # installed by Pipeline.install_scenario
     webhooks_on_seed: bool = False  # seeding emits webhook events only when asked
+    frontend: dict[str, Any] = field(default_factory=dict)  # the Frontend API's environment (st.fapi.settings)
 
     @property
     def seed(self) -> str | None:
@@ -85,6 +86,7 @@ class Scenario:
                 engine.clock.set(Clock().now_ms() + inst.clock_offset_ms, frozen=bool(inst.clock_frozen))
             elif inst.clock_frozen:
                 engine.clock.freeze()
+            engine.state.fapi.settings.update(self.frontend)
             with engine.outbox.emitting(self.webhooks_on_seed):
                 summary = Seeder(engine, self.doc).run()
             # Last: production refuses POST /v1/sessions, which seeding sessions needs (reference §3).
@@ -158,6 +160,13 @@ def parse_text(text: str, source: str = "<scenario>") -> Scenario:
             problems.append(doc.error(("webhooks_on_seed",), "webhooks_on_seed must be true or false"))
         else:
             scenario.webhooks_on_seed = data["webhooks_on_seed"]
+    if "frontend" in data:
+        from clerkmock.engine.fapi.environment import check_settings, normalize
+
+        found = check_settings(data["frontend"])
+        problems.extend(doc.error(("frontend", *path), message) for path, message in found)
+        if not found:
+            scenario.frontend = normalize(data["frontend"])
     if problems:
         problems.sort(key=lambda p: p.line or 0)
         raise ScenarioError.collect(problems)

@@ -13,7 +13,7 @@ from typing import Any
 from clerkmock.faults.rules import DELAY_KEYS, RATE_LIMIT_KEYS, RESPOND_KEYS, WINDOW_KEYS
 
 TOP_LEVEL_KEYS = ("instance", "users", "permissions", "roles", "organizations", "invitations", "jwt_templates",
-                  "sessions", "billing", "faults", "rate_limit", "webhooks", "webhooks_on_seed")
+                  "sessions", "billing", "faults", "rate_limit", "webhooks", "webhooks_on_seed", "frontend")
 BILLING_KEYS = ("plans", "discounts", "subscriptions", "cards")  # engine/resources/billing/setup.py
 INSTANCE_KEYS = ("environment", "seed", "clock", "secret_keys", "api_version")
 CLOCK_KEYS = ("start", "frozen", "offset_s")
@@ -203,8 +203,15 @@ def json_schema() -> dict[str, Any]:
             "rate_limit": _rate_limit(),
             "webhooks": _webhooks(),
             "webhooks_on_seed": {"type": "boolean", "description": "seeding emits webhook events too"},
+            "frontend": _frontend(),
         },
     }
+
+
+def _frontend() -> dict[str, Any]:
+    from clerkmock.engine.fapi.environment import json_schema
+
+    return json_schema()
 
 
 def _billing() -> dict[str, Any]:

@@ -14,6 +14,8 @@ forwarded, not journaled).  Documented with curl examples in docs/control-plane.
                                        billing renewals, trials ending ...)
     POST   billing/plans, billing/discounts, billing/subscriptions, billing/cards
                                        billing set-up the Backend API has no operation for (docs/billing.md)
+    GET    messages / DELETE           the emails and SMS the Frontend API "sent" (codes), newest first
+                                       (?to=&limit=); clear them
     …      webhooks, webhooks/{id}, webhooks/flush   endpoints and the delivery log (clerkmock/webhooks/control.py)
 
 Handlers run under the pipeline lock.  Errors use Clerk's envelope so every client's error parser copes.
@@ -56,6 +58,7 @@ class ControlPlane:
             "/faults/{id}": {"GET": self.get_fault, "PATCH": self.patch_fault, "DELETE": self.delete_fault},
             "/requests": {"GET": self.list_requests, "DELETE": self.clear_requests},
             "/clock": {"GET": self.get_clock, "POST": self.set_clock},
+            "/messages": {"GET": self.list_messages, "DELETE": self.clear_messages},
             "/billing/plans": {"POST": self.billing_plan},
             "/billing/discounts": {"POST": self.billing_discount},
             "/billing/subscriptions": {"POST": self.billing_subscription},
@@ -267,6 +270,22 @@ class ControlPlane:
         self.pipeline.journal.clear()
         return _json({"deleted": count}, "control.requests")
 
+    # -- messages (the Frontend API's one-time codes) ----------------------------------------------------------
+
+    def list_messages(self, request: Request, params: dict[str, str]) -> Response:
+        to = (request.query.get("to") or [""])[0].strip().lower()
+        raw_limit = (request.query.get("limit") or ["100"])[0]
+        if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 500:
+            raise errors.invalid_query_parameter_value("limit", "limit must be between 1 and 500")
+        found = [m for m in reversed(self.engine.state.fapi.messages) if not to or m.to.lower() == to]
+        data = [message_json(m) for m in found[: int(raw_limit)]]
+        return _json({"data": data, "total_count": len(found)}, "control.messages")
+
+    def clear_messages(self, request: Request, params: dict[str, str]) -> Response:
+        count = len(self.engine.state.fapi.messages)
+        self.engine.state.fapi.messages.clear()
+        return _json({"deleted": count}, "control.messages")
+
     # -- clock ----------------------------------------------------------------------------------------------
 
     def get_clock(self, request: Request, params: dict[str, str]) -> Response:
@@ -389,3 +408,8 @@ def _clock_json(clock: Any) -> dict[str, Any]:
     now = clock.now_ms()
     iso = datetime.fromtimestamp(now / 1000, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     return {"now_ms": now, "now": iso, "frozen": clock.frozen}
+
+
+def message_json(m: Any) -> dict[str, Any]:
+    return {"object": "message", "id": m.id, "kind": m.kind, "to": m.to, "code": m.code, "subject": m.subject,
+            "body": m.body, "links": list(m.links), "slug": m.slug, "user_id": m.user_id, "created_at": m.created_at}

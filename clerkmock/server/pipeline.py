@@ -2,6 +2,8 @@
 the mitmproxy addon, the in-process httpx transport), so no way in re-implements another's logic.
 
 Order: control plane (``/__clerkmock/*``, behind its guard, not journaled) -> fault rules -> engine -> journal.
+The engine answers the Backend API under ``/v1`` and the Frontend API under ``/__clerk/v1`` (engine/fapi/); for
+the latter the pipeline answers CORS preflights and adds the CORS headers of the page's origin to every response.
 Bundle files (``/__clerk/npm/…``, clerkmock/assets/) are static I/O outside the engine: answered off the event
 loop (``deferred``) and journaled as route ``assets.npm``.
 
@@ -34,6 +36,8 @@ from clerkmock.assets import AssetCache
 from clerkmock.assets.serve import PREFIXES as ASSET_PREFIXES, ROUTE as ASSET_ROUTE, is_asset_request, serve
 from clerkmock.engine import Engine, Request, Response
 from clerkmock.engine.errors import ClerkError, internal_clerk_error, too_many_requests
+from clerkmock.engine.fapi.cors import cors_headers
+from clerkmock.engine.fapi.surface import is_fapi_path
 from clerkmock.faults import FaultSet, FaultsBaseline
 from clerkmock.faults.decide import Decision
 from clerkmock.faults.rules import TRANSPORT_ACTIONS, Malformed, RateLimit, Respond, Truncate
@@ -111,10 +115,18 @@ class Pipeline:
                     raise
                 log.exception("clerkmock: unexpected error answering %s %s", request.method, request.path)
                 return self.internal_error()
+        fapi = is_fapi_path(request.path)
+        if fapi and request.method == "OPTIONS":  # CORS preflight: answered here, never faulted or journaled
+            with self.lock:
+                headers = cors_headers(self.engine.state, request.headers.get("origin"), preflight=True,
+                                       requested_headers=request.headers.get("access-control-request-headers"))
+            return Response(204, b"", headers)
         started = time.perf_counter()
         with self.lock:
             try:
                 response = self._answer(request)
+                if fapi:  # every Frontend API answer, a faulted one too, carries the page's CORS headers
+                    response.headers.update(cors_headers(self.engine.state, request.headers.get("origin")))
             except Exception:
                 self._record(request, self.engine.error(internal_clerk_error()), started)
                 if raise_unexpected:
@@ -220,10 +232,13 @@ class Pipeline:
         )
 
     def route_name(self, request: Request) -> str | None:
-        """The engine route a request would reach (``users.create``), or None."""
+        """The engine route a request would reach (``users.create``, ``fapi.createSignIn``), or None."""
         from clerkmock.engine.engine import _relative_path
 
         try:
+            if is_fapi_path(request.path):
+                route = self.engine.fapi.route_for(request)
+                return route.name if route is not None else None
             rel = _relative_path(request.path)
             if rel is None:
                 from clerkmock.engine.resources.directories.scim import route_name
@@ -233,6 +248,13 @@ class Pipeline:
         except Exception:  # noqa: BLE001 - a label for matching and the journal, never an error
             return None
         return route.name if route is not None else None
+
+    def fapi_hosts(self) -> tuple[str, ...]:
+        """Hosts answered as the Frontend API in the proxy modes (engine/fapi/surface.py `fapi_hosts`)."""
+        from clerkmock.engine.fapi.surface import fapi_hosts
+
+        with self.lock:
+            return fapi_hosts(self.engine.state)
 
     def internal_error(self) -> Response:
         """Clerk's 500 envelope; also used by adapters whose own conversion code failed."""

@@ -47,6 +47,10 @@ class Client:
     rotating_token: str
     session_ids: list[str] = field(default_factory=list)
     last_active_session_id: str | None = None
+    # Frontend API: the browser's sign-in / sign-up in progress and how it last signed in
+    sign_in_id: str | None = None
+    sign_up_id: str | None = None
+    last_authentication_strategy: str | None = None
 
 
 @dataclass(slots=True)

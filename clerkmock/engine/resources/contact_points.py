@@ -163,11 +163,15 @@ def emit_code_sent(ctx: Ctx, idn: Identification, verification_id: str) -> None:
     """The code PrepareVerification "sends": an ``email.created`` / ``sms.created`` event carrying it."""
     code = ctx.state.pending_verifications[verification_id][1].code or ""
     if idn.kind == "email_address":
-        ctx.emit("email.created", lambda: messages.verification_email_json(
-            ctx.state, to=idn.value, code=code, email_address_id=idn.id, user_id=idn.user_id, now=ctx.now))
+        payload = messages.verification_email_json(ctx.state, to=idn.value, code=code, email_address_id=idn.id,
+                                                   user_id=idn.user_id, now=ctx.now)
+        messages.keep_email(ctx.state, payload, ctx.now, code)  # GET /__clerkmock/messages
+        ctx.emit("email.created", payload)
     elif idn.kind == "phone_number":
-        ctx.emit("sms.created", lambda: messages.verification_sms_json(
-            ctx.state, to=idn.value, code=code, phone_number_id=idn.id, user_id=idn.user_id, now=ctx.now))
+        payload = messages.verification_sms_json(ctx.state, to=idn.value, code=code, phone_number_id=idn.id,
+                                                 user_id=idn.user_id, now=ctx.now)
+        messages.keep_sms(ctx.state, payload, ctx.now, code)
+        ctx.emit("sms.created", payload)
 
 
 __all__ = ["bind_routes", "require"]

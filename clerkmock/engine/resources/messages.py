@@ -5,7 +5,8 @@ clerkmock sends nothing; it reports what Clerk would have sent, shaped like the 
 interesting parts are in ``data`` -- the one-time code (``otp_code``) of a verification, the ``action_url``
 of an invitation -- so a test can complete a flow from the webhook alone.  No routes: the operations that
 "send" (PrepareEmailAddressVerification, PreparePhoneNumberVerification, CreateInvitation with ``notify``,
-CreateOrganizationInvitation) emit these.
+CreateOrganizationInvitation, the Frontend API's codes) emit these, and the one-time codes are also kept in the
+state (`keep`) for ``GET /__clerkmock/messages``.
 """
 
 from __future__ import annotations
@@ -15,8 +16,11 @@ from html import escape
 from typing import Any
 
 from clerkmock.engine import events
+from clerkmock.engine.ids import base62
+from clerkmock.engine.records.fapi import Message
 from clerkmock.engine.state import State
 
+MAX_KEPT = 500  # GET /__clerkmock/messages keeps the newest ones
 APP_NAME = "clerkmock"
 FROM_EMAIL_NAME = "notifications"
 FROM_PHONE_NUMBER = "+15555550100"
@@ -100,3 +104,30 @@ def verification_sms_json(st: State, *, to: str, code: str, phone_number_id: str
         "created_at": now,
         "created_at_ms": now,  # the spec's schema requires this name; its example uses created_at
     }
+
+
+def keep(st: State, message: Message) -> None:
+    """Remember a message "sent" (``GET /__clerkmock/messages``, `clerkmock.messages`): the newest MAX_KEPT."""
+    st.fapi.messages.append(message)
+    if len(st.fapi.messages) > MAX_KEPT:
+        del st.fapi.messages[: len(st.fapi.messages) - MAX_KEPT]
+
+
+def _message_id(st: State) -> str:
+    """Its own counter, not the state's id generator: remembering a message must not shift the ids of the
+    records that follow (the same scenario and requests give the same ids with or without this store)."""
+    st.fapi.message_seq += 1
+    return f"msg_{base62(st.fapi.message_seq, 27)}"
+
+
+def keep_email(st: State, payload: dict[str, Any], now: int, code: str | None = None) -> None:
+    keep(st, Message(id=_message_id(st), kind="email", to=payload["to_email_address"], subject=payload["subject"],
+                     body=payload["body_plain"], created_at=now, code=code, slug=payload["slug"],
+                     user_id=payload.get("user_id"), links=[payload["data"]["action_url"]]
+                     if payload["data"].get("action_url") else []))
+
+
+def keep_sms(st: State, payload: dict[str, Any], now: int, code: str | None = None) -> None:
+    keep(st, Message(id=_message_id(st), kind="sms", to=payload["to_phone_number"], subject="",
+                     body=payload["message"], created_at=now, code=code, slug=payload["slug"],
+                     user_id=payload.get("user_id")))

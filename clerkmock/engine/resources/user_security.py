@@ -13,7 +13,7 @@ import pyotp
 
 from clerkmock.engine import errors, passwords
 from clerkmock.engine.pagination import limit_offset, paginated
-from clerkmock.engine.records import TrustedDevice
+from clerkmock.engine.records import TrustedDevice, User
 from clerkmock.engine.resources import identifications as idns
 from clerkmock.engine.resources.users import _hash_code, deleted_json, emit_updated, require_user, updated, user_json
 from clerkmock.engine.routing import Ctx, RouteSet
@@ -74,20 +74,29 @@ def verify_totp(ctx: Ctx) -> Json:
     if user.totp_secret is None and not user.backup_code_hashes:
         raise errors.bad_request("TOTP is disabled", "This user does not have TOTP or backup codes configured.",
                                  code="totp_disabled")
-    code = ctx.body["code"].strip()
+    kind = match_second_factor(user, ctx.body["code"], ctx.now)
+    if kind is not None:
+        if kind == "backup_code" and not user.backup_code_hashes:  # the last one: backup_code_enabled turns false
+            emit_updated(ctx.state, user, ctx.now)
+        return {"verified": True, "code_type": kind}
+    raise errors.unprocessable("totp_incorrect_code", "Incorrect code", "The TOTP or backup code is incorrect.",
+                               param_name="code")
+
+
+def match_second_factor(user: User, code: str, now: int) -> str | None:
+    """"totp" or "backup_code" when ``code`` is one of the user's (a backup code is used up), else None.  Shared
+    with the Frontend API's second-factor step."""
+    code = code.strip()
     if user.totp_secret is not None and len(code) == 6 and code.isdigit():
         # pyotp with the engine's clock, one 30 s step of tolerance either side (as authenticator apps drift)
-        if pyotp.TOTP(user.totp_secret).verify(code, for_time=ctx.now // 1000, valid_window=1):
-            return {"verified": True, "code_type": "totp"}
+        if pyotp.TOTP(user.totp_secret).verify(code, for_time=now // 1000, valid_window=1):
+            return "totp"
     hashed = _hash_code(code)
     for stored in user.backup_code_hashes:
         if hmac.compare_digest(stored, hashed):
             user.backup_code_hashes.remove(stored)  # a backup code works once
-            if not user.backup_code_hashes:  # the last one: backup_code_enabled turns false
-                emit_updated(ctx.state, user, ctx.now)
-            return {"verified": True, "code_type": "backup_code"}
-    raise errors.unprocessable("totp_incorrect_code", "Incorrect code", "The TOTP or backup code is incorrect.",
-                               param_name="code")
+            return "backup_code"
+    return None
 
 
 def _mfa_changed(ctx: Ctx, user_id: str) -> Json:

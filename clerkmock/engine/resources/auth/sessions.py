@@ -84,9 +84,12 @@ def open_session(
     org_id: str | None = None,
     actor: dict[str, Any] | None = None,
     lifetime_ms: int = SESSION_LIFETIME_MS,
+    client: Client | None = None,
 ) -> Session:
-    """Sign ``user`` in on a new client (what createSession, and redeeming a sign-in or actor token, do)."""
-    client = Client(id=st.ids.new("client"), created_at=now, updated_at=now, rotating_token=st.ids.token(16))
+    """Sign ``user`` in on a new client (what createSession, and redeeming a sign-in or actor token, do), or on
+    ``client`` (the browser's, when the Frontend API signs in)."""
+    if client is None:
+        client = Client(id=st.ids.new("client"), created_at=now, updated_at=now, rotating_token=st.ids.token(16))
     sess = Session(
         id=st.ids.new("sess"),
         user_id=user.id,
@@ -103,6 +106,7 @@ def open_session(
     )
     client.session_ids.append(sess.id)
     client.last_active_session_id = sess.id
+    client.updated_at = now
     st.auth.clients[client.id] = client
     st.auth.sessions[sess.id] = sess
     st.auth.sessions_by_user.setdefault(user.id, []).append(sess.id)
