@@ -9,6 +9,7 @@ from clerkmock.engine.fapi import (
     identifications,
     me,
     mfa,
+    organizations,
     sessions,
     sign_ins,
     sign_ups,
@@ -24,5 +25,6 @@ ROUTE_SETS = [
     me.ROUTES,
     identifications.ROUTES,
     mfa.ROUTES,
+    organizations.ROUTES,
     wellknown.ROUTES,
 ]
