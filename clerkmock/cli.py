@@ -203,6 +203,7 @@ def serve(
         click.echo(f"clerkmock: the control plane requires Authorization: Bearer ${ENV_CONTROL_TOKEN}"
                    + ("" if control_token else f" (kept in {token_path(mock.config_dir)})"), err=True)
     click.echo(f"clerkmock {__version__}: serving {mock.api_url} (Ctrl-C to stop)", err=True)
+    click.echo(f"clerkmock: dashboard {mock.url}/__clerkmock/ui", err=True)
     stop.wait()
     mock.stop()
     click.echo("clerkmock: stopped", err=True)
@@ -449,6 +450,100 @@ def _listen_hint(exc: Any, *ports: int | None) -> str:
         how = "PORT=…" if option == "--port" else f"ARGS='{option} …'"
         return f" (pick another: make serve {how}; 0 = any free port)"
     return f" (try another {option}; 0 = any free port)"
+
+
+def _default_url() -> str:
+    """$CLERK_API_URL, else the local server on $CLERKMOCK_PORT (like `serve`), else on the default port."""
+    return os.environ.get("CLERK_API_URL") or f"http://127.0.0.1:{os.environ.get(ENV_PORT) or DEFAULT_PORT}"
+
+
+@scenario.command("export")
+@click.option("--url", default=_default_url, show_default=f"$CLERK_API_URL or http://127.0.0.1:${ENV_PORT} "
+              f"(default {DEFAULT_PORT})", help="The running clerkmock to export.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write here (default: stdout).")
+@click.option("--secrets", is_flag=True,
+              help="Include password hashes, TOTP secrets, signing keys and secret keys (left out by default; "
+                   "needs the control token, which is picked up as for every command).")
+def scenario_export(url: str, output: str | None, secrets: bool) -> None:
+    """Write a running server's state as a scenario file that `serve --scenario` loads back (same ids)."""
+    from clerkmock.control_client import ControlError, Unreachable, get_json
+    from clerkmock.scenario.export import to_yaml
+
+    status = _Status()
+    status(f"exporting {url} …")
+    query = "?format=json" + ("&secrets=1" if secrets else "")
+    try:  # with --secrets the control token goes along (control_client picks it up)
+        doc = get_json(url, "/scenario" + query, timeout=600)
+    except (ControlError, Unreachable) as exc:
+        _fail(f"scenario export: {exc}")
+    _write(to_yaml(doc), output)
+    counts = ", ".join(f"{len(v)} {k}" for k, v in doc.items() if isinstance(v, list))
+    status(f"exported {counts or 'an empty instance'}" + (f" to {output}" if output else ""), done=True)
+
+
+@scenario.command("pull")
+@click.option("--from", "upstream", required=True, metavar="URL",
+              help="The Clerk Backend API to read (https://api.clerk.com, or another clerkmock).")
+@click.option("--secret-key", envvar="CLERK_SECRET_KEY", required=True, metavar="sk_test_…",
+              help="The instance's secret key (default: $CLERK_SECRET_KEY).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write here (default: stdout).")
+@click.option("--limit", type=click.IntRange(1), help="At most N users (and N organizations among theirs).")
+@click.option("--scrub-pii", is_flag=True,
+              help="Replace emails, phone numbers, names and usernames with consistent stand-ins.")
+def scenario_pull(upstream: str, secret_key: str, output: str | None, limit: int | None, scrub_pii: bool) -> None:
+    """Read a Clerk instance's users, organizations, memberships, roles and settings into a scenario file.
+    Passwords cannot be read from Clerk: pulled users have none."""
+    import time
+
+    from clerkmock.scenario.export import to_yaml
+    from clerkmock.scenario.pull import PullError, Puller
+
+    status = _Status()
+
+    def progress(what: str, done: int, total: int | None) -> None:
+        status(f"{what}: {done}" + (f"/{total} {_bar(done, total)}" if total else ""))
+
+    def sleep(seconds: float) -> None:
+        status(f"rate limited: waiting {seconds:g} s")
+        time.sleep(seconds)
+
+    puller = Puller(upstream, secret_key, limit=limit, scrub_pii=scrub_pii, sleep=sleep, progress=progress)
+    try:
+        doc = puller.run()
+    except PullError as exc:
+        _fail(str(exc))
+    _write(to_yaml(doc).replace("# clerkmock scenario export", f"# clerkmock scenario pull from {upstream}", 1)
+           + "# Passwords cannot be read from Clerk: these users have none (skip_password_requirement).\n", output)
+    counts = ", ".join(f"{len(v)} {k}" for k, v in doc.items() if isinstance(v, list))
+    waited = f"; waited {sum(puller.waits):g} s for {len(puller.waits)} rate limit(s)" if puller.waits else ""
+    status(f"pulled {counts or 'nothing'}{waited}" + (f" to {output}" if output else ""), done=True)
+
+
+def _bar(done: int, total: int, width: int = 24) -> str:
+    filled = min(width, width * done // max(total, 1))
+    return "[" + "#" * filled + "." * (width - filled) + "]"
+
+
+class _Status:
+    """One line of progress on stderr, rewritten in place -- only on a terminal (quiet in CI and pipes)."""
+
+    def __init__(self) -> None:
+        self.tty = sys.stderr.isatty()
+
+    def __call__(self, text: str, *, done: bool = False) -> None:
+        if self.tty:
+            click.echo(f"\r\x1b[2K{text}", err=True, nl=done)
+
+
+def _write(text: str, output: str | None) -> None:
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        with open(output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as exc:
+        _fail(f"cannot write {output}: {exc.strerror}")
 
 
 def _log_to_stderr() -> None:

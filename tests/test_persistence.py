@@ -126,7 +126,7 @@ def test_writes_are_coalesced_and_follow_changes(tmp_path: Path) -> None:
     before = mock.state_file.writes
     for i in range(40):
         client.post("/v1/users", json={"username": f"burst_{i:03d}"})
-    _wait_for(lambda: len(json.loads(path.read_text())["state"]["fields"]["users"]) == 40)
+    _wait_for(lambda: len(json.loads(path.read_text())["state"]["fields"]["users"]) == 40 and mock.state_file.idle)
     assert mock.state_file.writes - before < 40  # many changes, few writes
     _wait_for(lambda: not mock.state_file.pending)  # a change that raced the last write is written too
     client.get("/v1/users")

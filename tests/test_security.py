@@ -174,8 +174,8 @@ def exposed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClerkMock]:
 def test_exposed_server_refuses_control_requests_without_the_token(exposed: ClerkMock) -> None:
     with _client(exposed, f"http://127.0.0.2:{exposed.port}") as http:
         for method, path in _every_control_request(exposed):
-            if path == f"{CM}/health":
-                continue
+            if path == f"{CM}/health" or (method == "GET" and (path == f"{CM}/ui" or path.startswith(f"{CM}/ui/"))):
+                continue  # liveness; the dashboard's static files (no data), so the page can ask for the token
             r = http.request(method, path)
             assert r.status_code == 401, (method, path, r.status_code)
             assert _code(r) == "control_token_required"
@@ -183,6 +183,8 @@ def test_exposed_server_refuses_control_requests_without_the_token(exposed: Cler
         r = http.get(f"{CM}/state", headers={"Authorization": "Bearer cmt_wrong"})
         assert r.status_code == 401
         assert http.get(f"{CM}/health").status_code == 200  # liveness probes need no token
+        assert http.get(f"{CM}/ui").status_code == 200  # nor the dashboard's page, which then asks for it
+        assert http.get(f"{CM}/api/v1/users").status_code == 401  # what it reads is guarded
         assert http.get("/v1/users", headers=KEY).status_code == 200  # the Backend API is not concerned
 
 

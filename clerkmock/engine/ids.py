@@ -23,6 +23,16 @@ def base62(number: int, width: int = ID_LENGTH) -> str:
     return "".join(reversed(out)).rjust(width, "0")
 
 
+def decode62(text: str) -> int:
+    number = 0
+    for char in text:
+        index = ALPHABET.find(char)
+        if index < 0:
+            raise ValueError(f"not a base62 digit: {char!r}")
+        number = number * 62 + index
+    return number
+
+
 class IdGenerator:
     """Seeded, counter-based id source; lives in `State` so snapshots and resets rewind it too."""
 
@@ -41,6 +51,23 @@ class IdGenerator:
         # 2**32 ids before the sort order wraps; base62 of 160 bits always fits 27 characters.
         number = (self.counter & 0xFFFFFFFF) << 128 | int.from_bytes(digest[:16], "big")
         return f"{prefix}_{base62(number)}"
+
+    def claim(self, record_id: str) -> None:
+        """A record was given ``record_id`` from outside (a pinned id in a scenario, an exported state): if this
+        generator would produce it later, move past it, so a later ``new`` can never hand it out again."""
+        prefix, _, rest = record_id.rpartition("_")
+        if len(rest) != ID_LENGTH or not prefix:
+            return
+        try:
+            number = decode62(rest)
+        except ValueError:
+            return
+        counter = number >> 128
+        if counter <= self.counter or counter > 0xFFFFFFFF:
+            return
+        digest = hashlib.sha256(f"{self.seed}\x00{prefix}\x00{counter}".encode()).digest()
+        if number & ((1 << 128) - 1) == int.from_bytes(digest[:16], "big"):
+            self.counter = counter
 
     def hex(self, prefix: str, length: int = 32) -> str:
         """``prefix_`` + lowercase hex, the shape of API-key and M2M-token ids."""

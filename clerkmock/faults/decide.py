@@ -40,6 +40,7 @@ class FaultState:
     counters: dict[str, Counters] = field(default_factory=dict)
     rngs: dict[str, random.Random] = field(default_factory=dict)
     buckets: dict[tuple[str, str], Bucket] = field(default_factory=dict)
+    paused: set[str] = field(default_factory=set)  # rule ids that match nothing until resumed (or reset)
 
     def counters_for(self, rule: FaultRule, now_ms: int) -> Counters:
         c = self.counters.get(rule.id)
@@ -56,6 +57,7 @@ class FaultState:
     def forget(self, rule_id: str) -> None:
         self.counters.pop(rule_id, None)
         self.rngs.pop(rule_id, None)
+        self.paused.discard(rule_id)
         for key in [k for k in self.buckets if k[0] == rule_id]:
             del self.buckets[key]
 
@@ -123,7 +125,10 @@ def decide(
     route_of: RouteOf,
 ) -> Decision | None:
     decision: Decision | None = None
+    paused = state.paused
     for rule in rules:
+        if paused and rule.id in paused:
+            continue
         if not matches(rule.match, request, route_of):
             continue
         action = rule.action

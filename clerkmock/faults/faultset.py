@@ -52,7 +52,7 @@ class FaultSet:
                 return rule
         self.state.forget(rule.id)
         self.state.counters_for(rule, now_ms)
-        if first:
+        if first or rule.id == RATE_LIMIT_RULE_ID:  # the instance-wide limit is evaluated before the others
             self.rules.insert(0, rule)
         else:
             self.rules.append(rule)
@@ -123,7 +123,18 @@ class FaultSet:
         c = self.state.counters.get(rule.id)
         spec = {k: v for k, v in rule.spec.items() if k != "id"}
         return {"id": rule.id, **_jsonable(spec), "action": rule.kind,
-                "matched": c.matched if c else 0, "fired": c.fired if c else 0}
+                "matched": c.matched if c else 0, "fired": c.fired if c else 0,
+                "paused": rule.id in self.state.paused}
+
+    def pause(self, rule_id: str, paused: bool) -> bool:
+        """Pause (the rule matches nothing) or resume a rule; False if there is no such rule."""
+        if self.get(rule_id) is None:
+            return False
+        if paused:
+            self.state.paused.add(rule_id)
+        else:
+            self.state.paused.discard(rule_id)
+        return True
 
     def fired(self, rule_id: str) -> int:
         c = self.state.counters.get(rule_id)

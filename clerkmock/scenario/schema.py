@@ -33,19 +33,38 @@ CREATE_REQUESTS: dict[str, tuple[str, str]] = {
 }
 # keys a section takes besides its create body (pinned ids, references by name, nested lists)
 EXTRA_KEYS: dict[str, tuple[str, ...]] = {
-    "users": ("id",),
-    "permissions": ("id",),
-    "roles": ("id",),
-    "organizations": ("id", "members", "invitations"),
-    "invitations": ("id",),
-    "jwt_templates": ("id",),
+    "users": ("id", "restore"),
+    "permissions": ("id", "restore"),
+    "roles": ("id", "restore"),
+    "organizations": ("id", "members", "invitations", "restore"),
+    "invitations": ("id", "restore"),
+    "jwt_templates": ("id", "restore"),
     "sessions": ("id", "user", "active_organization"),
-    "organizations.members": ("user",),
-    "organizations.invitations": ("id", "inviter"),
+    "organizations.members": ("id", "user", "restore"),
+    "organizations.invitations": ("id", "inviter", "restore"),
+}
+# ``restore``: record fields a create body cannot set, written by `clerkmock scenario export` so a served
+# export answers exactly as the exported server did.  The seeder writes them onto the record it just created.
+_TIMES = ("created_at", "updated_at")
+RESTORE_FIELDS: dict[str, tuple[str, ...]] = {
+    "users": ("updated_at", "last_sign_in_at", "last_active_at", "banned", "locked", "lockout_expires_at",
+              "image_url", "password_last_updated_at", "password_compromised", "mfa_enabled_at",
+              "mfa_disabled_at", "primary_email_address_id", "primary_phone_number_id", "primary_web3_wallet_id"),
+    "users.secrets": ("password_hash", "totp_secret", "backup_code_hashes"),
+    "identifications": ("created_at", "updated_at", "reserved", "reserved_for_second_factor",
+                        "default_second_factor", "linked_to"),
+    "permissions": _TIMES,
+    "roles": _TIMES,
+    "organizations": ("updated_at", "image_url", "admin_delete_enabled"),
+    "organizations.members": _TIMES,
+    "organizations.invitations": (*_TIMES, "expires_at", "url", "role_name"),
+    "invitations": (*_TIMES, "expires_at", "url"),
+    "jwt_templates": _TIMES,
 }
 ID_PREFIXES = {
     "users": "user", "permissions": "perm", "roles": "role", "organizations": "org", "invitations": "inv",
     "jwt_templates": "jtmp", "sessions": "sess", "organizations.invitations": "orginv",
+    "organizations.members": "orgmem",
 }
 REFERENCE_HELP = {
     "user": "a user id, email address, username or external_id",
@@ -65,6 +84,9 @@ def _body_schema(section: str) -> dict[str, Any]:
     schema["additionalProperties"] = False
     for key in EXTRA_KEYS.get(section, ()):
         props.setdefault(key, {})
+    if "restore" in props:
+        props["restore"] = {"type": "object", "description": "Written by `clerkmock scenario export`: record "
+                            "fields a create body cannot set (timestamps, email address ids, bans)."}
     if "id" in props and section in ID_PREFIXES:
         props["id"] = {"type": "string", "pattern": f"^{ID_PREFIXES[section]}_[0-9A-Za-z]{{27}}$",
                        "description": "Pin the id (deterministic across runs); an entry whose id exists is skipped."}

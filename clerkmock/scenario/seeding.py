@@ -19,6 +19,7 @@ from clerkmock.engine import Engine, Request
 from clerkmock.engine.ids import ID_LENGTH
 from clerkmock.scenario.errors import ScenarioError
 from clerkmock.scenario.rekey import rekey
+from clerkmock.scenario.restore import Restorer
 from clerkmock.scenario.schema import ID_PREFIXES
 from clerkmock.scenario.source import Document, Path, jsonable
 
@@ -41,6 +42,7 @@ class Seeder:
         self.summary: Summary = {}
         self.problems: list[ScenarioError] = []
         self._failed: set[str] = set()  # names (emails, usernames, slugs, keys ...) of entries that failed
+        self.restorer = Restorer(self)
 
     @property
     def st(self) -> Any:
@@ -112,6 +114,7 @@ class Seeder:
     def _pin(self, created: str, pinned: str | None | bool) -> str:
         if isinstance(pinned, str) and pinned != created:
             rekey(self.st, created, pinned)
+            self.st.ids.claim(pinned)
             return pinned
         return created
 
@@ -158,6 +161,7 @@ class Seeder:
     # -- sections -------------------------------------------------------------------------------------------
 
     def _user(self, entry: dict[str, Any], where: Path) -> None:
+        restore = entry.pop("restore", None)
         pinned = self._pinned("users", entry, where, self.st.users)
         if pinned is True:
             return
@@ -165,14 +169,19 @@ class Seeder:
             if isinstance(entry.get(key), str):
                 entry[key] = [entry[key]]
         created = self._call("POST", "/users", entry, where, _name(where))
-        self._note("users", self._pin(created["id"], pinned))
+        user_id = self._pin(created["id"], pinned)
+        self.restorer.apply("users", self.st.users[user_id], restore, where)
+        self._note("users", user_id)
 
     def _permission(self, entry: dict[str, Any], where: Path) -> None:
         pinned = self._pinned("permissions", entry, where, self.st.orgs.permissions)
         if pinned is True:
             return
+        restore = entry.pop("restore", None)
         created = self._call("POST", "/organization_permissions", entry, where, _name(where))
-        self._note("permissions", self._pin(created["id"], pinned))
+        perm_id = self._pin(created["id"], pinned)
+        self.restorer.apply("permissions", self.st.orgs.permissions[perm_id], restore, where)
+        self._note("permissions", perm_id)
 
     def _role(self, entry: dict[str, Any], where: Path) -> None:
         pinned = self._pinned("roles", entry, where, self.st.orgs.roles)
@@ -185,13 +194,17 @@ class Seeder:
                 if p not in keys:
                     self._check_failed(p)
             entry["permissions"] = [keys.get(p, p) if isinstance(p, str) else p for p in perms]
+        restore = entry.pop("restore", None)
         created = self._call("POST", "/organization_roles", entry, where, _name(where))
-        self._note("roles", self._pin(created["id"], pinned))
+        role_id = self._pin(created["id"], pinned)
+        self.restorer.apply("roles", self.st.orgs.roles[role_id], restore, where)
+        self._note("roles", role_id)
 
     def _organization(self, entry: dict[str, Any], where: Path) -> None:
         pinned = self._pinned("organizations", entry, where, self.st.orgs.orgs)
         if pinned is True:
             return
+        restore = entry.pop("restore", None)
         members = entry.pop("members", None) or []
         invitations = entry.pop("invitations", None) or []
         if entry.get("created_by") is not None:
@@ -205,9 +218,15 @@ class Seeder:
         for j, invitation in enumerate(invitations):
             self._each("organizations.invitations", invitation, (*where, "invitations", j),
                        partial(self._org_invitation, org_id, dict(invitation), (*where, "invitations", j)))
+        # last: adding members touches the organization's updated_at
+        self.restorer.apply("organizations", self.st.orgs.orgs[org_id], restore, where)
 
     def _member(self, org_id: str, entry: dict[str, Any], where: Path) -> None:
         self._check_failed(entry.get("role"))
+        restore = entry.pop("restore", None)
+        pinned = self._pinned("organizations.members", entry, where, self.st.orgs.memberships)
+        if pinned is True:
+            return
         self._alias(entry, "user", "user_id", where, self.user_id)
         user_id = entry.get("user_id")
         existing = self.st.orgs.membership(org_id, user_id) if isinstance(user_id, str) else None
@@ -216,33 +235,44 @@ class Seeder:
             if role is not None and role != self.st.orgs.role_key(existing.role_id):
                 self._call("PATCH", f"/organizations/{org_id}/memberships/{quote(str(user_id))}", {"role": role},
                            where, _name(where))
-            self._note("memberships", existing.id)
-            return
-        created = self._call("POST", f"/organizations/{org_id}/memberships", entry, where, _name(where))
-        self._note("memberships", created["id"])
+            mem_id = self._pin(existing.id, pinned)
+        else:
+            created = self._call("POST", f"/organizations/{org_id}/memberships", entry, where, _name(where))
+            mem_id = self._pin(created["id"], pinned)
+        self.restorer.apply("organizations.members", self.st.orgs.memberships[mem_id], restore, where)
+        self._note("memberships", mem_id)
 
     def _org_invitation(self, org_id: str, entry: dict[str, Any], where: Path) -> None:
         pinned = self._pinned("organizations.invitations", entry, where, self.st.orgs.org_invitations)
         if pinned is True:
             return
         self._check_failed(entry.get("role"))
+        restore = entry.pop("restore", None)
         self._alias(entry, "inviter", "inviter_user_id", where, self.user_id)
         created = self._call("POST", f"/organizations/{org_id}/invitations", entry, where, _name(where))
-        self._note("organization_invitations", self._pin(created["id"], pinned))
+        inv_id = self._pin(created["id"], pinned)
+        self.restorer.apply("organizations.invitations", self.st.orgs.org_invitations[inv_id], restore, where)
+        self._note("organization_invitations", inv_id)
 
     def _invitation(self, entry: dict[str, Any], where: Path) -> None:
         pinned = self._pinned("invitations", entry, where, self.st.orgs.invitations)
         if pinned is True:
             return
+        restore = entry.pop("restore", None)
         created = self._call("POST", "/invitations", entry, where, _name(where))
-        self._note("invitations", self._pin(created["id"], pinned))
+        inv_id = self._pin(created["id"], pinned)
+        self.restorer.apply("invitations", self.st.orgs.invitations[inv_id], restore, where)
+        self._note("invitations", inv_id)
 
     def _jwt_template(self, entry: dict[str, Any], where: Path) -> None:
         pinned = self._pinned("jwt_templates", entry, where, self.st.auth.jwt_templates)
         if pinned is True:
             return
+        restore = entry.pop("restore", None)
         created = self._call("POST", "/jwt_templates", entry, where, _name(where))
-        self._note("jwt_templates", self._pin(created["id"], pinned))
+        tmpl_id = self._pin(created["id"], pinned)
+        self.restorer.apply("jwt_templates", self.st.auth.jwt_templates[tmpl_id], restore, where)
+        self._note("jwt_templates", tmpl_id)
 
     def _session(self, entry: dict[str, Any], where: Path) -> None:
         pinned = self._pinned("sessions", entry, where, self.st.auth.sessions)

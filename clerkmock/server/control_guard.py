@@ -38,6 +38,14 @@ log = logging.getLogger("clerkmock")
 IN_PROCESS = "in-process"  # Request.arrived_on of the in-process transport
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 UNGUARDED_BY_TOKEN = frozenset({"/health"})  # sub-paths a liveness probe needs without a token
+# The dashboard's static files (server/ui/: no data in them) load without a token, so the page can ask for it;
+# everything it reads or changes afterwards is guarded like any other control call.
+UI_FILES_PREFIX = "/ui"
+
+
+def _unguarded_by_token(sub_path: str, method: str) -> bool:
+    return sub_path in UNGUARDED_BY_TOKEN or (
+        method == "GET" and (sub_path == UI_FILES_PREFIX or sub_path.startswith(UI_FILES_PREFIX + "/")))
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +108,7 @@ class ControlGuard:
                 f"The control plane refuses requests a browser sends for another site ({foreign}). Call it from "
                 "curl, an SDK or the clerkmock CLI, or from a page clerkmock serves itself.")
         authenticated = self.authenticated(request)
-        if not authenticated and self.token_required() and sub_path not in UNGUARDED_BY_TOKEN:
+        if not authenticated and self.token_required() and not _unguarded_by_token(sub_path, request.method):
             why = ("it listens on a non-loopback address" if self.access.exposed else
                    "strict mode (--secret-key) is on" if self.secret_keys() else "a control token was given")
             return _refused(

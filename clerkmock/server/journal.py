@@ -30,14 +30,53 @@ class JournalEntry(NamedTuple):
     action: str | None = None  # what it did: respond, delay, reset, rate_limit ...
     delay_ms: int = 0  # the wait a delay fault asked the adapter for
     error_code: str | None = None  # Clerk error code of an error response
+    client: str | None = None  # the caller's User-Agent (which SDK, which browser)
+    # The bodies, kept by reference (no copy on the hot path) and shown masked only when asked for
+    # (`detail`: GET /__clerkmock/requests/{seq}, the dashboard).
+    request_body: bytes = b""
+    response_body: bytes = b""
 
     def to_json(self) -> dict[str, Any]:
-        return self._asdict()
+        out = self._asdict()
+        del out["request_body"], out["response_body"]
+        return out
+
+    def detail(self) -> dict[str, Any]:
+        """The entry with both bodies, secrets masked as cassettes mask them (clerkmock/cassette/scrub.py)."""
+        from clerkmock.cassette.scrub import Scrubber
+
+        scrub = Scrubber()
+        out = self.to_json()
+        out["query"] = scrub.query(self.query)
+        out["request_body"] = _body(self.request_body, scrub)
+        out["response_body"] = _body(self.response_body, scrub)
+        return out
 
     def matches(self, method: str | None = None, path: str | None = None) -> bool:
         if method is not None and self.method != method.upper():
             return False
         return path is None or path_matches(path, self.path, self.route)
+
+
+MAX_SHOWN_BODY = 256 * 1024
+
+
+def _body(raw: bytes, scrub: Any) -> Any:
+    """JSON bodies as JSON, text as text (both masked), anything else as a note of its size."""
+    if not raw:
+        return None
+    if len(raw) > MAX_SHOWN_BODY:
+        return f"<{len(raw)} bytes>"
+    from clerkmock.engine.jsonio import loads
+
+    try:
+        return scrub.json(loads(raw))
+    except ValueError:
+        pass
+    try:
+        return scrub.text(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        return f"<{len(raw)} bytes>"
 
 
 class Journal:
@@ -50,6 +89,22 @@ class Journal:
         entry = JournalEntry(seq=self._seq, **fields)
         self._entries.append(entry)
         return entry
+
+    @property
+    def last_seq(self) -> int:
+        return self._seq
+
+    def get(self, seq: int) -> JournalEntry | None:
+        if not self._entries or not self._entries[0].seq <= seq <= self._seq:
+            return None
+        return self._entries[seq - self._entries[0].seq]  # seqs are consecutive from the oldest kept
+
+    def since(self, seq: int) -> list[JournalEntry]:
+        """Entries after ``seq`` (all kept ones if it is older than the oldest)."""
+        if not self._entries or seq >= self._seq:
+            return []
+        start = max(0, seq - self._entries[0].seq + 1)
+        return [self._entries[i] for i in range(start, len(self._entries))]
 
     def entries(self, method: str | None = None, path: str | None = None) -> list[JournalEntry]:
         """Filtered by method and by path (exact, glob such as ``/v1/users/*``, or route name)."""

@@ -88,6 +88,7 @@ class StateFile:
         self._thread: threading.Thread | None = None
         self.delay_s = DELAY_S
         self.writes = 0
+        self._writing = False
 
     def load_or_create(self) -> bool:
         """Load the file into the engine if it exists (True), else write the current state to it (False)."""
@@ -123,6 +124,12 @@ class StateFile:
             self.pipeline.change_listeners.append(self.mark_dirty)
         self._thread = threading.Thread(target=self._run, name="clerkmock-state-file", daemon=True)
         self._thread.start()
+
+    @property
+    def idle(self) -> bool:
+        """Nothing changed since the last write, and no write is under way."""
+        with self._cond:
+            return not self._dirty and not self._writing
 
     def mark_dirty(self) -> None:
         with self._cond:
@@ -165,10 +172,14 @@ class StateFile:
                 if self._closed:
                     return
                 self._dirty = False
+                self._writing = True
             try:
                 self._write_newest()
             except Exception:  # a full disk must not kill the server; the next change retries
                 log.exception("clerkmock: could not write state file %s", self.path)
+            finally:
+                with self._cond:
+                    self._writing = False
 
     def _write_newest(self) -> None:
         with self._write_lock:

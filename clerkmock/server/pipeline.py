@@ -228,6 +228,9 @@ class Pipeline:
             action=action,
             delay_ms=directive.delay_ms,
             error_code=meta.get("error_code"),
+            client=request.headers.get("user-agent"),
+            request_body=request.body,
+            response_body=response.body,
         )
 
     def route_name(self, request: Request) -> str | None:

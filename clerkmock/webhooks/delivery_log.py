@@ -25,6 +25,9 @@ class DeliveryLog:
             self._items.popleft()
             excess -= 1
 
+    def get(self, delivery_id: str) -> Delivery | None:
+        return next((d for d in self._items if d.id == delivery_id), None)
+
     def clear(self) -> None:
         self._items.clear()
 

@@ -221,6 +221,37 @@ class WebhookDispatcher:
             self._cond.notify_all()
             return count
 
+    def delivery(self, delivery_id: str) -> Delivery | None:
+        with self._cond:
+            return self._log.get(delivery_id)
+
+    def signed_headers(self, d: Delivery) -> dict[str, str]:
+        """The Svix headers of the delivery's last attempt (or as the next one will be signed: now)."""
+        with self._cond:
+            endpoint = self._registry.get(d.endpoint_id)
+            secret = endpoint.secret if endpoint is not None else self._registry.default_secret
+            at_ms = d.attempts[-1].at_ms if d.attempts else wall_ms()
+        return signing.headers(secret, d.event.id, at_ms // 1000, d.event.body)
+
+    def redeliver(self, delivery_id: str) -> Delivery | None:
+        """Send a delivery's event to its endpoint again, as a new delivery with the same svix-id (Svix's
+        "resend"): no delivery faults apply.  None if the delivery or its endpoint is gone."""
+        with self._cond:
+            old = self._log.get(delivery_id)
+            endpoint = self._registry.get(old.endpoint_id) if old is not None else None
+            if old is None or endpoint is None or endpoint.removed:
+                return None
+            self._closed = False
+            now_ms, now = wall_ms(), time.monotonic()
+            d = Delivery(self._ids.new("dlv"), endpoint.id, endpoint.url, old.event, now_ms, due=now,
+                         next_attempt_at_ms=now_ms)
+            self._log.append(d)
+            endpoint.pending.append(d)
+            self._ensure_worker(endpoint)
+            self._log.trim()
+            self._cond.notify_all()
+            return d
+
     def deliveries(self, *, endpoint_id: str | None = None, event_type: str | None = None,
                    status: str | None = None) -> list[Delivery]:
         with self._cond:

@@ -28,11 +28,11 @@ def send(client: httpx.Client, url: str, secret: str, event: Event, duplicate: b
     """Every attempt is signed anew (a fresh ``svix-timestamp``) with the event's ``svix-id``."""
     import httpx
 
-    timestamp = int(time.time())
+    at = wall_ms()
+    timestamp = at // 1000  # so the signed headers can be shown again from the attempt (`signed_headers`)
     headers = {"content-type": "application/json", "user-agent": USER_AGENT,
                **signing.headers(secret, event.id, timestamp, event.body)}
     started = time.perf_counter()
-    at = wall_ms()
     try:
         response = client.post(url, content=event.body, headers=headers)
     except httpx.HTTPError as exc:

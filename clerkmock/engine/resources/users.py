@@ -12,7 +12,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -29,6 +29,7 @@ from clerkmock.engine.types import Json
 ROUTES = RouteSet("users")
 # Other API groups register cascades here (memberships go, sessions end ...); called before the user is removed.
 USER_DELETE_HOOKS: list[Callable[[State, User], None]] = []
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_-]+$")
 MAX_BULK = 50
 VERIFICATION_ATTEMPTS = 100  # Clerk's default lockout budget (verification_attempts_remaining)
@@ -192,7 +193,7 @@ def parse_rfc3339(value: str, param: str) -> int:
         raise errors.form_param_invalid_time(param) from None
     if dt.tzinfo is None:
         raise errors.form_param_invalid_time(param)
-    return int(dt.timestamp() * 1000)
+    return (dt - _EPOCH) // timedelta(milliseconds=1)  # exact: a float timestamp can lose the last ms
 
 
 def check_username(st: State, value: str, user_id: str | None) -> str:

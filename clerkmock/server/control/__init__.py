@@ -8,7 +8,9 @@ forwarded, not journaled).  Documented with curl examples in docs/control-plane.
     POST   seed                        apply a scenario document (YAML or JSON) on top (?baseline=true: and
                                        make the result what reset returns to)
     GET    faults / POST / DELETE      list, add (returns the id), remove all fault rules
-    GET    faults/{id} / DELETE        one rule
+    GET    faults/{id} / PATCH / DELETE  one rule; PATCH {"paused": true|false} pauses or resumes it
+    GET    scenario                    the state as a scenario document (YAML, ?format=json; ?secrets=1 with
+                                       the control token)
     GET    requests / DELETE           the journal (?method=&path=&limit=), clear it
     GET    clock / POST clock          read, advance or set the emulated time (then what became due happens:
                                        billing renewals, trials ending ...)
@@ -17,7 +19,9 @@ forwarded, not journaled).  Documented with curl examples in docs/control-plane.
     GET    env                         the variables an app needs for this server (?mode=base|proxy)
     GET    messages / DELETE           the emails and SMS the Frontend API "sent" (codes), newest first
                                        (?to=&limit=); clear them (messages.py)
-    …      webhooks, webhooks/{id}, webhooks/flush   endpoints and the delivery log (webhooks.py)
+    …      webhooks, webhooks/{id}, webhooks/flush, webhooks/deliveries/{id}, webhooks/redeliver/{id}
+                                       endpoints and the delivery log (webhooks.py)
+    GET    ui, api/v1/..., requests/stream, requests/{seq}   the dashboard (dashboard.py, docs/dashboard.md)
 
 Each module here declares its routes in a `ControlRoutes` (base.py); `ControlPlane` compiles them into the
 engine's own `Router`.  `ControlPlane.handle` is the one way in: the pipeline calls it, under its lock, for
@@ -30,12 +34,13 @@ from functools import partial
 
 from clerkmock.engine import ClerkError, Request, Response, errors
 from clerkmock.engine.router import Route, Router
-from clerkmock.server.control import billing, core, messages, webhooks
+from clerkmock.server.control import billing, core, dashboard, messages, webhooks
 from clerkmock.server.control.base import ControlRoutes, ControlTarget
 from clerkmock.server.directive import Directive
 
 CONTROL_PREFIX = "/__clerkmock"
-ROUTE_SETS: tuple[ControlRoutes, ...] = (core.ROUTES, billing.ROUTES, messages.ROUTES, webhooks.ROUTES)
+ROUTE_SETS: tuple[ControlRoutes, ...] = (core.ROUTES, billing.ROUTES, messages.ROUTES, webhooks.ROUTES,
+                                       dashboard.ROUTES)
 
 
 def is_control_path(path: str) -> bool:
@@ -53,8 +58,10 @@ class ControlPlane:
     def handle(self, request: Request) -> Directive:
         """Answer one control-plane request (its path starts with `CONTROL_PREFIX`)."""
         sub = request.path[len(CONTROL_PREFIX):].rstrip("/") or "/"
-        route, params, path_exists = self.router.match(request.method, sub)
         try:
+            if dashboard.is_api_path(sub):  # the dashboard reading the Backend API (dashboard.py)
+                return Directive(dashboard.api(self.target, request))
+            route, params, path_exists = self.router.match(request.method, sub)
             if route is None:
                 if not path_exists:
                     raise errors.route_not_found(request.method, request.path)

@@ -4,9 +4,10 @@ JSON in/out helpers (one copy for every control route)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, Protocol
 
-from clerkmock.engine import Request, Response, errors
+from clerkmock.engine import ClerkError, Request, Response, errors
 from clerkmock.engine.jsonio import dumps, loads
 from clerkmock.engine.types import JSON_CONTENT_TYPE
 from clerkmock.server.directive import Directive
@@ -34,6 +35,9 @@ class ControlTarget(Protocol):
     control_guard: ControlGuard  # who may steer the server (the pipeline checks it before any control route)
     sealer: Sealer  # seals the secrets of GET state; its key lives only in this process
     app_env: Callable[[str], dict[str, str]] | None  # GET env: the app's variables (set by ClerkMock), by mode
+
+    @property
+    def lock(self) -> AbstractContextManager[Any]: ...  # held around every handler; a deferred one takes it
 
     def reset(self) -> None: ...
 
@@ -91,6 +95,14 @@ def deferred(answer: Callable[[], Response], wait: Callable[[], Any]) -> Directi
         return answer()
 
     return Directive(answer(), deferred=run)
+
+
+def secrets_allowed(target: ControlTarget, request: Request, what: str) -> None:
+    """``?secrets=1`` (GET state, GET scenario) needs the control token, whatever the guard's mode."""
+    if not target.control_guard.authenticated(request):
+        raise ClerkError(401, "control_token_required", "control token required",
+                         f"{what}: send Authorization: Bearer <control token> (in <config dir>/control_token).",
+                         headers={"WWW-Authenticate": 'Bearer realm="clerkmock control plane"'})
 
 
 def query_one(query: dict[str, list[str]], name: str) -> str | None:

@@ -8,7 +8,14 @@ from typing import Any
 
 from clerkmock.engine import ClerkError, Request, Response, errors
 from clerkmock.version import __version__
-from clerkmock.server.control.base import ControlRoutes, ControlTarget, json_response, query_flag, read_body
+from clerkmock.server.control.base import (
+    ControlRoutes,
+    ControlTarget,
+    json_response,
+    query_flag,
+    read_body,
+    secrets_allowed,
+)
 
 ROUTES = ControlRoutes("control")
 CLOCK_KEYS = ("advance_ms", "seconds", "set", "frozen")
@@ -39,11 +46,8 @@ def get_state(target: ControlTarget, request: Request, params: Params) -> Respon
 
     seal: Callable[[Any], dict[str, str]] | None = target.sealer.seal
     if query_flag(request.query, "secrets"):
-        if not target.control_guard.authenticated(request):
-            raise ClerkError(401, "control_token_required", "control token required",
-                             "GET state?secrets=1 returns the signing key, password hashes and other secrets: "
-                             "send Authorization: Bearer <control token> (in <config dir>/control_token).",
-                             headers={"WWW-Authenticate": 'Bearer realm="clerkmock control plane"'})
+        secrets_allowed(target, request, "GET state?secrets=1 returns the signing key, password hashes and "
+                                          "other secrets")
         seal = None
     return json_response(dump_state(target.engine.state, target.engine.clock.state(), seal=seal))
 
@@ -61,6 +65,24 @@ def put_state(target: ControlTarget, request: Request, params: Params) -> Respon
     if clock is not None:
         target.engine.clock.restore_state(clock)
     return json_response({"restored": True, "users": len(state.users)})
+
+
+@ROUTES.add("GET", "/scenario", "scenario")
+def get_scenario(target: ControlTarget, request: Request, params: Params) -> Response:
+    """The state as a scenario document (clerkmock/scenario/export.py): YAML unless ?format=json."""
+    from clerkmock.scenario.export import export_scenario, to_yaml
+
+    secrets = query_flag(request.query, "secrets")
+    if secrets:  # the same rule as GET state?secrets=1
+        secrets_allowed(target, request, "GET scenario?secrets=1 returns password hashes, TOTP secrets and "
+                                         "signing keys")
+    doc = export_scenario(target.engine, faults=target.faults, secrets=secrets)
+    fmt = request.query.get("format", ["yaml"])[0]
+    if fmt == "json":
+        return json_response(doc)
+    if fmt != "yaml":
+        raise errors.invalid_query_parameter_value("format", "must be yaml or json")
+    return Response(200, to_yaml(doc).encode(), {"content-type": "application/yaml"})
 
 
 @ROUTES.add("GET", "/env", "env")
@@ -142,6 +164,18 @@ def clear_faults(target: ControlTarget, request: Request, params: Params) -> Res
 @ROUTES.add("GET", "/faults/{id}", "faults")
 def get_fault(target: ControlTarget, request: Request, params: Params) -> Response:
     rule = target.faults.get(params["id"])
+    if rule is None:
+        raise _fault_not_found(params["id"])
+    return json_response(target.faults.describe(rule))
+
+
+@ROUTES.add("PATCH", "/faults/{id}", "faults")
+def patch_fault(target: ControlTarget, request: Request, params: Params) -> Response:
+    """``{"paused": true}`` pauses a rule (it stays listed, and counts nothing), ``false`` resumes it."""
+    body = read_body(request)
+    if not isinstance(body, dict) or set(body) != {"paused"} or not isinstance(body["paused"], bool):
+        raise errors.form_param_type_invalid("paused", "boolean")
+    rule = target.faults.get(params["id"]) if target.faults.pause(params["id"], body["paused"]) else None
     if rule is None:
         raise _fault_not_found(params["id"])
     return json_response(target.faults.describe(rule))

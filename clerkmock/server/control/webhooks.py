@@ -8,6 +8,9 @@
     GET    webhooks/{id}              one endpoint and its deliveries
     PATCH  webhooks/{id}              change its events, secret, retry_schedule or faults
     DELETE webhooks/{id}              remove it (what it had queued is cancelled)
+    GET    webhooks/deliveries/{id}   one delivery, with the Svix headers its last attempt was signed with and
+                                      its payload
+    POST   webhooks/redeliver/{id}    send a delivery's event again (a new delivery, the same svix-id)
     POST   webhooks/flush             wait until every delivery is done ({timeout: 10, retry_now: false});
                                       answers {done, pending} (done false when the timeout passed first)
 
@@ -142,6 +145,24 @@ def flush_webhooks(target: ControlTarget, request: Request, params: Params) -> D
         return json_response({"done": done[0] if done else webhooks.idle(), "pending": webhooks.pending()})
 
     return deferred(answer, wait)
+
+
+@ROUTES.add("GET", "/webhooks/deliveries/{id}", "webhooks")
+def get_delivery(target: ControlTarget, request: Request, params: Params) -> Response:
+    d = target.webhooks.delivery(params["id"])
+    if d is None:
+        raise errors.resource_not_found(f"No webhook delivery was found with id {params['id']}", "not found")
+    return json_response({"delivery": d.to_json(), "headers": target.webhooks.signed_headers(d),
+                          "payload": d.event.json()})
+
+
+@ROUTES.add("POST", "/webhooks/redeliver/{id}", "webhooks")
+def redeliver(target: ControlTarget, request: Request, params: Params) -> Response:
+    d = target.webhooks.redeliver(params["id"])
+    if d is None:
+        raise errors.resource_not_found(f"No webhook delivery (with a live endpoint) was found with id "
+                                        f"{params['id']}", "not found")
+    return json_response(d.to_json())
 
 
 def _endpoint(target: ControlTarget, endpoint_id: str) -> Any:
