@@ -105,7 +105,7 @@ def test_a_publishable_key_is_refused_even_in_the_permissive_mode(
     assert error.code == "clerk_key_invalid" and "publishable key" in (error.long_message or "")
     assert "secret key" in (error.long_message or "")
     for placeholder in ("sk_test_dummy", "dummy", "pk_test_again"):
-        status = mock.pipeline.handle(Request.make("GET", "/v1/users", headers={"authorization": f"Bearer {placeholder}"})).status
+        status = mock.pipeline.handle(Request.make("GET", "/v1/users", headers={"authorization": f"Bearer {placeholder}"})).response.status
         assert status == (401 if placeholder.startswith("pk_") else 200)
     notices = [r for r in caplog.records if "not a secret key" in r.getMessage()]
     assert len(notices) == 1 and "pk_test_" in notices[0].getMessage()
@@ -113,5 +113,5 @@ def test_a_publishable_key_is_refused_even_in_the_permissive_mode(
 
 def test_strict_mode_is_unchanged_for_a_publishable_key(tmp_path: Path) -> None:
     mock = ClerkMock(secret_keys=["sk_test_strict"], config_dir=tmp_path)
-    r = mock.pipeline.handle(Request.make("GET", "/v1/users", headers={"authorization": "Bearer pk_test_x"}))
+    r = mock.pipeline.handle(Request.make("GET", "/v1/users", headers={"authorization": "Bearer pk_test_x"})).response
     assert r.status == 401 and "publishable" not in r.json()["errors"][0]["long_message"]

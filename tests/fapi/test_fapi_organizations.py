@@ -4,7 +4,7 @@ members read and admins change."""
 from __future__ import annotations
 
 from clerkmock.engine import Engine
-from tests.engine.helpers import ok
+from engine.helpers import ok
 from tests.fapi.helpers import Browser
 
 PASSWORD = "correct-horse-battery"
