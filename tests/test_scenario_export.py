@@ -250,3 +250,24 @@ def test_pull_reports_a_refusing_upstream(source: ClerkMock) -> None:
     result = CliRunner().invoke(main, ["scenario", "pull", "--from", source.url, "--secret-key", KEY])
     assert result.exit_code == 1
     assert "GET /instance: 401" in result.output and "Traceback" not in result.output
+
+
+def test_a_bundled_scenario_exports_and_serves_back(tmp_path: Path) -> None:
+    """basic.yaml's export failed to load ("idn_… is already another address's id"): an address created earlier
+    in the load had been generated the id a later entry pins; the generated one must move aside.  Users, their
+    addresses and organizations come back identical.  Known gap (issue 17, left open): basic.yaml does not
+    freeze the clock and memberships' timestamps are not exported, so membership lists may come back in
+    another order."""
+    with ClerkMock(scenario=ROOT / "scenarios" / "basic.yaml", config_dir=tmp_path / "src") as mock:
+        exported = tmp_path / "basic-export.yaml"
+        response = httpx.get(mock.url + "/__clerkmock/scenario", params={"secrets": "1"}, headers=_token(mock))
+        assert response.status_code == 200
+        exported.write_text(response.text)
+        before = everything(mock)
+    with ClerkMock(scenario=exported, config_dir=tmp_path / "copy") as copy:
+        after = everything(copy)
+    assert after.keys() == before.keys()
+    compared = [k for k in before if k in ("users", "organizations") or k.startswith(("user ", "org "))]
+    assert len(compared) >= 4
+    for key in compared:
+        assert after[key] == before[key], key

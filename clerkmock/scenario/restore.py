@@ -38,6 +38,7 @@ class Seeding(Protocol):
 class Restorer:
     def __init__(self, seeder: Seeding) -> None:
         self.seeder = seeder
+        self.repinned: set[str] = set()  # address ids this document pinned: a second claim on one is an error
 
     def apply(self, section: str, record: Any, raw: Any, where: Path) -> None:
         if raw is None:
@@ -116,10 +117,15 @@ class Restorer:
                                                f"letters and digits (got {new_id!r})")
         if new_id == idn.id:
             return
-        if new_id in st.identifications:
+        if new_id in self.repinned:
             raise self.seeder.doc.error(where, f"{_name(where)}: {new_id} is already another address's id")
+        if new_id in st.identifications:
+            # An address created earlier in this load was *generated* this id (the exported instance handed out
+            # its ids in another order): move it aside; its own restore entry, if any, pins it afterwards.
+            rekey(st, new_id, st.ids.new("idn"))
         rekey(st, idn.id, new_id)
         st.ids.claim(new_id)
+        self.repinned.add(new_id)
 
     def _verification(self, raw: Any, where: Path) -> Verification | None:
         if raw is None:
