@@ -1,5 +1,0 @@
-"""`python -m clerkmock` = the `clerkmock` command."""
-
-from clerkmock.cli import main
-
-main()
