@@ -40,14 +40,8 @@ def create_client(ctx: FapiCtx) -> Json:
 
 @ROUTES.op("deleteClientSessions")
 def delete_client(ctx: FapiCtx) -> Json:
-    """``DELETE /v1/client`` (``persistClient: false`` sign-out): every session on it ends, the client goes."""
-    from clerkmock.engine.fapi.sessions import end_session
+    """``DELETE /v1/client`` (``persistClient: false`` sign-out): what `Clerk.signOut()` does to the client's
+    sessions and attempts (one implementation: sessions.sign_out)."""
+    from clerkmock.engine.fapi.sessions import sign_out
 
-    client = ctx.client
-    if client is None:
-        return None
-    for sess in views.live_sessions(ctx, client):
-        end_session(ctx, sess, "ended")
-    client.sign_in_id = client.sign_up_id = None
-    ctx.touch_client()
-    return views.client_json(ctx, client)
+    return sign_out(ctx)

@@ -10,7 +10,6 @@ clerk-js re-read the client and sign out).
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
 
 from clerkmock.engine import errors
 from clerkmock.engine.fapi import views
@@ -131,18 +130,20 @@ def create_session_token_with_template(ctx: FapiCtx) -> Json:
 
 @ROUTES.op("endSession")
 def end_session_handler(ctx: FapiCtx) -> Json:
-    sess = client_session(ctx, ctx.path["session_id"], live=False)
-    end_session(ctx, sess, "ended")
-    ctx.touch_client()
-    return _final_session_json(ctx, sess)
+    return _end_one(ctx, "ended")
 
 
 @ROUTES.op("removeSession")
 def remove_session(ctx: FapiCtx) -> Json:
+    return _end_one(ctx, "removed")
+
+
+def _end_one(ctx: FapiCtx, status: str) -> Json:
+    """The path's session (live or not) ends with ``status``; the answer is the session as it now is."""
     sess = client_session(ctx, ctx.path["session_id"], live=False)
-    end_session(ctx, sess, "removed")
+    end_session(ctx, sess, status)
     ctx.touch_client()
-    return _final_session_json(ctx, sess)
+    return views.session_json(ctx, sess)
 
 
 @ROUTES.op("removeClientSessionsAndRetainCookie")
@@ -158,8 +159,6 @@ def sign_out(ctx: FapiCtx) -> Json:
     return views.client_json(ctx, client)
 
 
-def _final_session_json(ctx: FapiCtx, sess: Session) -> dict[str, Any]:
-    return views.session_json(ctx, sess)
 
 
 # -- the user's sessions on every device (<UserProfile/>'s "Active devices") --------------------------------------
