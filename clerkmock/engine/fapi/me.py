@@ -177,7 +177,7 @@ def delete_user(ctx: FapiCtx) -> Json:
     if not user.delete_self_enabled:
         raise errors.forbidden("delete_self_not_enabled", "Not allowed", "You are not allowed to delete your account.")
     external_id = user.external_id
-    users.delete_user(ctx.state, user)  # its hooks end the sessions and remove the memberships
+    users.delete_user(ctx.state, user)  # its cascades end the sessions and remove the memberships
     ctx.emit("user.deleted", users.deleted_json("user", user.id, **(
         {"external_id": external_id} if external_id is not None else {})))
     return {"object": "user", "id": user.id, "deleted": True}
