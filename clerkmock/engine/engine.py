@@ -187,12 +187,7 @@ class Engine:
             route = matched
             if route is None:
                 if path_exists:
-                    raise ClerkError(
-                        405,
-                        "method_not_allowed",
-                        "method not allowed",
-                        f"{request.method} is not allowed on {request.path}.",
-                    )
+                    raise errors.method_not_allowed(request.method, request.path)
                 raise self._unknown_route(request.method, rel)
             if route.prepare is not None:
                 request = route.prepare(request)

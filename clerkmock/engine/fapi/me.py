@@ -57,7 +57,6 @@ def patch_user(ctx: FapiCtx) -> Json:
             setattr(user, param, body[param])
     if isinstance(body.get("unsafe_metadata"), dict):
         user.unsafe_metadata = body["unsafe_metadata"]
-    user.updated_at = ctx.now
     users.emit_updated(st, user, ctx.now)
     return views.user_json(ctx, user)
 
@@ -74,7 +73,6 @@ def change_password(ctx: FapiCtx) -> Json:
             raise errors.form_password_incorrect()
     credentials.check_password(new, False)
     credentials.set_password(ctx.state, user, new, ctx.now)
-    user.updated_at = ctx.now
     users.emit_updated(ctx.state, user, ctx.now)
     return views.user_json(ctx, user)
 

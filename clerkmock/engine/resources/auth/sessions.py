@@ -138,12 +138,7 @@ def require_live_session(st: State, session_id: str, now: int) -> Session:
     sess = require_session(st, session_id)
     status = sess.status_at(now)
     if status not in TOKEN_STATUSES or sess.user_id not in st.users:
-        raise errors.ClerkError(
-            401,
-            "authentication_invalid",
-            "Invalid authentication",
-            f"Session {session_id} is {status}; only active sessions can mint tokens.",
-        )
+        raise errors.authentication_invalid(f"Session {session_id} is {status}; only active sessions can mint tokens.")
     return sess
 
 
