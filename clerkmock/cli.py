@@ -9,6 +9,7 @@ import signal
 import sys
 import threading
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any, NoReturn
 
 import click
@@ -161,6 +162,9 @@ def serve(
             scenario = str(find_scenario(scenario))
         except FileNotFoundError as exc:
             _fail(str(exc).removeprefix("clerkmock: "))
+    status = _Status()
+    if scenario is not None:
+        status(f"loading {scenario} …")
     try:
         mock = ClerkMock(port, host, dict.fromkeys(keys), scenario, seed, config_dir=config_dir,
                          signing_key=signing_key, listener=listener, proxy_port=proxy_port,
@@ -168,7 +172,9 @@ def serve(
                          intercept_hosts=intercept_hosts, passthrough=passthrough, webhooks=webhooks,
                          webhook_secret=webhook_secret, webhook_retry_schedule=webhook_retry_schedule,
                          state_file=state_file, cache_dir=cache_dir, allowed_hosts=allowed_hosts,
-                         control_token=control_token or None, control_open=control_open)
+                         control_token=control_token or None, control_open=control_open,
+                         progress=status.counter("seeding"))
+        status("")
         if rate_limit != "off":
             from clerkmock.faults import compile_rate_limit
 
@@ -178,6 +184,7 @@ def serve(
     except ListenError as exc:
         _fail(f"{exc}" + _listen_hint(exc, port, proxy_port, transparent_port if transparent else None))
     except (OSError, ValueError) as exc:  # a bad scenario, an unreadable config dir ...
+        status("")
         _fail(str(exc))
 
     stop = threading.Event()
@@ -476,7 +483,7 @@ def scenario_export(url: str, output: str | None, secrets: bool) -> None:
         doc = get_json(url, "/scenario" + query, timeout=600)
     except (ControlError, Unreachable) as exc:
         _fail(f"scenario export: {exc}")
-    _write(to_yaml(doc), output)
+    _write(to_yaml(doc, status.counter("writing")), output)
     counts = ", ".join(f"{len(v)} {k}" for k, v in doc.items() if isinstance(v, list))
     status(f"exported {counts or 'an empty instance'}" + (f" to {output}" if output else ""), done=True)
 
@@ -533,6 +540,18 @@ class _Status:
     def __call__(self, text: str, *, done: bool = False) -> None:
         if self.tty:
             click.echo(f"\r\x1b[2K{text}", err=True, nl=done)
+
+    def counter(self, verb: str) -> Callable[[str, int, int], None] | None:
+        """A ``progress(section, done, total)`` that shows ``seeding users: 1500/5000 [#####……]`` (as `pull`
+        does), redrawn about 100 times per section; None off a terminal, so nothing is even computed."""
+        if not self.tty:
+            return None
+
+        def progress(section: str, done: int, total: int) -> None:
+            if done == total or done % max(1, total // 100) == 0:
+                self(f"{verb} {section}: {done}/{total} {_bar(done, total)}")
+
+        return progress
 
 
 def _write(text: str, output: str | None) -> None:

@@ -29,6 +29,7 @@ from clerkmock.webhooks.signing import check_secret
 
 if TYPE_CHECKING:
     from clerkmock.appenv import Mode
+    from clerkmock.scenario.seeding import Progress
     from clerkmock.server.persistence import StateFile
     from clerkmock.transport import AsyncClerkMockTransport, ClerkMockTransport
     from clerkmock.proxy.runner import ProxyRunner
@@ -65,6 +66,7 @@ class ClerkMock:
         allowed_hosts: Iterable[str] = (),
         control_token: str | None = None,
         control_open: bool = False,
+        progress: Progress | None = None,
     ) -> None:
         if listener not in LISTENERS:
             raise ValueError(f"listener must be one of {', '.join(LISTENERS)}, not {listener!r}")
@@ -105,7 +107,7 @@ class ClerkMock:
         for endpoint in webhooks:
             dispatcher.add(endpoint, source="cli")
         if self.scenario is not None:
-            self.pipeline.apply_scenario(self.scenario)
+            self.pipeline.apply_scenario(self.scenario, progress)  # progress(section, done, total): serve's line
         self.pipeline.set_baseline()  # baseline = the seeded scenario + its faults + the webhook endpoints
         # --state-file (server/persistence.py): loaded over the seeded state, which stays what `reset` returns to.
         self.state_file: StateFile | None = None

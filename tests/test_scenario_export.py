@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from clerkmock import ClerkMock
 from clerkmock.cli import main
-from clerkmock.engine import Engine
+from clerkmock.engine import Engine, Request
 from clerkmock.scenario import ScenarioError, parse_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -271,3 +271,69 @@ def test_a_bundled_scenario_exports_and_serves_back(tmp_path: Path) -> None:
     assert len(compared) >= 4
     for key in compared:
         assert after[key] == before[key], key
+
+
+def test_loading_an_export_pins_ids_without_walking_the_state(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Re-keying walks the whole state once per pinned id: loading an export of 5k users took minutes.  The
+    seeder has the id generator hand out the pinned ids (records and their addresses, the creator's
+    membership), so a plain export loads with no re-key at all, and the answers are the same."""
+    from clerkmock.scenario import restore, seeding
+    from clerkmock.scenario.export import export_scenario, to_yaml
+
+    source = Engine()
+    parse_text((ROOT / "scenarios" / "b2b.yaml").read_text(), "b2b.yaml").apply(source)
+    extra = "\n".join(f"  - {{email_address: [bulk{i}@example.test, alt{i}@example.test], phone_number: "
+                      f"['+1555555{i:04d}'], username: bulk_{i}}}" for i in range(60))
+    parse_text("users:\n" + extra + "\norganizations:\n  - {name: Bulk, created_by: bulk_0, members: "
+               "[{user: bulk_1, role: 'org:member'}]}\n", "bulk.yaml").apply(source)
+    text = to_yaml(export_scenario(source))
+    walks: list[tuple[str, str]] = []
+    for module in (seeding, restore):
+        real = module.rekey
+        monkeypatch.setattr(module, "rekey", lambda st, old, new, real=real: (walks.append((old, new)),
+                                                                              real(st, old, new)))
+    copy = Engine()
+    parse_text(text, "export.yaml").apply(copy)
+    assert walks == []
+    assert to_yaml(export_scenario(copy)) == text
+    fresh = copy.handle(Request.make("POST", "/v1/users", json={"email_address": ["new@example.test"]}),
+                        trusted=True).json()
+    assert fresh["id"] not in source.state.users  # pinned ids are claimed: never generated again
+
+
+def test_seeding_and_writing_report_progress(tmp_path: Path) -> None:
+    """serve --scenario and scenario export show a progress line on a terminal: the seeder reports each entry,
+    the YAML writer each chunk of a long section (and the chunks make the same text as one dump)."""
+    from clerkmock.scenario import export
+
+    users = [{"email_address": [f"p{i}@example.test"], "public_metadata": {"i": i, "tags": ["a", None]}}
+             for i in range(export.YAML_CHUNK + 20)]
+    scenario = tmp_path / "many.yaml"
+    scenario.write_text(yaml.safe_dump({"users": users,
+                                        "organizations": [{"name": "P", "created_by": "p0@example.test"}]}))
+    seen: list[tuple[str, int, int]] = []
+    with ClerkMock(scenario=scenario, config_dir=tmp_path / "cfg", progress=lambda *a: seen.append(a)) as mock:
+        doc = export.export_scenario(mock.engine)
+    assert seen[0] == ("users", 1, len(users)) and ("users", len(users), len(users)) in seen
+    assert seen[-1] == ("organizations", 1, 1)
+    written: list[tuple[str, int, int]] = []
+    text = export.to_yaml(doc, lambda *a: written.append(a))
+    assert written == [("users", export.YAML_CHUNK, len(users)), ("users", len(users), len(users))]
+    assert text == export.FORMAT_NOTE + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=120)
+
+
+def test_progress_lines_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+    import sys
+
+    from clerkmock import cli
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False)
+    assert cli._Status().counter("seeding") is None  # piped or in CI: nothing
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    progress = cli._Status().counter("seeding")
+    assert progress is not None
+    for i in range(1, 1001):
+        progress("users", i, 1000)
+    err = capsys.readouterr().err
+    assert err.count("\r") == 100  # redrawn ~100 times, not 1000
+    assert err.endswith("seeding users: 1000/1000 [########################]")

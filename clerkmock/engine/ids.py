@@ -9,6 +9,7 @@ ids sort by creation, and no wall clock or unseeded randomness is involved.
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 assert len(set(ALPHABET)) == 62  # stripe-mock's generator once repeated a character; guard against that here
@@ -36,18 +37,35 @@ def decode62(text: str) -> int:
 class IdGenerator:
     """Seeded, counter-based id source; lives in `State` so snapshots and resets rewind it too."""
 
-    __slots__ = ("seed", "counter")
+    __slots__ = ("seed", "counter", "pinned")
 
     def __init__(self, seed: str = "clerkmock", counter: int = 0) -> None:
         self.seed = seed
         self.counter = counter
+        # prefix -> ids the next `new(prefix)` calls hand out instead of generated ones: how scenario seeding
+        # creates a record with its pinned id directly (re-keying it afterwards walks the whole state).
+        # Transient: not part of a snapshot.
+        self.pinned: dict[str, list[str]] = {}
+
+    def __getstate__(self) -> tuple[str, int]:
+        return self.seed, self.counter
+
+    def __setstate__(self, state: Any) -> None:
+        if isinstance(state, tuple) and len(state) == 2 and isinstance(state[1], dict):  # before `pinned`
+            state = (state[1]["seed"], state[1]["counter"])
+        self.seed, self.counter = state
+        self.pinned = {}
 
     def _digest(self, prefix: str) -> bytes:
         self.counter += 1
         return hashlib.sha256(f"{self.seed}\x00{prefix}\x00{self.counter}".encode()).digest()
 
     def new(self, prefix: str) -> str:
-        digest = self._digest(prefix)
+        digest = self._digest(prefix)  # a pinned id still advances the counter: later ids stay the same
+        if self.pinned:
+            queue = self.pinned.get(prefix)
+            if queue:
+                return queue.pop(0)
         # 2**32 ids before the sort order wraps; base62 of 160 bits always fits 27 characters.
         number = (self.counter & 0xFFFFFFFF) << 128 | int.from_bytes(digest[:16], "big")
         return f"{prefix}_{base62(number)}"

@@ -33,7 +33,7 @@ from clerkmock.scenario.schema import (
     TOP_LEVEL_KEYS,
     json_schema,
 )
-from clerkmock.scenario.seeding import Seeder, Summary
+from clerkmock.scenario.seeding import Progress, Seeder, Summary
 from clerkmock.scenario.source import Document, parse_document
 from clerkmock.webhooks.config import EndpointSpec, WebhookConfigError, compile_endpoints
 
@@ -73,8 +73,9 @@ class Scenario:
     def data(self) -> dict[str, Any]:
         return self.doc.data
 
-    def apply(self, engine: Engine) -> Summary:
-        """Seed ``engine``: instance settings, then every entry through the API.  All or nothing."""
+    def apply(self, engine: Engine, progress: Progress | None = None) -> Summary:
+        """Seed ``engine``: instance settings, then every entry through the API.  All or nothing.
+        ``progress(section, done, total)`` is called after each entry."""
         state_before = engine.state.snapshot()
         clock_before = engine.clock.state()
         keys_before, version_before = engine.secret_keys, engine.default_version
@@ -92,7 +93,7 @@ class Scenario:
                 engine.clock.freeze()
             engine.state.fapi.settings.update(self.frontend)
             with engine.outbox.emitting(self.webhooks_on_seed):
-                summary = Seeder(engine, self.doc).run()
+                summary = Seeder(engine, self.doc, progress).run()
             # Last: production refuses POST /v1/sessions, which seeding sessions needs (reference §3).
             if inst.environment is not None:
                 engine.state.instance.environment = inst.environment

@@ -13,6 +13,7 @@ secret keys -- are left out unless ``secrets=True``: a redacted export's users h
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -58,8 +59,30 @@ def export_scenario(engine: Engine, *, faults: FaultSet | None = None, secrets: 
     return {k: v for k, v in doc.items() if v not in ([], {})}
 
 
-def to_yaml(doc: dict[str, Any]) -> str:
-    return FORMAT_NOTE + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=120)
+YAML_CHUNK = 500  # entries per emitter call when a section is long: what `progress` is told after each
+
+
+def to_yaml(doc: dict[str, Any], progress: Callable[[str, int, int], None] | None = None) -> str:
+    """The document as YAML; ``progress(section, done, total)`` after each chunk of a long section.  A block
+    list under a top-level key is written without indentation, so chunks dumped one by one are the same text
+    as the whole list dumped at once."""
+    parts = [FORMAT_NOTE]
+    for key, value in doc.items():
+        if not isinstance(value, list) or len(value) <= YAML_CHUNK:
+            parts.append(_dump({key: value}))
+            continue
+        parts.append(f"{key}:\n")  # the document's keys are plain section names
+        for start in range(0, len(value), YAML_CHUNK):
+            parts.append(_dump(value[start:start + YAML_CHUNK]))
+            if progress is not None:
+                progress(key, min(start + YAML_CHUNK, len(value)), len(value))
+    return "".join(parts)
+
+
+def _dump(value: Any) -> str:
+    # libyaml's emitter when PyYAML has it (the pure-Python one is ~10x slower on large exports)
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    return str(yaml.dump(value, Dumper=dumper, sort_keys=False, allow_unicode=True, width=120))
 
 
 # -- sections -----------------------------------------------------------------------------------------------

@@ -115,7 +115,9 @@ class Restorer:
         if len(rest) != ID_LENGTH or not rest.isascii() or not rest.isalnum():
             raise self.seeder.doc.error(where, f"{_name(where)}: an address id is idn_ followed by {ID_LENGTH} "
                                                f"letters and digits (got {new_id!r})")
-        if new_id == idn.id:
+        if new_id == idn.id:  # the seeder had the generator hand it out (or it was generated so)
+            st.ids.claim(new_id)
+            self.repinned.add(new_id)
             return
         if new_id in self.repinned:
             raise self.seeder.doc.error(where, f"{_name(where)}: {new_id} is already another address's id")

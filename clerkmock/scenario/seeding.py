@@ -1,6 +1,7 @@
 """Seeding: turn scenario entries into the engine's own create requests (``trusted=True``: no auth), so a
 scenario can never hold what the API would refuse.  References by email/username/slug are resolved first;
-pinned ids are applied after each create (`rekey`).  A failure is a `ScenarioError` at the entry's line,
+a pinned id is handed out by the id generator to the record the create makes (``IdGenerator.pinned``), and
+re-keyed through the state afterwards (`rekey`) only where that could not be arranged.  A failure is a `ScenarioError` at the entry's line,
 carrying the Clerk error; the caller restores the state it had before.
 
 Like a linter, a run reports every independent problem: an entry that fails is recorded and seeding goes on
@@ -24,6 +25,7 @@ from clerkmock.scenario.schema import ID_PREFIXES
 from clerkmock.scenario.source import Document, Path, jsonable
 
 type Summary = dict[str, list[str]]
+type Progress = Callable[[str, int, int], None]  # (section, entries done, entries in the section)
 
 
 class _Consequence(Exception):
@@ -36,13 +38,15 @@ _REFERENCE_KEYS = {"users": ("email_address", "username", "external_id", "phone_
 
 
 class Seeder:
-    def __init__(self, engine: Engine, doc: Document) -> None:
+    def __init__(self, engine: Engine, doc: Document, progress: Progress | None = None) -> None:
         self.engine = engine
         self.doc = doc
+        self.progress = progress
         self.summary: Summary = {}
         self.problems: list[ScenarioError] = []
         self._failed: set[str] = set()  # names (emails, usernames, slugs, keys ...) of entries that failed
         self.restorer = Restorer(self)
+        self._made: dict[str, str] = {}  # membership id -> org id: made with its pinned id by the org's create
 
     @property
     def st(self) -> Any:
@@ -56,8 +60,11 @@ class Seeder:
             ("organizations", self._organization), ("invitations", self._invitation),
             ("jwt_templates", self._jwt_template), ("sessions", self._session),
         ):
-            for i, entry in enumerate(data.get(section) or []):
+            entries = data.get(section) or []
+            for i, entry in enumerate(entries):
                 self._each(section, entry, (section, i), partial(seed, dict(entry), (section, i)))
+                if self.progress is not None:
+                    self.progress(section, i + 1, len(entries))
         self._billing(data.get("billing") or {})
         if self.problems:
             raise ScenarioError.collect(sorted(self.problems, key=lambda p: p.line or 0))
@@ -111,10 +118,31 @@ class Seeder:
             return True
         return pinned
 
+    def _create(self, section: str, url: str, entry: dict[str, Any], where: Path, pinned: str | None | bool,
+                also: dict[str, list[str]] | None = None) -> str:
+        """POST a create body; the record gets its pinned id straight from the id generator (and ``also``:
+        prefix -> ids of records the same create makes, in the order it makes them).  Re-keying instead walks
+        the whole state once per id: minutes for an export of a few thousand users."""
+        prefix = ID_PREFIXES[section]
+        pins = {k: list(v) for k, v in (also or {}).items() if v}
+        if isinstance(pinned, str):
+            pins[prefix] = [pinned]
+        ids = self.st.ids
+        ids.pinned = pins
+        try:
+            created = str(self._call("POST", url, entry, where, _name(where))["id"])
+        finally:
+            unused = ids.pinned.get(prefix, [])
+            ids.pinned = {}
+        if isinstance(pinned, str) and created != pinned and pinned not in unused:
+            raise RuntimeError(f"{_name(where)}: the pinned id {pinned} went to another record than {created}")
+        return self._pin(created, pinned)
+
     def _pin(self, created: str, pinned: str | None | bool) -> str:
-        if isinstance(pinned, str) and pinned != created:
-            rekey(self.st, created, pinned)
-            self.st.ids.claim(pinned)
+        if isinstance(pinned, str):
+            if pinned != created:
+                rekey(self.st, created, pinned)
+            self.st.ids.claim(pinned)  # the generator never hands it out again
             return pinned
         return created
 
@@ -168,18 +196,34 @@ class Seeder:
         for key in ("email_address", "phone_number", "web3_wallet"):  # a single value for convenience
             if isinstance(entry.get(key), str):
                 entry[key] = [entry[key]]
-        created = self._call("POST", "/users", entry, where, _name(where))
-        user_id = self._pin(created["id"], pinned)
+        user_id = self._create("users", "/users", entry, where, pinned,
+                               {"idn": self._address_pins(entry, restore)})
         self.restorer.apply("users", self.st.users[user_id], restore, where)
         self._note("users", user_id)
+
+    def _address_pins(self, entry: dict[str, Any], restore: Any) -> list[str]:
+        """The pinned ids of the user's addresses (its restore mapping), in the order the create makes them;
+        up to the first that cannot be handed out as it is (that one and the rest are re-keyed)."""
+        restored = restore.get("identifications") if isinstance(restore, dict) else None
+        if not isinstance(restored, dict):
+            return []
+        out: list[str] = []
+        for kind in ("email_address", "phone_number", "web3_wallet"):
+            for value in entry.get(kind) or ():
+                fields = restored.get(value)
+                pin = fields.get("id") if isinstance(fields, dict) else None
+                if not (isinstance(pin, str) and _well_formed(pin, "idn")) or pin in out \
+                        or pin in self.st.identifications or pin in self.restorer.repinned:
+                    return out
+                out.append(pin)
+        return out
 
     def _permission(self, entry: dict[str, Any], where: Path) -> None:
         pinned = self._pinned("permissions", entry, where, self.st.orgs.permissions)
         if pinned is True:
             return
         restore = entry.pop("restore", None)
-        created = self._call("POST", "/organization_permissions", entry, where, _name(where))
-        perm_id = self._pin(created["id"], pinned)
+        perm_id = self._create("permissions", "/organization_permissions", entry, where, pinned)
         self.restorer.apply("permissions", self.st.orgs.permissions[perm_id], restore, where)
         self._note("permissions", perm_id)
 
@@ -195,8 +239,7 @@ class Seeder:
                     self._check_failed(p)
             entry["permissions"] = [keys.get(p, p) if isinstance(p, str) else p for p in perms]
         restore = entry.pop("restore", None)
-        created = self._call("POST", "/organization_roles", entry, where, _name(where))
-        role_id = self._pin(created["id"], pinned)
+        role_id = self._create("roles", "/organization_roles", entry, where, pinned)
         self.restorer.apply("roles", self.st.orgs.roles[role_id], restore, where)
         self._note("roles", role_id)
 
@@ -207,10 +250,20 @@ class Seeder:
         restore = entry.pop("restore", None)
         members = entry.pop("members", None) or []
         invitations = entry.pop("invitations", None) or []
-        if entry.get("created_by") is not None:
-            entry["created_by"] = self.user_id(entry["created_by"], (*where, "created_by"))
-        created = self._call("POST", "/organizations", entry, where, _name(where))
-        org_id = self._pin(created["id"], pinned)
+        creator = entry.get("created_by")
+        creator_pin: list[str] = []
+        if creator is not None:
+            entry["created_by"] = self.user_id(creator, (*where, "created_by"))
+            # the creator's membership (an export lists it first, with its id): made by this create
+            first = members[0] if members and isinstance(members[0], dict) else {}
+            pin = first.get("id")
+            if (first.get("user", first.get("user_id")) in (creator, entry["created_by"]) and isinstance(pin, str)
+                    and _well_formed(pin, "orgmem") and pin not in self.st.orgs.memberships):
+                creator_pin = [pin]
+        org_id = self._create("organizations", "/organizations", entry, where, pinned, {"orgmem": creator_pin})
+        if creator_pin and creator_pin[0] in self.st.orgs.memberships:  # the creator's entry below restores it
+            self.st.ids.claim(creator_pin[0])
+            self._made[creator_pin[0]] = org_id
         self._note("organizations", org_id)
         for j, member in enumerate(members):
             self._each("memberships", member, (*where, "members", j),
@@ -224,7 +277,11 @@ class Seeder:
     def _member(self, org_id: str, entry: dict[str, Any], where: Path) -> None:
         self._check_failed(entry.get("role"))
         restore = entry.pop("restore", None)
-        pinned = self._pinned("organizations.members", entry, where, self.st.orgs.memberships)
+        if self._made.get(str(entry.get("id"))) == org_id:  # the creator's: made by the organization's create
+            del entry["id"]
+            pinned: str | bool | None = None
+        else:
+            pinned = self._pinned("organizations.members", entry, where, self.st.orgs.memberships)
         if pinned is True:
             return
         self._alias(entry, "user", "user_id", where, self.user_id)
@@ -237,8 +294,8 @@ class Seeder:
                            where, _name(where))
             mem_id = self._pin(existing.id, pinned)
         else:
-            created = self._call("POST", f"/organizations/{org_id}/memberships", entry, where, _name(where))
-            mem_id = self._pin(created["id"], pinned)
+            mem_id = self._create("organizations.members", f"/organizations/{org_id}/memberships", entry, where,
+                                  pinned)
         self.restorer.apply("organizations.members", self.st.orgs.memberships[mem_id], restore, where)
         self._note("memberships", mem_id)
 
@@ -249,8 +306,8 @@ class Seeder:
         self._check_failed(entry.get("role"))
         restore = entry.pop("restore", None)
         self._alias(entry, "inviter", "inviter_user_id", where, self.user_id)
-        created = self._call("POST", f"/organizations/{org_id}/invitations", entry, where, _name(where))
-        inv_id = self._pin(created["id"], pinned)
+        inv_id = self._create("organizations.invitations", f"/organizations/{org_id}/invitations", entry, where,
+                              pinned)
         self.restorer.apply("organizations.invitations", self.st.orgs.org_invitations[inv_id], restore, where)
         self._note("organization_invitations", inv_id)
 
@@ -259,8 +316,7 @@ class Seeder:
         if pinned is True:
             return
         restore = entry.pop("restore", None)
-        created = self._call("POST", "/invitations", entry, where, _name(where))
-        inv_id = self._pin(created["id"], pinned)
+        inv_id = self._create("invitations", "/invitations", entry, where, pinned)
         self.restorer.apply("invitations", self.st.orgs.invitations[inv_id], restore, where)
         self._note("invitations", inv_id)
 
@@ -269,8 +325,7 @@ class Seeder:
         if pinned is True:
             return
         restore = entry.pop("restore", None)
-        created = self._call("POST", "/jwt_templates", entry, where, _name(where))
-        tmpl_id = self._pin(created["id"], pinned)
+        tmpl_id = self._create("jwt_templates", "/jwt_templates", entry, where, pinned)
         self.restorer.apply("jwt_templates", self.st.auth.jwt_templates[tmpl_id], restore, where)
         self._note("jwt_templates", tmpl_id)
 
@@ -280,8 +335,7 @@ class Seeder:
             return
         self._alias(entry, "user", "user_id", where, self.user_id)
         self._alias(entry, "active_organization", "active_organization_id", where, self.org_id)
-        created = self._call("POST", "/sessions", entry, where, _name(where))
-        self._note("sessions", self._pin(created["id"], pinned))
+        self._note("sessions", self._create("sessions", "/sessions", entry, where, pinned))
 
 
     def _billing(self, billing: dict[str, Any]) -> None:
@@ -312,6 +366,11 @@ class Seeder:
             raise self.doc.error(path, f"billing.{key}[{i}]: {exc.code}: {exc.long_message}") from None
         if hasattr(created, "id"):
             self._note(f"billing.{key}", created.id)
+
+def _well_formed(record_id: str, prefix: str) -> bool:
+    rest = record_id.removeprefix(prefix + "_")
+    return rest != record_id and len(rest) == ID_LENGTH and rest.isascii() and rest.isalnum()
+
 
 def _name(where: Path) -> str:
     """("organizations", 0, "members", 1) -> organizations[0].members[1]"""

@@ -31,10 +31,18 @@ class Document:
         return ScenarioError(self.source, self.line(path), message)
 
 
+# libyaml's parser when PyYAML has it: the pure-Python one took minutes for an export of a few thousand users.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def parse_document(text: str, source: str) -> Document:
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text) if node is not None else None
+        loader = _Loader(text)
+        try:  # parsed once: the nodes give the lines, the same nodes the data
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)

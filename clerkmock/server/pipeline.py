@@ -45,7 +45,7 @@ from clerkmock.webhooks.dispatcher import WebhookDispatcher
 
 if TYPE_CHECKING:
     from clerkmock.scenario import Scenario
-    from clerkmock.scenario.seeding import Summary
+    from clerkmock.scenario.seeding import Progress, Summary
 
 log = logging.getLogger("clerkmock")
 
@@ -253,12 +253,12 @@ class Pipeline:
 
     # -- scenario ---------------------------------------------------------------------------------------------
 
-    def apply_scenario(self, scenario: Scenario) -> Summary:
+    def apply_scenario(self, scenario: Scenario, progress: Progress | None = None) -> Summary:
         """Put a scenario in force -- the one way to: seed the engine (all or nothing, `Scenario.apply`), then
         its fault rules, rate limit and webhook endpoints.  Returns the created ids by section.  Call
         `set_baseline` afterwards to make the result what `reset` returns to."""
         with self.lock:
-            summary = scenario.apply(self.engine)
+            summary = scenario.apply(self.engine, progress)
             now = self.engine.clock.now_ms()
             if self.scenario is None:  # the first one; a document seeded on top does not replace it
                 self.scenario = scenario
