@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from clerkmock.engine import origins
+from clerkmock.engine.fapi.hosts import account_portal_host, fapi_hosts, host_name, request_is_https
 from clerkmock.engine.state import State
 from clerkmock.engine.types import Request, Response
 
@@ -42,15 +43,6 @@ PAGE_HEADERS = {
 }
 
 
-def account_portal_host(st: State) -> str:
-    """``<slug>.accounts.dev`` for the Frontend API host ``<slug>.clerk.accounts.dev`` (a development
-    instance), ``accounts.<domain>`` for ``clerk.<domain>``: where Clerk serves the instance's Account Portal."""
-    host = st.instance.frontend_host.lower()
-    if ".clerk." in host:
-        return host.replace(".clerk.", ".", 1)
-    return "accounts." + host.removeprefix("clerk.")
-
-
 @dataclass(frozen=True, slots=True)
 class Where:
     """How the browser reached clerkmock for this request: the pages' base URL, the proxy URL clerk-js needs
@@ -63,24 +55,14 @@ class Where:
 
 
 def where(st: State, request: Request) -> Where:
-    from clerkmock.engine.fapi.surface import fapi_hosts, request_is_https
-
     host_header = (request.headers.get("host") or request.host or "").strip()
-    name = _host_name(host_header)
+    name = host_name(request)
     if name == account_portal_host(st) or name in fapi_hosts(st):
         # the real hosts, reached through the forward or transparent proxy: https, no /__clerk, no proxy URL
         return Where(f"https://{account_portal_host(st)}", None, f"https://{st.instance.frontend_host}/npm")
     scheme = "https" if request_is_https(request) else "http"
     base = f"{scheme}://{host_header or '127.0.0.1'}{PREFIX}"
     return Where(base, base, base + "/npm")
-
-
-def _host_name(host: str) -> str:
-    """``host[:port]`` or ``[v6]:port`` -> the lower-cased name alone."""
-    host = host.lower()
-    if host.startswith("[") and "]" in host:
-        return host[1:host.index("]")]
-    return host.split(":", 1)[0] if host.count(":") == 1 else host
 
 
 def urls(st: State, request: Request) -> dict[str, str]:
@@ -123,7 +105,6 @@ def _link(here: Where, page: str, redirect: str | None) -> str:
 
 
 def _page(st: State, here: Where, mount: str, title: str, redirect: str | None, target_origin: str | None) -> str:
-    from clerkmock.engine.fapi import environment
     from clerkmock.engine.tokens import publishable_key
 
     pk = publishable_key(st.instance.frontend_host, live=st.instance.environment == "production")
@@ -150,9 +131,8 @@ def _page(st: State, here: Where, mount: str, title: str, redirect: str | None, 
         "signedOut": {"forceRedirectUrl": here.pages + "/user", "signUpUrl": _link(here, "/sign-up", None)},
     }
     proxy_attr = f' data-clerk-proxy-url="{html.escape(here.proxy_url)}"' if here.proxy_url else ""
-    app = environment.settings(st)["application_name"]
     return _TEMPLATE.format(
-        title=html.escape(f"{title} · {app}"),
+        title=html.escape(f"{title} · clerkmock Account Portal"),
         ui_url=html.escape(_bundle(here, "@clerk/ui")),
         js_url=html.escape(_bundle(here, "@clerk/clerk-js")),
         pk=html.escape(pk),
