@@ -30,6 +30,100 @@ HERE = Path(__file__).resolve().parent
 EXERCISED: dict[tuple[str, str, str], set[int]] = {}
 
 
+# -- coverage: every operation of a group driven through the SDK on both transports ---------------------------
+#
+# Checked once, when the session finishes (so the order of the files does not matter), for each group whose
+# test modules all ran whole in this process; for any other group the summary says why it was not checked
+# (-k, --deselect, a subset of files, xdist workers each seeing part of the run).  A gap fails the run.
+
+@dataclass(frozen=True)
+class Coverage:
+    """The spec operations tagged ``tags`` (minus those whose path contains ``exclude``) -- ``operations`` of
+    them, a guard against a tag matching more or fewer than meant -- must be driven by ``modules``."""
+
+    name: str
+    tags: frozenset[str]
+    operations: int
+    modules: frozenset[str]  # file names in this folder
+    exclude: str | None = None
+
+    def ops(self) -> list[spec_check.Operation]:
+        return [op for op in spec_check.operations() if self.tags & set(op.tags)
+                and (self.exclude is None or self.exclude not in op.template + "/")]
+
+    def missing(self) -> list[str]:
+        return [f"{transport}: {op.method} {op.template} ({op.operation_id})" for transport in TRANSPORTS
+                for op in self.ops() if (transport, op.method, op.template) not in EXERCISED]
+
+
+def _module_coverage(module: str, tags: set[str], operations: int) -> Coverage:
+    return Coverage(module.removeprefix("test_").removesuffix("_sdk.py"), frozenset(tags), operations,
+                    frozenset({module}))
+
+
+# Users, Email Addresses and Phone Numbers are driven from several files of this folder; the other groups each
+# from their own file (that file's TAGS).
+COVERAGE = (
+    Coverage("users", frozenset({"Users", "Email Addresses", "Phone Numbers"}), 35 - 3 + 7 + 7,
+             frozenset(p.name for p in HERE.glob("test_*.py")) - {"test_spec_check.py", "test_raw_http.py",
+                                                                  "test_coverage.py"},
+             exclude="/billing/"),  # Users 35 operations minus its 3 billing ones, 7 + 7
+    _module_coverage("test_apps_sdk.py", {"OAuth Applications", "Agent Tasks", "Admin Portal Link Tokens"},
+                     8 + 2 + 2),
+    _module_coverage("test_auth_sdk.py", {"Sessions", "Clients", "JWKS", "JWT Templates", "Sign-in Tokens",
+                                          "Actor Tokens", "Testing Tokens", "M2M Tokens", "API Keys",
+                                          "Machines", "OAuth Access Tokens"},
+                     7 + 3 + 1 + 5 + 2 + 1 + 4 + 8 + 9 + 1 + 2),
+    _module_coverage("test_billing_sdk.py", {"Billing"}, 12 + 3 + 3),
+    _module_coverage("test_directories_sdk.py", {"Directories", "SCIM Directories"}, 10 + 10),
+)
+_DESELECTED: set[str] = set()  # node ids of this folder left out by -k, -m, --deselect, --lf ...
+_RAN: set[str] = set()  # node ids of this folder whose test ran to the end (passed, failed or skipped)
+_VERDICTS: list[tuple[bool, str]] = []  # (failed, line) for the summary
+
+
+def pytest_deselected(items: list[pytest.Item]) -> None:
+    _DESELECTED.update(item.nodeid for item in items if HERE in Path(item.path).parents)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "call" or (report.when == "setup" and report.skipped):
+        _RAN.add(report.nodeid)
+
+
+def _not_checked(coverage: Coverage, session: pytest.Session) -> str | None:
+    """Why this run cannot judge the group's coverage, or None if it can."""
+    config = session.config
+    if hasattr(config, "workerinput") or getattr(config.option, "dist", "no") != "no":
+        return "pytest-xdist spreads the tests over processes that each see part of the calls"
+    mine = [item for item in session.items if Path(item.path).name in coverage.modules
+            and HERE in Path(item.path).parents]
+    collected = {Path(item.path).name for item in mine}
+    if collected != coverage.modules:
+        return f"only {len(collected)} of its {len(coverage.modules)} test files ran"
+    if any(Path(nodeid.split("::")[0]).name in coverage.modules for nodeid in _DESELECTED):
+        return "some of its tests were deselected (-k, -m, --deselect, --lf)"
+    if not all(item.nodeid in _RAN for item in mine):
+        return "the run stopped before all of its tests ran"
+    return None
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    _VERDICTS.clear()
+    if not any(HERE in Path(item.path).parents for item in session.items):
+        return  # no SDK test in this run: nothing to say
+    for coverage in COVERAGE:
+        reason = _not_checked(coverage, session)
+        if reason is not None:
+            _VERDICTS.append((False, f"SDK coverage of {coverage.name} not checked: {reason}"))
+            continue
+        missing = coverage.missing()
+        if missing:
+            _VERDICTS.append((True, f"SDK coverage of {coverage.name}: never called through the SDK: "
+                                    + "; ".join(missing)))
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         if HERE in Path(item.path).parents:
@@ -38,8 +132,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
-    """Error responses the spec does not declare for their operation: the SDK raises `SDKError` for them (as it
-    does with real Clerk), which is not a failure.  Listed with -v; otherwise one line says how many."""
+    """The coverage verdicts (a gap in red: it fails the run); then error responses the spec does not declare
+    for their operation: the SDK raises `SDKError` for them (as it does with real Clerk), which is not a
+    failure.  Listed with -v; otherwise one line says how many."""
+    for failed, line in _VERDICTS:
+        terminalreporter.write_line(f"clerkmock: {line}", red=failed, bold=failed)
     if not spec_check.UNDECLARED:
         return
     if config.get_verbosity() < 1:

@@ -81,28 +81,3 @@ def new_user(sdk: Clerk, **kwargs: Any) -> models.User:
 
 def ids(users: list[models.User]) -> list[str]:
     return [u.id for u in users]
-
-
-def assert_tags_exercised(request: pytest.FixtureRequest, module_globals: dict[str, Any], tags: set[str],
-                          expected_ops: int) -> None:
-    """Every operation of ``tags`` went through the SDK on both transports, in a run of the whole calling
-    module (skipped when -k, --deselect or xdist would leave some of its tests out)."""
-    from pathlib import Path
-
-    from . import spec_check
-    from .conftest import EXERCISED, TRANSPORTS
-
-    config = request.config
-    here = Path(str(request.node.path)).name
-    if hasattr(config, "workerinput") or config.getoption("keyword", "") or config.getoption("deselect", None):
-        pytest.skip("needs this whole module in one process")
-    mine = {item.name for item in request.session.items if Path(item.path).name == here}
-    wanted = {f"{name}[{t}]" for name in module_globals if name.startswith("test_") and name != request.node.name
-              for t in TRANSPORTS}
-    if not wanted <= mine:
-        pytest.skip("needs this whole module")
-    ops = [op for op in spec_check.operations() if tags & set(op.tags)]
-    assert len(ops) == expected_ops, [op.operation_id for op in ops]
-    for transport in TRANSPORTS:
-        missing = [f"{op.method} {op.template}" for op in ops if (transport, op.method, op.template) not in EXERCISED]
-        assert not missing, f"{transport}: never called through the SDK: {missing}"

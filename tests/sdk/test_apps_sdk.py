@@ -6,15 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from clerk_backend_api import Clerk
 
 from clerkmock.engine.resources.auth import oauth_tokens
 
 from .conftest import SdkHandle
-from .helpers import assert_tags_exercised, new_user, raises_api_error
+from .helpers import new_user, raises_api_error
 
-TAGS = {"OAuth Applications", "Agent Tasks", "Admin Portal Link Tokens"}
 PNG_1X1 = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000")
 
 
@@ -92,7 +90,3 @@ def test_admin_portal_link_tokens(sdk: Clerk) -> None:
     assert r.revoked is True and r.revocation_reason == "done"
     with raises_api_error(404, "resource_not_found", sdk_type=None):
         sdk.admin_portal_link_tokens.revoke_admin_portal_link_token(admin_portal_link_token_id="aplt_" + "0" * 32)
-
-
-def test_every_apps_operation_exercised_on_both_transports(request: pytest.FixtureRequest) -> None:
-    assert_tags_exercised(request, globals(), TAGS, 8 + 2 + 2)

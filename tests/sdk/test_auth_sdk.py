@@ -17,10 +17,8 @@ from clerkmock.engine.resources.auth import sessions as sessions_mod
 from clerkmock.engine.resources.auth.common import signing_key
 
 from .conftest import NO_RETRY, SdkHandle, make_client
-from .helpers import assert_tags_exercised, new_user, raises_api_error
+from .helpers import new_user, raises_api_error
 
-TAGS = {"Sessions", "Clients", "JWKS", "JWT Templates", "Sign-in Tokens", "Actor Tokens", "Testing Tokens",
-        "M2M Tokens", "API Keys", "Machines", "OAuth Access Tokens"}
 
 
 def _claims(handle: SdkHandle, token: str) -> dict[str, Any]:
@@ -254,10 +252,3 @@ def test_oauth_access_token_verify(sdk: Clerk, sdk_handle: SdkHandle) -> None:
     with pytest.raises(models.ClerkBaseError) as info:
         sdk.oauth_access_tokens.verify(access_token="oat_unknown")
     assert info.value.status_code == 404
-
-
-# -- coverage (keep last) ----------------------------------------------------------------------------------------
-
-
-def test_every_auth_operation_exercised_on_both_transports(request: pytest.FixtureRequest) -> None:
-    assert_tags_exercised(request, globals(), TAGS, 7 + 3 + 1 + 5 + 2 + 1 + 4 + 8 + 9 + 1 + 2)

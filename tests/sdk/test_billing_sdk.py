@@ -13,9 +13,8 @@ import httpx
 import pytest
 
 from .conftest import SdkHandle, SpecHook, make_client
-from .helpers import assert_tags_exercised, new_user, raises_api_error
+from .helpers import new_user, raises_api_error
 
-TAGS = {"Billing"}
 DAY_S = 86_400
 
 
@@ -150,7 +149,3 @@ def test_discounts(sdk_handle: SdkHandle, control: Control, bapi: httpx.Client) 
                      json={"discount_id": discount["id"]}).status_code == 409
     removed = bapi.delete(f"billing/subscription_items/{item_id}/discounts/{discount['id']}")
     assert removed.status_code == 200 and removed.json()["status"] == "removed"
-
-
-def test_every_billing_operation_exercised_on_both_transports(request: pytest.FixtureRequest) -> None:
-    assert_tags_exercised(request, globals(), TAGS, 12 + 3 + 3)
