@@ -13,7 +13,7 @@ secret keys -- are left out unless ``secrets=True``: a redacted export's users h
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -25,16 +25,21 @@ from clerkmock.scenario.schema import RESTORE_FIELDS
 if TYPE_CHECKING:
     from clerkmock.engine import Engine
     from clerkmock.faults import FaultSet
+    from clerkmock.webhooks.records import Endpoint
 
 FORMAT_NOTE = ("# clerkmock scenario export: load it with `clerkmock serve --scenario FILE`.\n"
                "# `restore` mappings carry what a create body cannot (ids of email addresses, timestamps);\n"
                "# see docs/scenarios.md, 'Export and pull'.\n")
 
 
-def export_scenario(engine: Engine, *, faults: FaultSet | None = None, secrets: bool = False) -> dict[str, Any]:
-    """A scenario document (plain JSON-able data) that seeds back to the state of ``engine``."""
+def export_scenario(engine: Engine, *, faults: FaultSet | None = None, webhooks: Iterable[Endpoint] = (),
+                    secrets: bool = False) -> dict[str, Any]:
+    """A scenario document (plain JSON-able data) that seeds back to the state of ``engine``; ``webhooks``:
+    the server's endpoints (their signing secrets only with ``secrets``)."""
     st = engine.state
     doc: dict[str, Any] = {"instance": _instance(engine, secrets)}
+    if st.fapi.settings:
+        doc["frontend"] = _plain(st.fapi.settings)
     orgs = st.orgs
     doc["permissions"] = [_permission(p) for p in orgs.permissions.values() if p.type != "system"]
     initial = orgs.initial_role_set()
@@ -56,6 +61,8 @@ def export_scenario(engine: Engine, *, faults: FaultSet | None = None, secrets: 
         limit = next((r for r in faults.rules if r.id == "rate_limit"), None)
         if limit is not None:
             doc["rate_limit"] = dict(limit.spec["rate_limit"])
+    # not those given on the command line (serve --webhook): serving the export with the same flag adds them
+    doc["webhooks"] = [_endpoint(ep, secrets) for ep in webhooks if ep.source != "cli"]
     return {k: v for k, v in doc.items() if v not in ([], {})}
 
 
@@ -249,6 +256,21 @@ def _jwt_template(t: Any, secrets: bool) -> dict[str, Any]:
     if t.custom_signing_key and secrets:
         entry.update(custom_signing_key=True, signing_algorithm=t.signing_algorithm, signing_key=t.signing_key)
     entry["restore"] = _fields(t, RESTORE_FIELDS["jwt_templates"])
+    return entry
+
+
+def _endpoint(ep: Endpoint, secrets: bool) -> dict[str, Any]:
+    entry: dict[str, Any] = {"id": ep.id, "url": ep.url}
+    if ep.events:
+        entry["events"] = list(ep.events)
+    if secrets:
+        entry["secret"] = ep.secret
+    if ep.retry_schedule is not None:
+        entry["retry_schedule"] = list(ep.retry_schedule)
+    if ep.faults:
+        entry["faults"] = [f.to_json() for f in ep.faults]
+    if ep.description is not None:
+        entry["description"] = ep.description
     return entry
 
 

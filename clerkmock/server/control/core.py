@@ -76,7 +76,7 @@ def get_scenario(target: ControlTarget, request: Request, params: Params) -> Res
     if secrets:  # the same rule as GET state?secrets=1
         secrets_allowed(target, request, "GET scenario?secrets=1 returns password hashes, TOTP secrets and "
                                          "signing keys")
-    doc = export_scenario(target.engine, faults=target.faults, secrets=secrets)
+    doc = export_scenario(target.engine, faults=target.faults, webhooks=target.webhooks.endpoints, secrets=secrets)
     fmt = request.query.get("format", ["yaml"])[0]
     if fmt == "json":
         return json_response(doc)
