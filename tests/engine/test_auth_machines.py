@@ -9,12 +9,12 @@ import jwt
 from clerkmock.engine import Clock, Engine, Request
 from clerkmock.engine.resources.auth import oauth_tokens
 
-from .auth_helpers import checked, fails, good, user, verify
-from .helpers import T0, make_engine
+from .auth_helpers import user, verify
+from .helpers import T0, checked, fails, make_engine, ok
 
 
 def _machine(e: Engine, name: str = "worker", **body) -> dict:  # type: ignore[no-untyped-def]
-    return good(e, "POST", "/v1/machines", {"name": name, **body})
+    return ok(e, "POST", "/v1/machines", {"name": name, **body})
 
 
 def _as(key: str) -> dict[str, str]:
@@ -29,35 +29,35 @@ def test_machine_crud_scopes_and_secret() -> None:
     e.clock.advance(seconds=1)
     b = _machine(e, "beta", scoped_machines=[a["id"]], default_token_ttl=60)
     assert [m["id"] for m in b["scoped_machines"]] == [a["id"]] and "scoped_machines" not in b["scoped_machines"][0]
-    listed = good(e, "GET", "/v1/machines")
+    listed = ok(e, "GET", "/v1/machines")
     assert listed["total_count"] == 2 and [m["id"] for m in listed["data"]] == [b["id"], a["id"]]
-    assert [m["id"] for m in good(e, "GET", "/v1/machines?order_by=name")["data"]] == [a["id"], b["id"]]
-    assert [m["id"] for m in good(e, "GET", "/v1/machines?query=ALP")["data"]] == [a["id"]]
-    assert good(e, "GET", f"/v1/machines?query={b['id']}")["total_count"] == 1
-    assert good(e, "PATCH", f"/v1/machines/{a['id']}", {"name": "alpha2"})["name"] == "alpha2"
-    scope = good(e, "POST", f"/v1/machines/{a['id']}/scopes", {"to_machine_id": b["id"]})
+    assert [m["id"] for m in ok(e, "GET", "/v1/machines?order_by=name")["data"]] == [a["id"], b["id"]]
+    assert [m["id"] for m in ok(e, "GET", "/v1/machines?query=ALP")["data"]] == [a["id"]]
+    assert ok(e, "GET", f"/v1/machines?query={b['id']}")["total_count"] == 1
+    assert ok(e, "PATCH", f"/v1/machines/{a['id']}", {"name": "alpha2"})["name"] == "alpha2"
+    scope = ok(e, "POST", f"/v1/machines/{a['id']}/scopes", {"to_machine_id": b["id"]})
     assert scope == {"object": "machine_scope", "from_machine_id": a["id"], "to_machine_id": b["id"],
                      "created_at": T0 + 1000}
     fails(e, "POST", f"/v1/machines/{a['id']}/scopes", {"to_machine_id": b["id"]}, status=409, code="duplicate_record")
     fails(e, "POST", f"/v1/machines/{a['id']}/scopes", {"to_machine_id": "mch_nope"}, status=404,
           code="resource_not_found")
-    assert good(e, "DELETE", f"/v1/machines/{a['id']}/scopes/{b['id']}")["deleted"] is True
+    assert ok(e, "DELETE", f"/v1/machines/{a['id']}/scopes/{b['id']}")["deleted"] is True
     fails(e, "DELETE", f"/v1/machines/{a['id']}/scopes/{b['id']}", status=404, code="resource_not_found")
-    assert good(e, "GET", f"/v1/machines/{a['id']}/secret_key") == {"object": "machine_secret_key",
+    assert ok(e, "GET", f"/v1/machines/{a['id']}/secret_key") == {"object": "machine_secret_key",
                                                                       "secret": a["secret_key"]}
     fails(e, "POST", "/v1/machines", {"name": "x", "scoped_machines": ["mch_nope"]}, status=422,
           code="form_param_value_invalid")
-    assert good(e, "DELETE", f"/v1/machines/{a['id']}") == {"object": "machine", "id": a["id"], "deleted": True}
-    assert good(e, "GET", f"/v1/machines/{b['id']}")["scoped_machines"] == []
+    assert ok(e, "DELETE", f"/v1/machines/{a['id']}") == {"object": "machine", "id": a["id"], "deleted": True}
+    assert ok(e, "GET", f"/v1/machines/{b['id']}")["scoped_machines"] == []
     fails(e, "GET", f"/v1/machines/{a['id']}", status=404, code="resource_not_found")
 
 
 def test_m2m_token_lifecycle_with_machine_keys() -> None:
     e = Engine(clock=Clock(frozen_at_ms=T0), secret_keys=["sk_test_strict"])
     admin = {"authorization": "Bearer sk_test_strict"}
-    a = good(e, "POST", "/v1/machines", {"name": "a"}, headers=admin)
-    b = good(e, "POST", "/v1/machines", {"name": "b"}, headers=admin)
-    good(e, "POST", f"/v1/machines/{a['id']}/scopes", {"to_machine_id": b["id"]}, headers=admin)
+    a = ok(e, "POST", "/v1/machines", {"name": "a"}, headers=admin)
+    b = ok(e, "POST", "/v1/machines", {"name": "b"}, headers=admin)
+    ok(e, "POST", f"/v1/machines/{a['id']}/scopes", {"to_machine_id": b["id"]}, headers=admin)
     # only a machine key may create; the instance key gets a 403
     fails(e, "POST", "/v1/m2m_tokens", {}, status=403, code="authorization_invalid", headers=admin)
     created = checked(e, "POST", "/v1/m2m_tokens", {"claims": {"job": "sync"}}, status=201,
@@ -68,23 +68,23 @@ def test_m2m_token_lifecycle_with_machine_keys() -> None:
     # a machine key works on the M2M endpoints only
     fails(e, "GET", "/v1/users", status=401, code="clerk_key_invalid", headers=_as(a["secret_key"]))
     # verify: by the target machine (in scope), by the instance, not by an unrelated machine
-    c = good(e, "POST", "/v1/machines", {"name": "c"}, headers=admin)
-    assert good(e, "POST", "/v1/m2m_tokens/verify", {"token": created["token"]}, headers=_as(b["secret_key"]))[
+    c = ok(e, "POST", "/v1/machines", {"name": "c"}, headers=admin)
+    assert ok(e, "POST", "/v1/m2m_tokens/verify", {"token": created["token"]}, headers=_as(b["secret_key"]))[
         "id"] == created["id"]
-    assert good(e, "POST", "/v1/m2m_tokens/verify", {"token": created["token"]}, headers=admin)["last_used_at"] == T0
+    assert ok(e, "POST", "/v1/m2m_tokens/verify", {"token": created["token"]}, headers=admin)["last_used_at"] == T0
     fails(e, "POST", "/v1/m2m_tokens/verify", {"token": created["token"]}, status=404, code="resource_not_found",
           headers=_as(c["secret_key"]))
-    listed = good(e, "GET", f"/v1/m2m_tokens?subject={a['id']}", headers=admin)
+    listed = ok(e, "GET", f"/v1/m2m_tokens?subject={a['id']}", headers=admin)
     assert listed["total_count"] == 1 and "token" not in listed["m2m_tokens"][0]
     fails(e, "GET", f"/v1/m2m_tokens?subject={a['id']}", status=403, code="authorization_invalid",
           headers=_as(b["secret_key"]))
     fails(e, "GET", "/v1/m2m_tokens", status=400, code="missing_query_parameter", headers=admin)
-    revoked = good(e, "POST", f"/v1/m2m_tokens/{created['id']}/revoke", {"revocation_reason": "done"}, headers=admin)
+    revoked = ok(e, "POST", f"/v1/m2m_tokens/{created['id']}/revoke", {"revocation_reason": "done"}, headers=admin)
     assert (revoked["revoked"], revoked["revocation_reason"]) == (True, "done")
     fails(e, "POST", "/v1/m2m_tokens/verify", {"token": created["token"]}, status=404, code="resource_not_found",
           headers=admin)
-    assert good(e, "GET", f"/v1/m2m_tokens?subject={a['id']}", headers=admin)["total_count"] == 0
-    assert good(e, "GET", f"/v1/m2m_tokens?subject={a['id']}&revoked=true", headers=admin)["total_count"] == 1
+    assert ok(e, "GET", f"/v1/m2m_tokens?subject={a['id']}", headers=admin)["total_count"] == 0
+    assert ok(e, "GET", f"/v1/m2m_tokens?subject={a['id']}&revoked=true", headers=admin)["total_count"] == 1
     fails(e, "POST", "/v1/m2m_tokens/mt_00000000000000000000000000000000/revoke", {}, status=404,
           code="resource_not_found", headers=admin)
 
@@ -107,7 +107,7 @@ def test_m2m_expiry_reuse_jwt_and_reserved_claims() -> None:
           headers=key)
     e.clock.advance(seconds=31)
     fails(e, "POST", "/v1/m2m_tokens/verify", {"token": short["token"]}, status=404, code="resource_not_found")
-    assert good(e, "GET", f"/v1/m2m_tokens?subject={m['id']}&expired=true")["m2m_tokens"][-1]["expired"] is True
+    assert ok(e, "GET", f"/v1/m2m_tokens?subject={m['id']}&expired=true")["m2m_tokens"][-1]["expired"] is True
     as_jwt = checked(e, "POST", "/v1/m2m_tokens", {"token_format": "jwt", "claims": {"job": 1}}, status=201,
                      headers=key).json()
     assert jwt.get_unverified_header(as_jwt["token"])["cat"] == "cl_B7d4PD333AAA"
@@ -119,8 +119,8 @@ def test_m2m_expiry_reuse_jwt_and_reserved_claims() -> None:
 def test_machine_secret_rotation_grace_period() -> None:
     e = Engine(clock=Clock(frozen_at_ms=T0), secret_keys=["sk_test_strict"])
     admin = {"authorization": "Bearer sk_test_strict"}
-    m = good(e, "POST", "/v1/machines", {"name": "m"}, headers=admin)
-    rotated = good(e, "POST", f"/v1/machines/{m['id']}/secret_key/rotate", {"previous_token_ttl": 60}, headers=admin)
+    m = ok(e, "POST", "/v1/machines", {"name": "m"}, headers=admin)
+    rotated = ok(e, "POST", f"/v1/machines/{m['id']}/secret_key/rotate", {"previous_token_ttl": 60}, headers=admin)
     assert rotated["secret"] != m["secret_key"]
     checked(e, "POST", "/v1/m2m_tokens", {}, status=201, headers=_as(m["secret_key"]))
     checked(e, "POST", "/v1/m2m_tokens", {}, status=201, headers=_as(rotated["secret"]))
@@ -138,24 +138,24 @@ def test_api_keys() -> None:
     assert re.fullmatch(r"ak_[0-9a-f]{32}", created["id"]) and created["secret"].startswith("ak_")
     assert created["secret"] != created["id"] and created["type"] == "api_key" and created["expiration"] is None
     key_id = created["id"]
-    got = good(e, "GET", f"/v1/api_keys/{key_id}")
+    got = ok(e, "GET", f"/v1/api_keys/{key_id}")
     assert "secret" not in got and got["scopes"] == ["read"]
-    assert good(e, "GET", f"/v1/api_keys/{key_id}/secret") == {"secret": created["secret"]}
-    assert good(e, "GET", f"/v1/api_keys?subject={u['id']}")["total_count"] == 1
-    updated = good(e, "PATCH", f"/v1/api_keys/{key_id}", {"description": "for CI", "seconds_until_expiration": 60})
+    assert ok(e, "GET", f"/v1/api_keys/{key_id}/secret") == {"secret": created["secret"]}
+    assert ok(e, "GET", f"/v1/api_keys?subject={u['id']}")["total_count"] == 1
+    updated = ok(e, "PATCH", f"/v1/api_keys/{key_id}", {"description": "for CI", "seconds_until_expiration": 60})
     assert updated["description"] == "for CI" and updated["expiration"] == T0 + 60_000
-    verified = good(e, "POST", "/v1/api_keys/verify", {"secret": created["secret"]})
+    verified = ok(e, "POST", "/v1/api_keys/verify", {"secret": created["secret"]})
     assert verified["id"] == key_id and verified["last_used_at"] == T0
     e.clock.advance(seconds=60)
     fails(e, "POST", "/v1/api_keys/verify", {"secret": created["secret"]}, status=404, code="resource_not_found")
-    assert good(e, "GET", f"/v1/api_keys?subject={u['id']}")["total_count"] == 0
-    assert good(e, "GET", f"/v1/api_keys?subject={u['id']}&include_invalid=true")["data"][0]["expired"] is True
-    good(e, "PATCH", f"/v1/api_keys/{key_id}", {"seconds_until_expiration": None})
-    good(e, "POST", "/v1/api_keys/verify", {"secret": created["secret"]})
-    revoked = good(e, "POST", f"/v1/api_keys/{key_id}/revoke", {"revocation_reason": "leaked"})
+    assert ok(e, "GET", f"/v1/api_keys?subject={u['id']}")["total_count"] == 0
+    assert ok(e, "GET", f"/v1/api_keys?subject={u['id']}&include_invalid=true")["data"][0]["expired"] is True
+    ok(e, "PATCH", f"/v1/api_keys/{key_id}", {"seconds_until_expiration": None})
+    ok(e, "POST", "/v1/api_keys/verify", {"secret": created["secret"]})
+    revoked = ok(e, "POST", f"/v1/api_keys/{key_id}/revoke", {"revocation_reason": "leaked"})
     assert (revoked["revoked"], revoked["revocation_reason"]) == (True, "leaked")
     fails(e, "POST", "/v1/api_keys/verify", {"secret": created["secret"]}, status=404, code="resource_not_found")
-    assert good(e, "DELETE", f"/v1/api_keys/{key_id}") == {"id": key_id, "object": "api_key", "deleted": True}
+    assert ok(e, "DELETE", f"/v1/api_keys/{key_id}") == {"id": key_id, "object": "api_key", "deleted": True}
     fails(e, "GET", f"/v1/api_keys/{key_id}", status=404, code="resource_not_found")
 
 
@@ -187,10 +187,10 @@ def test_oauth_access_token_verify() -> None:
     e = make_engine()
     u = user(e)
     t = oauth_tokens.issue(e.state, u["id"], "client_app", T0, scopes=["profile"], ttl_s=60)
-    body = good(e, "POST", "/v1/oauth_applications/access_tokens/verify", {"access_token": t.secret})
+    body = ok(e, "POST", "/v1/oauth_applications/access_tokens/verify", {"access_token": t.secret})
     assert (body["object"], body["subject"], body["scopes"], body["client_id"]) == (
         "clerk_idp_oauth_access_token", u["id"], ["profile"], "client_app")
-    assert good(e, "POST", "/v1/oauth_applications/access_tokens/verify", {"secret": t.secret})["id"] == t.id
+    assert ok(e, "POST", "/v1/oauth_applications/access_tokens/verify", {"secret": t.secret})["id"] == t.id
     fails(e, "POST", "/v1/oauth_applications/access_tokens/verify", {"access_token": "oat_nope"}, status=404,
           code="resource_not_found")
     fails(e, "POST", "/v1/oauth_applications/access_tokens/verify", {}, status=400, code="bad_request")

@@ -9,8 +9,8 @@ from clerkmock.engine import Clock, Engine, tokens
 from clerkmock.engine.resources.auth import clients as clients_mod
 from clerkmock.engine.resources.auth import sessions as sessions_mod
 
-from .auth_helpers import V1, V2, checked, fails, good, session, user, verify
-from .helpers import T0, make_engine
+from .auth_helpers import V1, V2, session, user, verify
+from .helpers import T0, checked, fails, make_engine, ok
 
 DAY_MS = 24 * 3600 * 1000
 
@@ -30,8 +30,8 @@ def test_create_session_shape_and_lifetimes() -> None:
     assert s["abandon_at"] == T0 + 30 * DAY_MS
     assert s["last_active_at"] == s["created_at"] == T0
     # creating a session is a sign-in for the user
-    assert good(e, "GET", f"/v1/users/{u['id']}")["last_sign_in_at"] == T0
-    assert good(e, "GET", f"/v1/sessions/{s['id']}") == s
+    assert ok(e, "GET", f"/v1/users/{u['id']}")["last_sign_in_at"] == T0
+    assert ok(e, "GET", f"/v1/sessions/{s['id']}") == s
 
 
 def test_create_session_errors() -> None:
@@ -49,26 +49,26 @@ def test_create_session_errors() -> None:
 def test_statuses_follow_the_engine_clock() -> None:
     e, u, s = _world()
     e.clock.advance(ms=7 * DAY_MS - 1)
-    assert good(e, "GET", f"/v1/sessions/{s['id']}")["status"] == "active"
+    assert ok(e, "GET", f"/v1/sessions/{s['id']}")["status"] == "active"
     e.clock.advance(ms=1)
-    assert good(e, "GET", f"/v1/sessions/{s['id']}")["status"] == "expired"
+    assert ok(e, "GET", f"/v1/sessions/{s['id']}")["status"] == "expired"
     fails(e, "POST", f"/v1/sessions/{s['id']}/tokens", status=401, code="authentication_invalid")
     e.clock.advance(ms=23 * DAY_MS)
-    assert good(e, "GET", f"/v1/sessions/{s['id']}")["status"] == "abandoned"
+    assert ok(e, "GET", f"/v1/sessions/{s['id']}")["status"] == "abandoned"
     # a terminal status does not change on revoke
-    assert good(e, "POST", f"/v1/sessions/{s['id']}/revoke")["status"] == "abandoned"
+    assert ok(e, "POST", f"/v1/sessions/{s['id']}/revoke")["status"] == "abandoned"
 
 
 def test_revoke_and_user_delete_end_sessions() -> None:
     e, u, s = _world()
     e.clock.advance(seconds=5)
-    revoked = good(e, "POST", f"/v1/sessions/{s['id']}/revoke")
+    revoked = ok(e, "POST", f"/v1/sessions/{s['id']}/revoke")
     assert revoked["status"] == "revoked" and revoked["updated_at"] == T0 + 5000
     fails(e, "POST", f"/v1/sessions/{s['id']}/tokens", status=401, code="authentication_invalid")
     s2 = session(e, u["id"])
-    good(e, "DELETE", f"/v1/users/{u['id']}")
-    assert good(e, "GET", f"/v1/sessions/{s2['id']}")["status"] == "ended"
-    assert good(e, "GET", f"/v1/sessions/{s['id']}")["status"] == "revoked"
+    ok(e, "DELETE", f"/v1/users/{u['id']}")
+    assert ok(e, "GET", f"/v1/sessions/{s2['id']}")["status"] == "ended"
+    assert ok(e, "GET", f"/v1/sessions/{s['id']}")["status"] == "revoked"
     fails(e, "GET", "/v1/sessions/sess_nope", status=404, code="resource_not_found")
     fails(e, "POST", "/v1/sessions/sess_nope/revoke", status=404, code="resource_not_found")
 
@@ -79,22 +79,22 @@ def test_list_sessions_filters_shapes_and_paging() -> None:
     e.clock.advance(seconds=1)
     s2 = session(e, u["id"])
     session(e, other["id"])
-    good(e, "POST", f"/v1/sessions/{s1['id']}/revoke")
+    ok(e, "POST", f"/v1/sessions/{s1['id']}/revoke")
     fails(e, "GET", "/v1/sessions", status=400, code="missing_query_parameter")
-    assert [x["id"] for x in good(e, "GET", f"/v1/sessions?user_id={u['id']}")] == [s2["id"], s1["id"]]
-    assert [x["id"] for x in good(e, "GET", f"/v1/sessions?user_id={u['id']}&status=revoked")] == [s1["id"]]
-    assert [x["id"] for x in good(e, "GET", f"/v1/sessions?client_id={s2['client_id']}")] == [s2["id"]]
-    assert good(e, "GET", f"/v1/sessions?client_id={s2['client_id']}&user_id={other['id']}") == []
-    page = good(e, "GET", f"/v1/sessions?user_id={u['id']}&paginated=true&limit=1&offset=1")
+    assert [x["id"] for x in ok(e, "GET", f"/v1/sessions?user_id={u['id']}")] == [s2["id"], s1["id"]]
+    assert [x["id"] for x in ok(e, "GET", f"/v1/sessions?user_id={u['id']}&status=revoked")] == [s1["id"]]
+    assert [x["id"] for x in ok(e, "GET", f"/v1/sessions?client_id={s2['client_id']}")] == [s2["id"]]
+    assert ok(e, "GET", f"/v1/sessions?client_id={s2['client_id']}&user_id={other['id']}") == []
+    page = ok(e, "GET", f"/v1/sessions?user_id={u['id']}&paginated=true&limit=1&offset=1")
     assert page["total_count"] == 2 and [x["id"] for x in page["data"]] == [s1["id"]]
-    assert good(e, "GET", "/v1/sessions?user_id=user_nobody") == []
+    assert ok(e, "GET", "/v1/sessions?user_id=user_nobody") == []
     fails(e, "GET", f"/v1/sessions?user_id={u['id']}&status=bogus", status=400, code="invalid_query_parameter_value")
     fails(e, "GET", f"/v1/sessions?user_id={u['id']}&limit=0", status=422, code="form_param_value_invalid")
 
 
 def test_session_token_v2_claims() -> None:
     e, u, s = _world()
-    token = good(e, "POST", f"/v1/sessions/{s['id']}/tokens", headers={**V2, "origin": "http://localhost:3000"})
+    token = ok(e, "POST", f"/v1/sessions/{s['id']}/tokens", headers={**V2, "origin": "http://localhost:3000"})
     assert token["object"] == "token"
     header = jwt.get_unverified_header(token["jwt"])
     assert header == {"alg": "RS256", "kid": e.state.instance.id, "typ": "JWT"}
@@ -107,14 +107,14 @@ def test_session_token_v2_claims() -> None:
     }
     assert "aud" not in claims and len(claims["jti"]) == 20
     e.clock.advance(seconds=180)
-    later = verify(e, good(e, "POST", f"/v1/sessions/{s['id']}/tokens", {"expires_in_seconds": 3600})["jwt"])
+    later = verify(e, ok(e, "POST", f"/v1/sessions/{s['id']}/tokens", {"expires_in_seconds": 3600})["jwt"])
     assert later["exp"] - later["iat"] == 3600 and later["fva"] == [3, -1] and "azp" not in later
     assert later["jti"] != claims["jti"]
 
 
 def test_session_token_v1_for_old_api_versions() -> None:
     e, _, s = _world()
-    claims = verify(e, good(e, "POST", f"/v1/sessions/{s['id']}/tokens", headers=V1)["jwt"])
+    claims = verify(e, ok(e, "POST", f"/v1/sessions/{s['id']}/tokens", headers=V1)["jwt"])
     assert "v" not in claims and "sts" not in claims and "o" not in claims
     assert {"sid", "sub", "iat", "nbf", "exp", "iss"} <= set(claims)
 
@@ -131,9 +131,9 @@ def test_tokens_are_signed_with_the_configured_key() -> None:
     pem = tokens.generate_private_key_pem()
     e = Engine(clock=Clock(frozen_at_ms=T0), signing_key=pem)
     s = session(e, user(e)["id"])
-    jwt_value = good(e, "POST", f"/v1/sessions/{s['id']}/tokens")["jwt"]
+    jwt_value = ok(e, "POST", f"/v1/sessions/{s['id']}/tokens")["jwt"]
     assert jwt.decode(jwt_value, tokens.public_key_pem(pem), algorithms=["RS256"], options={"verify_exp": False})
-    jwk = good(e, "GET", "/v1/jwks")["keys"][0]
+    jwk = ok(e, "GET", "/v1/jwks")["keys"][0]
     assert jwk["n"] == tokens.jwk(pem, e.state.instance.id)["n"] and jwk["e"] == "AQAB"
     # snapshots and resets keep the key
     assert e.state.copy().auth.signing_key == pem
@@ -155,13 +155,13 @@ def _refresh_body(e: Engine, s: dict, token: str, **over: object) -> dict:
 
 def test_refresh_session() -> None:
     e, _, s = _world()
-    old = good(e, "POST", f"/v1/sessions/{s['id']}/tokens", headers={"origin": "http://localhost:3000"})["jwt"]
+    old = ok(e, "POST", f"/v1/sessions/{s['id']}/tokens", headers={"origin": "http://localhost:3000"})["jwt"]
     e.clock.advance(seconds=120)  # the token has expired
-    fresh = good(e, "POST", f"/v1/sessions/{s['id']}/refresh", _refresh_body(e, s, old))
+    fresh = ok(e, "POST", f"/v1/sessions/{s['id']}/refresh", _refresh_body(e, s, old))
     assert fresh["object"] == "token" and verify(e, fresh["jwt"])["iat"] == (T0 // 1000) + 120
-    cookies = good(e, "POST", f"/v1/sessions/{s['id']}/refresh", _refresh_body(e, s, old, format="cookie"))
+    cookies = ok(e, "POST", f"/v1/sessions/{s['id']}/refresh", _refresh_body(e, s, old, format="cookie"))
     assert cookies["object"] == "cookies" and cookies["cookies"][0].startswith("__session=ey")
-    assert good(e, "GET", f"/v1/sessions/{s['id']}")["last_active_at"] == T0 + 120_000
+    assert ok(e, "GET", f"/v1/sessions/{s['id']}")["last_active_at"] == T0 + 120_000
 
 
 @pytest.mark.parametrize(
@@ -178,7 +178,7 @@ def test_refresh_session() -> None:
 )
 def test_refresh_failures_are_401(mutate, code) -> None:  # type: ignore[no-untyped-def]
     e, _, s = _world()
-    token = good(e, "POST", f"/v1/sessions/{s['id']}/tokens", headers={"origin": "http://localhost:3000"})["jwt"]
+    token = ok(e, "POST", f"/v1/sessions/{s['id']}/tokens", headers={"origin": "http://localhost:3000"})["jwt"]
     sid, body = mutate(e, s, token)
     fails(e, "POST", f"/v1/sessions/{sid}/refresh", body, status=401, code=code)
 
@@ -186,14 +186,14 @@ def test_refresh_failures_are_401(mutate, code) -> None:  # type: ignore[no-unty
 def test_refresh_checks_sid_azp_and_status() -> None:
     e, u, s = _world()
     other = session(e, u["id"])
-    token = good(e, "POST", f"/v1/sessions/{other['id']}/tokens", headers={"origin": "http://localhost:3000"})["jwt"]
+    token = ok(e, "POST", f"/v1/sessions/{other['id']}/tokens", headers={"origin": "http://localhost:3000"})["jwt"]
     fails(e, "POST", f"/v1/sessions/{s['id']}/refresh", _refresh_body(e, s, token), status=401,
           code="refresh_sid_mismatch")
-    no_azp = good(e, "POST", f"/v1/sessions/{s['id']}/tokens")["jwt"]
+    no_azp = ok(e, "POST", f"/v1/sessions/{s['id']}/tokens")["jwt"]
     fails(e, "POST", f"/v1/sessions/{s['id']}/refresh", _refresh_body(e, s, no_azp), status=401,
           code="expired_session_token_missing_azp")
-    token = good(e, "POST", f"/v1/sessions/{s['id']}/tokens", headers={"origin": "http://localhost:3000"})["jwt"]
-    good(e, "POST", f"/v1/sessions/{s['id']}/revoke")
+    token = ok(e, "POST", f"/v1/sessions/{s['id']}/tokens", headers={"origin": "http://localhost:3000"})["jwt"]
+    ok(e, "POST", f"/v1/sessions/{s['id']}/revoke")
     fails(e, "POST", f"/v1/sessions/{s['id']}/refresh", _refresh_body(e, s, token), status=401,
           code="session_refresh_inactive_session")
     fails(e, "POST", f"/v1/sessions/{s['id']}/refresh", {"expired_token": token}, status=422,
@@ -204,15 +204,15 @@ def test_clients_get_list_verify() -> None:
     e, u, s = _world()
     e.clock.advance(seconds=1)
     s2 = session(e, u["id"])
-    client = good(e, "GET", f"/v1/clients/{s['client_id']}")
+    client = ok(e, "GET", f"/v1/clients/{s['client_id']}")
     assert client["session_ids"] == [s["id"]] and client["last_active_session_id"] == s["id"]
     assert client["sessions"][0] == s
-    assert [c["id"] for c in good(e, "GET", "/v1/clients")] == [s2["client_id"], s["client_id"]]
-    page = good(e, "GET", "/v1/clients?paginated=true&limit=1")
+    assert [c["id"] for c in ok(e, "GET", "/v1/clients")] == [s2["client_id"], s["client_id"]]
+    page = ok(e, "GET", "/v1/clients?paginated=true&limit=1")
     assert page["total_count"] == 2 and len(page["data"]) == 1
     fails(e, "GET", "/v1/clients/client_nope", status=404, code="resource_not_found")
     token = clients_mod.client_token(e.state, s["client_id"])
-    assert good(e, "POST", "/v1/clients/verify", {"token": token})["id"] == s["client_id"]
+    assert ok(e, "POST", "/v1/clients/verify", {"token": token})["id"] == s["client_id"]
     fails(e, "POST", "/v1/clients/verify", {"token": "garbage"}, status=400, code="cookie_invalid")
     foreign = tokens.sign({"id": s["client_id"], "rotating_token": "x"}, tokens.generate_private_key_pem(), "ins_x")
     fails(e, "POST", "/v1/clients/verify", {"token": foreign}, status=400, code="cookie_invalid")
@@ -221,7 +221,7 @@ def test_clients_get_list_verify() -> None:
 
 def test_jwks() -> None:
     e = make_engine()
-    jwks = good(e, "GET", "/v1/jwks")
+    jwks = ok(e, "GET", "/v1/jwks")
     assert [k["kid"] for k in jwks["keys"]] == [e.state.instance.id]
     key = jwks["keys"][0]
     assert (key["use"], key["kty"], key["alg"], key["e"]) == ("sig", "RSA", "RS256", "AQAB")
@@ -232,7 +232,7 @@ def test_deterministic_ids_and_tokens() -> None:
     def run() -> tuple[str, str]:
         e = Engine(clock=Clock(frozen_at_ms=T0), signing_key=PEM)
         s = session(e, user(e)["id"])
-        return s["id"], good(e, "POST", f"/v1/sessions/{s['id']}/tokens")["jwt"]
+        return s["id"], ok(e, "POST", f"/v1/sessions/{s['id']}/tokens")["jwt"]
 
     assert run() == run()
 
