@@ -13,6 +13,7 @@ from clerkmock.engine.fapi import (
     sessions,
     sign_ins,
     sign_ups,
+    social,
     wellknown,
 )
 
@@ -26,5 +27,6 @@ ROUTE_SETS = [
     identifications.ROUTES,
     mfa.ROUTES,
     organizations.ROUTES,
+    social.ROUTES,
     wellknown.ROUTES,
 ]

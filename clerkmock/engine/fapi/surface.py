@@ -20,6 +20,7 @@ from clerkmock.engine.fapi.routing import FapiCtx
 from clerkmock.engine.jsonio import dumps
 from clerkmock.engine.resources.auth.common import origin_of, signing_key
 from clerkmock.engine.router import Route, Router
+from clerkmock.engine.routing import Reply
 from clerkmock.engine.types import JSON_CONTENT_TYPE, Request, Response
 
 
@@ -33,6 +34,9 @@ DEV_BROWSER_PARAMS = ("__clerk_db_jwt", "__dev_session")
 CLIENT_COOKIE = "__client"
 TESTING_TOKEN_PARAM = "__clerk_testing_token"
 MAX_BODY_BYTES = 1024 * 1024
+# Operations that identify the browser themselves: the OAuth callback is the provider's redirect, carrying no
+# credentials (a stale dev-browser cookie must not make it a 401): its state names the client (social.py).
+SELF_IDENTIFYING = frozenset({"getOauthCallback"})
 
 
 def is_fapi_path(path: str) -> bool:
@@ -67,6 +71,10 @@ class FapiSurface:
                 raise self._unknown(method, rel, path_exists)
             ctx = self._context(request, route, path_params)
             result = route.handler(ctx)
+            if isinstance(result, Reply):  # a redirect (the OAuth callback): no envelope
+                raw = result.body if isinstance(result.body, bytes) else b""
+                return Response(result.status, raw, {**result.headers, **ctx.headers},
+                                {"route": route.name, "surface": "fapi"})
             if route.name in self.bare:
                 body = result
             else:
@@ -115,6 +123,8 @@ class FapiSurface:
     def _identify(self, ctx: FapiCtx, request: Request, route: Route) -> None:
         """Which browser is this?  A dev-browser token (query, then the cookie clerk-js writes on the app's
         domain when FAPI is same-origin) wins; else the ``__client`` cookie (cookie mode)."""
+        if route.operation_id in SELF_IDENTIFYING:
+            return
         st = ctx.state
         token = next((request.query[p][0] for p in DEV_BROWSER_PARAMS if request.query.get(p)), None)
         cookies = _cookies(request)
