@@ -52,6 +52,23 @@ def fapi_hosts(st: Any) -> tuple[str, ...]:
     return tuple(dict.fromkeys(hosts))
 
 
+def account_portal_host(st: Any) -> str:
+    """``<slug>.accounts.dev`` for the Frontend API host ``<slug>.clerk.accounts.dev`` (a development instance),
+    ``accounts.<domain>`` for ``clerk.<domain>``: where Clerk serves the instance's Account Portal, the hosted
+    sign-in pages an app sends signed-out users to (reference/clerk-fapi.md §7.4)."""
+    host: str = st.instance.frontend_host.lower()
+    if ".clerk." in host:
+        return host.replace(".clerk.", ".", 1)
+    return "accounts." + host.removeprefix("clerk.")
+
+
+def browser_hosts(st: Any) -> tuple[str, ...]:
+    """What the proxy modes answer as ``/__clerk/…`` (the addon prefixes the path): the Frontend API hosts and
+    the Account Portal host, so an unmodified page and a server-side redirect to the hosted sign-in page reach
+    clerkmock."""
+    return tuple(dict.fromkeys((*fapi_hosts(st), account_portal_host(st))))
+
+
 def is_fapi_path(path: str) -> bool:
     """``/__clerk/…`` except the browser bundles (``/__clerk/npm/…``, served from the asset cache)."""
     return path.startswith(FAPI_PREFIX + "/") and not path.startswith(FAPI_PREFIX + "/npm/")
