@@ -87,8 +87,8 @@ def test_the_ca_verifies_every_intercepted_host_and_fapi_serves_its_jwks(mock: C
         assert got.status_code == 200 and got.json() == jwks
         assert "auth_config" in c.get(f"https://{fapi}/v1/environment").json()
         # the Account Portal host is intercepted (answered by clerkmock under /__clerk, not refused with a 502)
-        portal = c.get("https://clerkmock.accounts.dev/v1/health")
-        assert portal.status_code == 200 and portal.json() == {"status": "healthy"}
+        portal = c.get("https://clerkmock.accounts.dev/sign-in")  # the hosted sign-in page
+        assert portal.status_code == 200 and portal.headers["content-type"].startswith("text/html")
         # a bundle path: answered by clerkmock's asset cache (a 404 that names the cache when it is empty)
         bundle = c.get(f"https://{fapi}/npm/@clerk/clerk-js@6/dist/clerk.browser.js")
         assert bundle.status_code in (200, 404)  # not the proxy's 502 refusal

@@ -241,8 +241,8 @@ class Pipeline:
 
     def fapi_hosts(self) -> tuple[str, ...]:
         """Hosts answered under ``/__clerk`` in the proxy modes: the Frontend API's and the Account Portal's
-        (engine/fapi/surface.py `browser_hosts`)."""
-        from clerkmock.engine.fapi.surface import browser_hosts
+        (engine/fapi/hosts.py `browser_hosts`)."""
+        from clerkmock.engine.fapi.hosts import browser_hosts
 
         with self.lock:
             return browser_hosts(self.engine.state)

@@ -21,6 +21,7 @@ from clerkmock.engine.fapi.browsers import (
     client_from_cookie,
     request_cookies,
 )
+from clerkmock.engine.fapi.hosts import request_is_https
 from clerkmock.engine.fapi.routing import FapiCtx
 from clerkmock.engine.jsonio import dumps
 from clerkmock.engine.resources.auth.common import origin_of
@@ -40,33 +41,6 @@ MAX_BODY_BYTES = 1024 * 1024
 # Operations that identify the browser themselves: the handshake makes a new dev browser for a missing or
 # unknown token instead of answering 401 (it is a top-level navigation: nobody would heal the 401).
 SELF_IDENTIFYING = frozenset({"handshakeClient"})
-
-
-def fapi_hosts(st: Any) -> tuple[str, ...]:
-    """The hosts a browser reaches the Frontend API on without a proxy URL: the one the publishable key encodes
-    (``<slug>.clerk.accounts.dev`` by default) and ``clerk.<domain>`` of every domain the instance declares."""
-    hosts = [st.instance.frontend_host.lower()]
-    for dom in st.instance_config.domains.values():
-        if dom.name:
-            hosts.append(f"clerk.{dom.name.lower()}")
-    return tuple(dict.fromkeys(hosts))
-
-
-def account_portal_host(st: Any) -> str:
-    """``<slug>.accounts.dev`` for the Frontend API host ``<slug>.clerk.accounts.dev`` (a development instance),
-    ``accounts.<domain>`` for ``clerk.<domain>``: where Clerk serves the instance's Account Portal, the hosted
-    sign-in pages an app sends signed-out users to (reference/clerk-fapi.md §7.4)."""
-    host: str = st.instance.frontend_host.lower()
-    if ".clerk." in host:
-        return host.replace(".clerk.", ".", 1)
-    return "accounts." + host.removeprefix("clerk.")
-
-
-def browser_hosts(st: Any) -> tuple[str, ...]:
-    """What the proxy modes answer as ``/__clerk/…`` (the addon prefixes the path): the Frontend API hosts and
-    the Account Portal host, so an unmodified page and a server-side redirect to the hosted sign-in page reach
-    clerkmock."""
-    return tuple(dict.fromkeys((*fapi_hosts(st), account_portal_host(st))))
 
 
 def is_fapi_path(path: str) -> bool:
@@ -121,7 +95,7 @@ class FapiSurface:
 
     def _unknown(self, method: str, rel: str, path_exists: bool) -> ClerkError:
         if path_exists:
-            return ClerkError(405, "method_not_allowed", "method not allowed", f"{method} is not allowed on {rel}.")
+            return errors.method_not_allowed(method, rel)
         for op in self._ops.values():
             if op.method == method and _template_matches(op.path, rel):
                 return errors.route_not_found(method, FAPI_PREFIX + rel,
@@ -194,8 +168,6 @@ def client_cookie(engine: EngineRef, ctx: FapiCtx) -> str:
             f"; SameSite=Lax{secure}")
 
 
-def request_is_https(request: Request) -> bool:
-    return request.headers.get("x-forwarded-proto", "") == "https" or request.headers.get(":scheme") == "https"
 
 
 def _method(request: Request) -> str:
