@@ -6,6 +6,7 @@ dispatches ``/__clerk/v1/…`` requests to them."""
 from clerkmock.engine.fapi import (
     clients,
     environment,
+    handshake,
     identifications,
     me,
     mfa,
@@ -29,4 +30,5 @@ ROUTE_SETS = [
     organizations.ROUTES,
     social.ROUTES,
     wellknown.ROUTES,
+    handshake.ROUTES,
 ]
