@@ -112,6 +112,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     _VERDICTS.clear()
     if not any(HERE in Path(item.path).parents for item in session.items):
         return  # no SDK test in this run: nothing to say
+    complete = []
     for coverage in COVERAGE:
         reason = _not_checked(coverage, session)
         if reason is not None:
@@ -122,6 +123,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             _VERDICTS.append((True, f"SDK coverage of {coverage.name}: never called through the SDK: "
                                     + "; ".join(missing)))
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        else:
+            complete.append(f"{coverage.name} ({len(coverage.ops())})")
+    if complete:
+        _VERDICTS.append((False, "SDK coverage checked, every operation on both transports: " + ", ".join(complete)))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -136,7 +141,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     for their operation: the SDK raises `SDKError` for them (as it does with real Clerk), which is not a
     failure.  Listed with -v; otherwise one line says how many."""
     for failed, line in _VERDICTS:
-        terminalreporter.write_line(f"clerkmock: {line}", red=failed, bold=failed)
+        terminalreporter.write_line(f"clerkmock: {line}", **({"red": True, "bold": True} if failed else {}))
     if not spec_check.UNDECLARED:
         return
     if config.get_verbosity() < 1:
