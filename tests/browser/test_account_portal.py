@@ -108,7 +108,7 @@ def test_the_account_portal_host_through_the_forward_proxy(page: Any, page_serve
     """What an unmodified app's signed-out redirect does: ``https://<slug>.accounts.dev/sign-in`` (answered by the
     forward proxy), where clerk-js finds the Frontend API from the key alone (no proxy URL), signs in on the
     app's dev browser and goes back to the app with it."""
-    from clerkmock.engine.fapi.hosts import account_portal_host
+    from clerkmock.engine.origins import account_portal_host
 
     alice = httpx.post(f"{proxied.url}/v1/users", headers={"authorization": f"Bearer {proxied.secret_key}"},
                        json={"email_address": ["alice@example.com"], "password": PASSWORD}).json()

@@ -107,7 +107,7 @@ def test_social_sign_in_on_the_account_portal_through_the_forward_proxy(
         page: Any, page_server: Any, proxied: ClerkMock, allowed_hosts: set[str], offsite: list[str]) -> None:
     """The unmodified way: the hosted sign-in on https://<slug>.accounts.dev, the consent page and the callback on
     the key's Frontend API host, all answered by the forward proxy."""
-    from clerkmock.engine.fapi.hosts import account_portal_host
+    from clerkmock.engine.origins import account_portal_host
 
     seed(proxied)
     alice = bapi(proxied, "/users", email_address="alice@example.com")[0]
