@@ -151,27 +151,34 @@ def _check_partial_head(buf: bytearray) -> None:
         raise _HttpError(400, "malformed request line")
 
 
-_date_cache: tuple[int, bytes] = (0, b"")
+_date_cache: tuple[int, str] = (0, "")
 
 
-def _date_header() -> bytes:
+def _date_header() -> str:
     global _date_cache
     now = int(time())
     if _date_cache[0] != now:
-        _date_cache = (now, formatdate(now, usegmt=True).encode())
+        _date_cache = (now, formatdate(now, usegmt=True))
     return _date_cache[1]
 
 
+_STATUS_LINES: dict[int, str] = {}
+_FRAMING_HEADERS = frozenset(("content-length", "connection", "transfer-encoding"))  # ours to set
+
+
 def render(response: Response, *, keep_alive: bool) -> bytes:
-    head = [f"HTTP/1.1 {response.status} {_REASONS.get(response.status, 'Unknown')}".encode()]
+    """The head as one str, encoded once (latin-1, as HTTP/1.1 heads are; anything else becomes ``?``)."""
+    status = response.status
+    head = _STATUS_LINES.get(status)
+    if head is None:
+        head = _STATUS_LINES[status] = f"HTTP/1.1 {status} {_REASONS.get(status, 'Unknown')}\r\n"
     for name, value in response.headers.items():
-        if name.lower() not in ("content-length", "connection", "transfer-encoding"):
-            head.append(f"{name}: {value}".encode("latin-1", "replace"))
-    head.append(b"content-length: " + str(len(response.body)).encode())
-    head.append(b"date: " + _date_header())
+        if name.lower() not in _FRAMING_HEADERS:
+            head += f"{name}: {value}\r\n"
+    head += f"content-length: {len(response.body)}\r\ndate: {_date_header()}\r\n"
     if not keep_alive:
-        head.append(b"connection: close")
-    return b"\r\n".join(head) + b"\r\n\r\n" + response.body
+        head += "connection: close\r\n"
+    return (head + "\r\n").encode("latin-1", "replace") + response.body
 
 
 class _Connection(asyncio.Protocol):
@@ -303,7 +310,8 @@ class _Connection(asyncio.Protocol):
             self._parser = _new_parser(self._head)
         connection = headers.get("connection", "").lower()
         keep_alive = "close" not in connection if version == "1.1" else "keep-alive" in connection
-        return build_request(method, target, headers.items(), body, arrived_on=self.local_addr), keep_alive
+        return build_request(method, target, headers, body, arrived_on=self.local_addr,
+                             headers_lowered=True), keep_alive
 
     def _parse_head(self, raw: bytes, start: int) -> tuple[str, str, dict[str, str], str, int]:
         """One framed head (request line to blank line) through llhttp: (method, target, headers, version)."""
