@@ -271,7 +271,7 @@ class _Connection(asyncio.Protocol):
         if not buf:  # the common case after answering: nothing pipelined behind it
             return None
         if self._parsed is None:
-            while buf[:2] == b"\r\n":  # empty lines before a request line are ignored (RFC 9112 §2.2)
+            while buf.startswith(b"\r\n"):  # empty lines before a request line are ignored (RFC 9112 §2.2)
                 del buf[:2]
             end = buf.find(b"\r\n\r\n")
             if end < 0 or end > MAX_HEAD_BYTES:
@@ -282,14 +282,17 @@ class _Connection(asyncio.Protocol):
             self._parsed = self._parse_head(bytes(buf[: end + 4]), end + 4)
         method, target, headers, version, start = self._parsed
         fresh_parser = False
-        if "chunked" in headers.get("transfer-encoding", "").lower():
+        # (each header looked up once and lowered only when present: this runs for every request)
+        encoding = headers.get("transfer-encoding")
+        if encoding is not None and "chunked" in encoding.lower():
             decoded = self._dechunk(start, _body_limit(target, headers))
             if decoded is None:
                 return None
             body, consumed = decoded
             fresh_parser = True  # llhttp was given the head only; it waits for chunks it will never see
         else:
-            length = int(headers.get("content-length", "0") or "0")  # llhttp checked it: digits, one value
+            declared = headers.get("content-length")
+            length = int(declared) if declared else 0  # llhttp checked it: digits, one value
             if length > JSON_BODY_BYTES and length > (limit := _body_limit(target, headers)):
                 # Refused from the head alone: the body is never buffered.  Unless the client waits for a
                 # 100 Continue (then it sends nothing more), the rest of its body is read and dropped.
@@ -308,8 +311,12 @@ class _Connection(asyncio.Protocol):
         self._continue_sent = False
         if fresh_parser:
             self._parser = _new_parser(self._head)
-        connection = headers.get("connection", "").lower()
-        keep_alive = "close" not in connection if version == "1.1" else "keep-alive" in connection
+        connection = headers.get("connection")
+        if connection is None:
+            keep_alive = version == "1.1"
+        else:
+            connection = connection.lower()
+            keep_alive = "close" not in connection if version == "1.1" else "keep-alive" in connection
         return build_request(method, target, headers, body, arrived_on=self.local_addr,
                              headers_lowered=True), keep_alive
 
