@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from clerkmock import ClerkMock
 
@@ -62,7 +63,7 @@ def test_sign_in_then_the_server_renders_the_protected_page(page: Any, express_a
     seen = server_auth(page, express_app)
     assert seen["userId"] == user["id"] and seen["azp"] == express_app.url
     assert handshakes(mock_server)[0] == "dev-browser-missing"
-    assert offsite == []
+    assert examples.offsite_besides_avatars(offsite) == []
 
 
 def test_a_deleted_session_cookie_is_restored_by_the_handshake(page: Any, context: Any, express_app: App,
@@ -91,8 +92,9 @@ def test_the_active_organization_reaches_get_auth(page: Any, express_app: App, m
 def test_sign_out_protects_the_page_again(page: Any, express_app: App, mock_server: ClerkMock) -> None:
     signed_in_at_protected(page, express_app, mock_server)
     page.locator(".cl-userButtonTrigger").click()
-    page.get_by_role("menuitem", name="Sign out").click()
-    page.wait_for_url(f"{express_app.url}/")
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(f"{express_app.url}/")  # afterSignOutUrl
+    expect(page.locator("#who")).to_have_text("Signed out")  # rendered by the server
     assert server_auth(page, express_app)["userId"] is None
     page.goto(f"{express_app.url}/protected")
     page.wait_for_url(f"{express_app.url}/")
