@@ -24,9 +24,10 @@ from clerk_backend_api.security.types import (
     VerifyTokenOptions,
 )
 
+from engine.auth_helpers import acme
+
 from clerkmock import ClerkMock
 from clerkmock.engine import Clock, Engine, Request, tokens
-from clerkmock.engine.resources.auth import claims as claims_mod
 from clerkmock.engine.resources.auth import oauth_tokens
 from clerkmock.engine.resources.auth.common import signing_key
 
@@ -123,14 +124,14 @@ def test_v1_token_for_old_api_versions() -> None:
     assert isinstance(auth, SessionAuthObjectV1) and auth.session_id == sess["id"]
 
 
-def test_custom_org_permissions_reach_the_python_sdk(monkeypatch: pytest.MonkeyPatch) -> None:
-    membership = claims_mod.OrgMembership(
-        org_id="org_acme", slug="acme", role="org:admin",
-        permissions=("org:sys_memberships:manage", "org:reports:read", "org:reports:manage", "org:billing:read"))
-    monkeypatch.setattr(claims_mod, "_org_source", lambda st, uid, oid: membership if oid == "org_acme" else None)
-    _, token = _session_token(_engine(), active_organization_id="org_acme")
+def test_custom_org_permissions_reach_the_python_sdk() -> None:
+    engine = _engine()
+    user = _call(engine, "POST", "/v1/users", {"email_address": ["ann@example.com"]})
+    org_id = acme(engine, user["id"])
+    sess = _call(engine, "POST", "/v1/sessions", {"user_id": user["id"], "active_organization_id": org_id})
+    token = _call(engine, "POST", f"/v1/sessions/{sess['id']}/tokens")["jwt"]
     auth = authenticate_request(_request(token), JWT_KEY).to_auth()
-    assert (auth.org_id, auth.org_slug, auth.org_role) == ("org_acme", "acme", "admin")
+    assert (auth.org_id, auth.org_slug, auth.org_role) == (org_id, "acme", "admin")
     assert sorted(auth.org_permissions) == ["org:billing:read", "org:reports:manage", "org:reports:read"]
 
 

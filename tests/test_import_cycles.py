@@ -1,5 +1,6 @@
 """No import cycle inside clerkmock/: every import counts -- module level, inside functions (lazy ones, which
-`python -c` import order hides) and under ``if TYPE_CHECKING:`` (a cycle in the types is still a tangle)."""
+`python -c` import order hides) and under ``if TYPE_CHECKING:`` (a cycle in the types is still a tangle).
+And no wiring done by importing a module."""
 
 from __future__ import annotations
 
@@ -111,3 +112,40 @@ def test_the_walk_sees_lazy_type_only_and_relative_imports(tmp_path: Path) -> No
     assert graph["pkg.a"] == {"pkg.sub.b"} and graph["pkg.sub.b"] == {"pkg.sub.c"}
     assert graph["pkg.sub.c"] == {"pkg.a"} and graph["pkg.d"] == {"pkg.a"}
     assert cycles(graph) == [["pkg.a", "pkg.sub.b", "pkg.sub.c"]]
+
+
+def import_time_wiring(root: Path) -> list[str]:
+    """Module-level calls on another module's objects (``users.HOOKS.append(f)``, ``claims.wire(f)``): wiring
+    that happens as a side effect of importing, in an order nobody declares."""
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        tree = ast.parse(path.read_text(), str(path))
+        imported = set()
+        for node in tree.body:
+            if isinstance(node, ast.Import):
+                imported.update((a.asname or a.name).split(".")[0] for a in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                imported.update(a.asname or a.name for a in node.names)
+        for node in tree.body:
+            if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+                func = node.value.func
+                while isinstance(func, ast.Attribute):
+                    func = func.value
+                if isinstance(func, ast.Name) and func.id in imported and func is not node.value.func:
+                    found.append(f"{path.relative_to(root.parent)}:{node.lineno}: {ast.unparse(node)}")
+    return found
+
+
+def test_nothing_is_wired_at_import_time() -> None:
+    """Cascades between API groups and the claims' organization reads are declared (resources/__init__.py,
+    the state's tables), not registered by importing a module."""
+    found = import_time_wiring(PACKAGE)
+    assert not found, "import-time wiring:\n" + "\n".join(found)
+
+
+def test_the_wiring_check_sees_appends_and_calls(tmp_path: Path) -> None:
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "a.py").write_text("from pkg import users\nimport json\nusers.HOOKS.append(len)\njson.dumps(1)\n")
+    (pkg / "b.py").write_text("from pkg.claims import wire\nwire(len)\nlocal = []\nlocal.append(1)\n")
+    assert [f.split(": ", 1)[1] for f in import_time_wiring(pkg)] == ["users.HOOKS.append(len)", "json.dumps(1)"]

@@ -22,7 +22,7 @@ from clerkmock.engine.fapi.surface import is_fapi_path
 from clerkmock.engine.jsonio import dumps
 from clerkmock.engine.router import Route, Router
 from clerkmock.engine.routing import Ctx, Reply, RouteSet, Upload, compile_routes
-from clerkmock.engine.state import State
+from clerkmock.engine.state import Cascades, State
 from clerkmock.engine.types import JSON_CONTENT_TYPE, Request, Response
 
 API_PREFIX = "/v1"
@@ -39,6 +39,12 @@ def default_route_sets() -> list[RouteSet]:
     from clerkmock.engine.resources import ROUTE_SETS
 
     return ROUTE_SETS
+
+
+def default_cascades() -> Cascades:
+    from clerkmock.engine.resources import CASCADES
+
+    return CASCADES
 
 
 class RouteMatch(NamedTuple):
@@ -72,6 +78,7 @@ class Engine:
     ) -> None:
         # Webhook events recorded by the operations (engine/events.py); the pipeline drains it.
         self.outbox = Outbox(seed)
+        self.cascades = default_cascades()
         self.state = state if state is not None else State(seed)
         # The instance's RSA-2048 private key (PEM) for session tokens and JWKS; the caller persists it
         # (clerkmock.keys).  None: the process-wide generated key (engine/tokens.py).
@@ -105,9 +112,10 @@ class Engine:
 
     @state.setter
     def state(self, state: State) -> None:
-        """Installing a state (a reset, a restored snapshot) links it to this engine's outbox."""
+        """Installing a state (a reset, a restored snapshot) links it to this engine's outbox and cascades."""
         self._state = state
         state.events = self.outbox
+        state.cascades = self.cascades
 
     # -- the pipeline ---------------------------------------------------------------------------------------
 
@@ -179,12 +187,7 @@ class Engine:
             route = matched
             if route is None:
                 if path_exists:
-                    raise ClerkError(
-                        405,
-                        "method_not_allowed",
-                        "method not allowed",
-                        f"{request.method} is not allowed on {request.path}.",
-                    )
+                    raise errors.method_not_allowed(request.method, request.path)
                 raise self._unknown_route(request.method, rel)
             if route.prepare is not None:
                 request = route.prepare(request)

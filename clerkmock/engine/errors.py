@@ -6,6 +6,7 @@ Resource code raises `ClerkError`; only `Engine.handle` renders it into
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 
@@ -45,13 +46,15 @@ def authorization_header_format_invalid() -> ClerkError:
     )
 
 
-def authentication_invalid() -> ClerkError:
-    return ClerkError(
-        401,
-        "authentication_invalid",
-        "Invalid authentication",
-        "Unable to authenticate the request, you need to supply an active session",
-    )
+def authentication_invalid(
+    long_message: str = "Unable to authenticate the request, you need to supply an active session",
+) -> ClerkError:
+    return ClerkError(401, "authentication_invalid", "Invalid authentication", long_message)
+
+
+def authorization_invalid() -> ClerkError:
+    return ClerkError(403, "authorization_invalid", "Unauthorized request",
+                      "You are not authorized to perform this request")
 
 
 def clerk_key_invalid() -> ClerkError:
@@ -140,6 +143,14 @@ def route_not_found(method: str, path: str, hint: str = "") -> ClerkError:
     return ClerkError(404, "resource_not_found", "not found", long, {"method": method, "path": path})
 
 
+def method_not_allowed(method: str, path: str, allowed: list[str] | None = None,
+                       long_message: str | None = None) -> ClerkError:
+    """405; ``allowed`` fills the Allow header."""
+    return ClerkError(405, "method_not_allowed", "method not allowed",
+                      long_message or f"{method} is not allowed on {path}.",
+                      headers={"Allow": ", ".join(sorted(allowed))} if allowed is not None else None)
+
+
 # -- 422: form errors (all carry meta.param_name) --------------------------------------------------------------
 
 def _form(code: str, message: str, long_message: str, param: str, **meta: Any) -> ClerkError:
@@ -150,8 +161,11 @@ def form_param_missing(param: str) -> ClerkError:
     return _form("form_param_missing", "is missing", f"{param} must be included.", param)
 
 
-def form_param_unknown(param: str) -> ClerkError:
-    return _form("form_param_unknown", "is unknown", f"{param} is not a valid parameter for this request.", param)
+def form_param_unknown(param: str, valid: tuple[str, ...] | list[str] = ()) -> ClerkError:
+    """``valid``: the parameters the request takes, named in the long message (clerkmock's control routes)."""
+    long = (f"{param} is not a valid parameter (valid: {', '.join(valid)})." if valid else
+            f"{param} is not a valid parameter for this request.")
+    return _form("form_param_unknown", "is unknown", long, param)
 
 
 def form_param_nil(param: str) -> ClerkError:
@@ -258,6 +272,16 @@ def form_username_invalid_character(param: str = "username") -> ClerkError:
     )
 
 
+def form_file_missing(param: str = "file") -> ClerkError:
+    """An upload without its file: Clerk's RequestWithoutImage, a 400 (not a 422) form_param_missing."""
+    return ClerkError(400, "form_param_missing", "Image file missing", "There was no image file present in the request",
+                      {"param_name": param})
+
+
+def totp_secret_invalid(param: str = "totp_secret") -> ClerkError:
+    return _form("invalid_totp_secret_code", "invalid TOTP secret", f"{param} must be a base32 string.", param)
+
+
 def form_data_missing(names: list[str]) -> ClerkError:
     return ClerkError(
         422,
@@ -273,6 +297,15 @@ def unprocessable(code: str, message: str, long_message: str | None = None, **me
 
 
 # -- others ---------------------------------------------------------------------------------------------------
+
+def quota_exceeded(code: str = "quota_exceeded", long_message: str = "You have reached your quota.") -> ClerkError:
+    return ClerkError(403, code, code.replace("_", " "), long_message)
+
+
+def feature_not_enabled() -> ClerkError:
+    return ClerkError(403, "feature_not_enabled", "feature not enabled",
+                      "This feature is not enabled on this instance.")
+
 
 def operation_deprecated(what: str) -> ClerkError:
     return ClerkError(410, "operation_deprecated", "operation deprecated", f"{what} is deprecated and no longer served.")
@@ -582,3 +615,111 @@ def user_locked(seconds_left: int) -> ClerkError:
 def testing_token_invalid() -> ClerkError:
     return ClerkError(401, "testing_token_invalid", "Invalid testing token",
                       "The __clerk_testing_token is not a testing token of this instance, or it has expired.")
+
+
+# -- not Clerk's codes: a gateway in front of Clerk answers these (fault rules script them in Clerk's envelope) --
+
+def bad_gateway() -> ClerkError:
+    return ClerkError(502, "bad_gateway", "Bad gateway", "The upstream server returned an invalid response.")
+
+
+def service_unavailable() -> ClerkError:
+    return ClerkError(503, "service_unavailable", "Service unavailable", "The service is temporarily unavailable.")
+
+
+def gateway_timeout() -> ClerkError:
+    return ClerkError(504, "gateway_timeout", "Gateway timeout", "The upstream server did not answer in time.")
+
+
+def maintenance_mode() -> ClerkError:
+    msg = ("We are currently undergoing maintenance and only essential operations are permitted. "
+           "We will be back shortly.")
+    return ClerkError(503, "maintenance_mode", "System under maintenance", msg)
+
+
+# -- clerkmock's own control plane (/__clerkmock; codes of its own, in Clerk's envelope) -------------------------
+
+CONTROL_REALM = {"WWW-Authenticate": 'Bearer realm="clerkmock control plane"'}
+
+
+def control_token_required(long_message: str) -> ClerkError:
+    return ClerkError(401, "control_token_required", "control token required", long_message, headers=CONTROL_REALM)
+
+
+def control_host_not_allowed(long_message: str) -> ClerkError:
+    return ClerkError(403, "control_host_not_allowed", "host not allowed", long_message)
+
+
+def control_cross_site_refused(long_message: str) -> ClerkError:
+    return ClerkError(403, "control_cross_site_refused", "cross-site request refused", long_message)
+
+
+def control_request_not_json(long_message: str) -> ClerkError:
+    return ClerkError(403, "control_request_not_json", "control request must be JSON", long_message)
+
+
+def state_document_invalid(detail: str) -> ClerkError:
+    return ClerkError(400, "state_document_invalid", "invalid state document", detail)
+
+
+def env_unknown() -> ClerkError:
+    return ClerkError(409, "env_unknown", "no server addresses",
+                      "This pipeline is not served by a ClerkMock, so its addresses are unknown.")
+
+
+def no_forward_proxy(detail: str) -> ClerkError:
+    return ClerkError(409, "no_forward_proxy", "no forward proxy", f"This server has {detail}.")
+
+
+def scenario_invalid(detail: str, line: int | None, problems: list[str]) -> ClerkError:
+    return ClerkError(422, "scenario_invalid", "invalid scenario", detail, {"line": line, "errors": problems})
+
+
+def control_value_invalid(what: str, param: str, long_message: str) -> ClerkError:
+    """A fault rule or webhook endpoint the control plane cannot take (``what``: "fault rule" ...)."""
+    return ClerkError(422, "form_param_value_invalid", f"invalid {what}", long_message, {"param_name": param})
+
+
+def protocol_error(status: int, message: str) -> ClerkError:
+    """What a listener answers before a request exists (malformed HTTP, headers or body too large)."""
+    code = {413: "request_body_too_large", 431: "request_header_too_large"}.get(status, "bad_request")
+    return ClerkError(status, code, message)
+
+
+# -- what a `respond` fault may name (``respond: {error: too_many_requests}``): status and messages come from the
+# constructors above, a generic parameter where the code needs one ------------------------------------------------
+
+FAULT_CATALOG: dict[str, Callable[[], ClerkError]] = {
+    "bad_request": lambda: bad_request("bad request", "The request was invalid."),
+    "request_body_invalid": request_body_invalid,
+    "authentication_invalid": authentication_invalid,
+    "clerk_key_invalid": clerk_key_invalid,
+    "authorization_header_format_invalid": authorization_header_format_invalid,
+    "authorization_invalid": authorization_invalid,
+    "user_quota_exceeded": lambda: quota_exceeded("user_quota_exceeded", "You have reached your limit of users."),
+    "quota_exceeded": quota_exceeded,
+    "feature_not_enabled": feature_not_enabled,
+    "resource_not_found": resource_not_found,
+    "operation_deprecated": lambda: operation_deprecated("This operation"),
+    "form_param_missing": lambda: form_param_missing("A required parameter"),
+    "form_param_format_invalid": lambda: form_param_format_invalid("A parameter"),
+    "form_param_value_invalid": lambda: form_param_value_invalid("A parameter"),
+    "form_identifier_exists": lambda: form_identifier_exists("identifier", "email address"),
+    "too_many_requests": lambda: too_many_requests(1),
+    "internal_clerk_error": internal_clerk_error,
+    "bad_gateway": bad_gateway,
+    "service_unavailable": service_unavailable,
+    "gateway_timeout": gateway_timeout,
+    "maintenance_mode": maintenance_mode,
+}
+
+_CODE_FOR_STATUS = {
+    400: "bad_request", 401: "authentication_invalid", 403: "authorization_invalid", 404: "resource_not_found",
+    410: "operation_deprecated", 422: "form_param_value_invalid", 429: "too_many_requests",
+    500: "internal_clerk_error", 502: "bad_gateway", 503: "service_unavailable", 504: "gateway_timeout",
+}
+
+
+def code_for_status(status: int) -> str:
+    """The code a bare ``respond: {status: N}`` fault uses."""
+    return _CODE_FOR_STATUS.get(status) or ("internal_clerk_error" if status >= 500 else "bad_request")

@@ -8,6 +8,7 @@ Unique look-ups (email, phone, username, external id, web3 wallet) go through in
 from __future__ import annotations
 
 import pickle
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,7 +34,18 @@ class Instance:
     frontend_host: str = "clerkmock.clerk.accounts.dev"
 
 
-_NOT_STATE = frozenset({"events"})
+type UserCascade = Callable[["State", User], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Cascades:
+    """What a deletion takes with it in other API groups, declared where the route sets are assembled
+    (``resources/__init__.py``) and installed on the state by the `Engine`, like the outbox."""
+
+    user_deleted: tuple[UserCascade, ...] = ()  # called in order before the user is removed, while it is whole
+
+
+_NOT_STATE = frozenset({"events", "cascades"})
 
 
 class State:
@@ -42,6 +54,7 @@ class State:
         # State can emit.  Events are not state: `tables` (what snapshots, state documents and id rewrites walk)
         # leaves it out, and a restored State has none until an engine installs it.
         self.events: Outbox | None = None
+        self.cascades: Cascades | None = None  # installed by the `Engine` too (not state: snapshots leave it out)
         self.ids = IdGenerator(seed)
         self.instance = Instance()
         self.users: dict[str, User] = {}
@@ -70,7 +83,7 @@ class State:
     # -- snapshots ------------------------------------------------------------------------------------------
 
     def tables(self) -> dict[str, Any]:
-        """Every attribute that is state: all but the outbox link."""
+        """Every attribute that is state: all but the engine's links (outbox, cascades)."""
         return {k: v for k, v in self.__dict__.items() if k not in _NOT_STATE}
 
     def snapshot(self) -> bytes:
@@ -80,6 +93,7 @@ class State:
     def restore(cls, blob: bytes) -> State:
         state = cls.__new__(cls)
         state.events = None
+        state.cascades = None
         state.__dict__.update(pickle.loads(blob))
         return state
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from clerkmock.faults.clerk_errors import KNOWN_ERRORS, default_code_for_status
+from clerkmock.engine.errors import FAULT_CATALOG, code_for_status
 
 MATCH_KEYS = ("method", "path", "query", "headers", "body")
 TRIGGER_KEYS = ("times", "after", "every", "probability", "window")
@@ -284,18 +284,18 @@ def _respond(raw: Any, where: tuple[str | int, ...]) -> Respond:
     if code is None:
         if status is None:
             raise FaultSpecError("respond needs a status, an error code or a body", where)
-        code = default_code_for_status(status)
-    known = KNOWN_ERRORS.get(code)
+        code = code_for_status(status)
+    known = FAULT_CATALOG[code]() if code in FAULT_CATALOG else None
     if status is None:
         if known is None:
             raise FaultSpecError(f"unknown Clerk error code {code!r}: give a status too", (*where, "error"))
-        status = known[0]
+        status = known.status
     if code == "too_many_requests" and not any(k.lower() == "retry-after" for k, _ in headers):
         headers = (*headers, ("Retry-After", "1"))  # Clerk's 429 always carries one
     return Respond(
         status=status, headers=headers, code=code,
-        message=raw.get("message") or (known[1] if known else code.replace("_", " ")),
-        long_message=raw.get("long_message") or (known[2] if known else None),
+        message=raw.get("message") or (known.message if known else code.replace("_", " ")),
+        long_message=raw.get("long_message") or (known.long_message if known else None),
         meta=raw.get("meta"),
     )
 

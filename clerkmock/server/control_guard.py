@@ -30,7 +30,7 @@ import logging
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
-from clerkmock.engine import ClerkError, Request
+from clerkmock.engine import ClerkError, Request, errors
 from clerkmock.engine.origins import is_loopback_host, origin_of
 
 log = logging.getLogger("clerkmock")
@@ -96,33 +96,28 @@ class ControlGuard:
         headers = request.headers
         host_header = headers.get("host", "").strip()
         if host_header and not self._host_allowed(host_header, request.arrived_on):
-            return _refused(
-                403, "control_host_not_allowed", "host not allowed",
+            return _refused(errors.control_host_not_allowed(
                 f"The control plane answers only requests addressed to this server (localhost, its --host or an "
                 f"--allowed-host), not Host: {host_header}. If you reach clerkmock by this name, start it with "
-                f"--allowed-host {_host_name(host_header)}.")
+                f"--allowed-host {_host_name(host_header)}."))
         foreign = self._cross_site(request, host_header)
         if foreign is not None:
-            return _refused(
-                403, "control_cross_site_refused", "cross-site request refused",
+            return _refused(errors.control_cross_site_refused(
                 f"The control plane refuses requests a browser sends for another site ({foreign}). Call it from "
-                "curl, an SDK or the clerkmock CLI, or from a page clerkmock serves itself.")
+                "curl, an SDK or the clerkmock CLI, or from a page clerkmock serves itself."))
         authenticated = self.authenticated(request)
         if not authenticated and self.token_required() and not _unguarded_by_token(sub_path, request.method):
             why = ("it listens on a non-loopback address" if self.access.exposed else
                    "strict mode (--secret-key) is on" if self.secret_keys() else "a control token was given")
-            return _refused(
-                401, "control_token_required", "control token required",
+            return _refused(errors.control_token_required(
                 f"This control plane requires Authorization: Bearer <control token> because {why}. The token is "
                 "printed by `clerkmock serve` at start and kept in <config dir>/control_token"
-                + (" (a secret key works too in strict mode)." if self.secret_keys() else "."),
-                {"WWW-Authenticate": 'Bearer realm="clerkmock control plane"'})
+                + (" (a secret key works too in strict mode)." if self.secret_keys() else ".")))
         if (request.method not in SAFE_METHODS and not authenticated and _from_browser(request)
                 and not _is_json(request)):
-            return _refused(
-                403, "control_request_not_json", "control request must be JSON",
+            return _refused(errors.control_request_not_json(
                 "A state-changing control request from a browser must be JSON (Content-Type: application/json) "
-                "or carry the control token.")
+                "or carry the control token."))
         return None
 
     def _host_allowed(self, host_header: str, arrived_on: str) -> bool:
@@ -175,7 +170,6 @@ def _canonical(host: str) -> str:
     return str(getattr(address, "ipv4_mapped", None) or address)  # a dual-stack socket's ::ffff:10.0.0.5
 
 
-def _refused(status: int, code: str, message: str, long_message: str,
-             headers: dict[str, str] | None = None) -> ClerkError:
-    log.warning("clerkmock: control plane refused a request: %s", long_message.split(". ")[0])
-    return ClerkError(status, code, message, long_message, headers=headers)
+def _refused(error: ClerkError) -> ClerkError:
+    log.warning("clerkmock: control plane refused a request: %s", error.long_message.split(". ")[0])
+    return error

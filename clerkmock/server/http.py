@@ -23,7 +23,7 @@ from time import time
 from clerkmock.engine import Request, Response
 from clerkmock.engine.engine import MAX_BODY_BYTES as JSON_BODY_BYTES
 from clerkmock.engine.engine import MAX_UPLOAD_BYTES
-from clerkmock.engine.errors import ClerkError, request_too_large
+from clerkmock.engine.errors import ClerkError, protocol_error, request_too_large
 from clerkmock.server.control import CONTROL_PREFIX
 from clerkmock.server.directive import Action, Directive
 from clerkmock.server.inbound import build_request
@@ -61,13 +61,6 @@ class _HttpError(Exception):
         self.status = status
         self.error = error  # the Clerk error to answer with (default: one made from status and message)
         self.discard = discard  # body bytes still to come that the client will send anyway
-
-
-_PROTOCOL_CODES = {
-    400: "bad_request",
-    413: "request_body_too_large",
-    431: "request_header_too_large",
-}
 
 
 def _body_limit(target: str, headers: dict[str, str]) -> int:
@@ -369,7 +362,7 @@ class _Connection(asyncio.Protocol):
     def _send_raw(self, status: int, message: str, error: ClerkError | None = None, discard: int = 0) -> None:
         """Protocol-level errors (before a request exists): Clerk's envelope, then close; after an early 413,
         first read and drop the rest of the body the client is still sending (a lingering close)."""
-        error = error or ClerkError(status, _PROTOCOL_CODES.get(status, "bad_request"), message)
+        error = error or protocol_error(status, message)
         pipeline = self.server.pipeline
         with pipeline.lock:
             response = pipeline.engine.error(error)

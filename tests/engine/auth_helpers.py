@@ -54,3 +54,17 @@ def verify(engine: Engine, token: str, **options: Any) -> dict[str, Any]:
     public = tokens.public_key_pem(engine.state.auth.signing_key or tokens.default_private_key_pem())
     options.setdefault("verify_exp", False)
     return jwt.decode(token, public, algorithms=["RS256"], options={"verify_iss": False, **options})
+
+
+ACME_PERMISSIONS = ("org:reports:read", "org:reports:manage", "org:billing:read")
+
+
+def acme(engine: Engine, user_id: str, *, grant: tuple[str, ...] = ACME_PERMISSIONS) -> str:
+    """An organization ``acme`` the user administers; its admin role also grants the custom permissions
+    ``grant``, in that order (what the org claims read).  Returns the organization's id."""
+    org = good(engine, "POST", "/v1/organizations", {"name": "Acme", "slug": "acme", "created_by": user_id})
+    admin = next(r for r in good(engine, "GET", "/v1/organization_roles?limit=100")["data"] if r["key"] == "org:admin")
+    for key in grant:
+        perm = good(engine, "POST", "/v1/organization_permissions", {"name": key, "key": key, "description": key})
+        good(engine, "POST", f"/v1/organization_roles/{admin['id']}/permissions/{perm['id']}")
+    return str(org["id"])

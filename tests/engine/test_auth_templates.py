@@ -6,7 +6,6 @@ import jwt
 import pytest
 
 from clerkmock.engine import tokens
-from clerkmock.engine.resources.auth import claims as claims_mod
 from clerkmock.engine.resources.auth.shortcodes import render
 
 from .auth_helpers import fails, good, session, user, verify
@@ -133,19 +132,18 @@ def test_custom_signing_keys() -> None:
     verify(e, good(e, "POST", f"/v1/sessions/{s['id']}/tokens/hs")["jwt"])
 
 
-def test_org_shortcodes_through_the_org_seam(monkeypatch: pytest.MonkeyPatch) -> None:
-    membership = claims_mod.OrgMembership(org_id="org_1", slug="acme", role="org:admin", name="Acme",
-                                          permissions=("org:reports:read",), public_metadata={"tier": "gold"})
-    monkeypatch.setattr(claims_mod, "_org_source", lambda st, uid, oid: membership if oid == "org_1" else None)
-    monkeypatch.setattr(claims_mod, "_user_orgs_source", lambda st, uid: {"org_1": "org:admin"})
+def test_org_shortcodes_read_the_organization_tables() -> None:
     e = make_engine()
-    s = session(e, user(e)["id"], active_organization_id="org_1")
+    uid = user(e)["id"]
+    org = good(e, "POST", "/v1/organizations", {"name": "Acme", "slug": "acme", "created_by": uid,
+                                                 "public_metadata": {"tier": "gold"}})
+    s = session(e, uid, active_organization_id=org["id"])
     good(e, "POST", "/v1/jwt_templates", {"name": "o", "claims": {
         "org": "{{org.id}}", "slug": "{{org.slug}}", "role": "{{org.role}}", "tier": "{{org.public_metadata.tier}}",
         "orgs": "{{user.organizations}}", "name": "{{org.name}}"}})
     claims = verify(e, good(e, "POST", f"/v1/sessions/{s['id']}/tokens/o")["jwt"])
     assert (claims["org"], claims["slug"], claims["role"], claims["tier"], claims["orgs"], claims["name"]) == (
-        "org_1", "acme", "org:admin", "gold", {"org_1": "org:admin"}, "Acme")
+        org["id"], "acme", "org:admin", "gold", {org["id"]: "org:admin"}, "Acme")
 
 
 def test_render_rules() -> None:

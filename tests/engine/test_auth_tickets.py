@@ -7,7 +7,7 @@ import pytest
 from clerkmock.engine.resources.auth import actor_tokens, sign_in_tokens
 from clerkmock.engine.resources.auth import claims as claims_mod
 
-from .auth_helpers import V1, V2, fails, good, session, user, verify
+from .auth_helpers import V1, V2, acme, fails, good, session, user, verify
 from .helpers import T0, make_engine
 
 DAY_S = 24 * 3600
@@ -75,34 +75,26 @@ def test_testing_tokens() -> None:
     assert t["token"].startswith(f"{now_s}-c_")
 
 
-MEMBERSHIP = claims_mod.OrgMembership(
-    org_id="org_acme", slug="acme", role="org:admin",
-    permissions=("org:sys_memberships:manage", "org:reports:read", "org:reports:manage", "org:billing:read",
-                 "org:sys_profile:delete"),
-)
-
-
-@pytest.fixture
-def orgs(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(claims_mod, "_org_source", lambda st, uid, oid: MEMBERSHIP if oid == "org_acme" else None)
-
-
-def test_org_claims_v2(orgs: None) -> None:
+def test_org_claims_v2() -> None:
     e = make_engine()
-    s = session(e, user(e)["id"], active_organization_id="org_acme")
-    assert s["last_active_organization_id"] == "org_acme"
+    uid = user(e)["id"]
+    org_id = acme(e, uid)
+    s = session(e, uid, active_organization_id=org_id)
+    assert s["last_active_organization_id"] == org_id
     claims = verify(e, good(e, "POST", f"/v1/sessions/{s['id']}/tokens", headers=V2)["jwt"])
     # features reports, billing; actions read, manage: reports = read|manage = 3, billing = read = 1
-    assert claims["o"] == {"id": "org_acme", "slg": "acme", "rol": "admin", "per": "read,manage", "fpm": "3,1"}
+    assert claims["o"] == {"id": org_id, "slg": "acme", "rol": "admin", "per": "read,manage", "fpm": "3,1"}
     assert claims["fea"] == "o:reports,o:billing" and claims["pla"] == "o:free_org" and claims["v"] == 2
     assert "org_id" not in claims
 
 
-def test_org_claims_v1(orgs: None) -> None:
+def test_org_claims_v1() -> None:
     e = make_engine()
-    s = session(e, user(e)["id"], active_organization_id="org_acme")
+    uid = user(e)["id"]
+    org_id = acme(e, uid)
+    s = session(e, uid, active_organization_id=org_id)
     claims = verify(e, good(e, "POST", f"/v1/sessions/{s['id']}/tokens", headers=V1)["jwt"])
-    assert (claims["org_id"], claims["org_slug"], claims["org_role"]) == ("org_acme", "acme", "org:admin")
+    assert (claims["org_id"], claims["org_slug"], claims["org_role"]) == (org_id, "acme", "org:admin")
     assert claims["org_permissions"] == ["org:reports:read", "org:reports:manage", "org:billing:read"]
     assert "o" not in claims and "v" not in claims
 
@@ -113,10 +105,11 @@ def test_org_claims_only_system_permissions() -> None:
     assert o == {"id": "org_1", "rol": "member", "slg": "s"} and fea is None
 
 
-def test_sign_in_token_with_org(orgs: None) -> None:
+def test_sign_in_token_with_org() -> None:
     e = make_engine()
     u = user(e)
+    org_id = acme(e, u["id"])
     fails(e, "POST", "/v1/sign_in_tokens", {"user_id": u["id"], "org_id": "org_other"}, status=422,
           code="form_param_value_invalid")
-    t = good(e, "POST", "/v1/sign_in_tokens", {"user_id": u["id"], "org_id": "org_acme"})
-    assert sign_in_tokens.redeem(e.state, t["token"], T0).last_active_organization_id == "org_acme"
+    t = good(e, "POST", "/v1/sign_in_tokens", {"user_id": u["id"], "org_id": org_id})
+    assert sign_in_tokens.redeem(e.state, t["token"], T0).last_active_organization_id == org_id

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import pyotp
+import pytest
+
+from clerkmock.engine.resources.users import delete_user
 
 from .helpers import T0, call, create, error_code, make_engine, ok
 
@@ -366,3 +369,13 @@ def test_metadata_is_limited_to_8kb() -> None:
         r = call(e, method, path, body)
         assert r.status == 422 and error_code(r) == "form_param_value_too_large", path
     assert ok(e, "PATCH", f"/v1/users/{u['id']}/metadata", {"public_metadata": {"blob": "x" * 8000}})
+
+
+def test_deleting_a_user_of_a_state_no_engine_installed_fails_loudly() -> None:
+    """The cascades (sessions, memberships, directories) come with the engine: a bare State must not delete
+    a user half-way."""
+    e = make_engine()
+    u = create(e, email_address=["bare@example.com"])
+    bare = e.state.copy()
+    with pytest.raises(RuntimeError, match="cascades"):
+        delete_user(bare, bare.users[u["id"]])

@@ -43,7 +43,6 @@ def _create(ctx: FapiCtx, kind: str) -> Json:
     idns.ensure_available(st, kind, value, kind, user.id)
     idn = idns.add(st, kind=kind, value=value, user_id=user.id, now=ctx.now, status="unverified")
     idns.attach(user, idn, primary=False)
-    user.updated_at = ctx.now
     users.emit_updated(st, user, ctx.now)
     return idns.identification_json(idn)
 
@@ -51,7 +50,6 @@ def _create(ctx: FapiCtx, kind: str) -> Json:
 def _delete(ctx: FapiCtx, kind: str) -> Json:
     user, idn = _owned(ctx, kind)
     idns.detach(ctx.state, user, idn)
-    user.updated_at = ctx.now
     users.emit_updated(ctx.state, user, ctx.now)
     return {"object": kind, "id": idn.id, "deleted": True}
 
@@ -94,7 +92,6 @@ def _attempt(ctx: FapiCtx, kind: str) -> Json:
     primary_attr = idns.primary_attr(kind)
     if getattr(user, primary_attr) is None:
         setattr(user, primary_attr, idn.id)
-    user.updated_at = ctx.now
     users.emit_updated(st, user, ctx.now)
     return idns.identification_json(idn)
 

@@ -57,7 +57,6 @@ def patch_user(ctx: FapiCtx) -> Json:
             setattr(user, param, body[param])
     if isinstance(body.get("unsafe_metadata"), dict):
         user.unsafe_metadata = body["unsafe_metadata"]
-    user.updated_at = ctx.now
     users.emit_updated(st, user, ctx.now)
     return views.user_json(ctx, user)
 
@@ -74,7 +73,6 @@ def change_password(ctx: FapiCtx) -> Json:
             raise errors.form_password_incorrect()
     credentials.check_password(new, False)
     credentials.set_password(ctx.state, user, new, ctx.now)
-    user.updated_at = ctx.now
     users.emit_updated(ctx.state, user, ctx.now)
     return views.user_json(ctx, user)
 
@@ -177,7 +175,7 @@ def delete_user(ctx: FapiCtx) -> Json:
     if not user.delete_self_enabled:
         raise errors.forbidden("delete_self_not_enabled", "Not allowed", "You are not allowed to delete your account.")
     external_id = user.external_id
-    users.delete_user(ctx.state, user)  # its hooks end the sessions and remove the memberships
+    users.delete_user(ctx.state, user)  # its cascades end the sessions and remove the memberships
     ctx.emit("user.deleted", users.deleted_json("user", user.id, **(
         {"external_id": external_id} if external_id is not None else {})))
     return {"object": "user", "id": user.id, "deleted": True}

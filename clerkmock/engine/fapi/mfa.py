@@ -98,7 +98,6 @@ def create_backup_codes(ctx: FapiCtx) -> Json:
         raise errors.bad_request("No second factor", "Enable a second factor before creating backup codes.",
                                  code="backup_codes_require_second_factor")
     codes = _new_backup_codes(ctx, user)
-    user.updated_at = ctx.now
     users.emit_updated(ctx.state, user, ctx.now)
     return {"object": "backup_code", "id": f"bc_{user.id.removeprefix('user_')}", "codes": codes,
             "created_at": ctx.now, "updated_at": ctx.now}

@@ -156,7 +156,6 @@ def update_organization(ctx: FapiCtx) -> Json:
         st.orgs.slug_index.pop(org.slug, None)
         org.slug = slug
         st.orgs.slug_index[slug] = org.id
-    org.updated_at = ctx.now
     bapi_orgs.emit_updated(ctx, org)
     return _org_json(ctx, org)
 

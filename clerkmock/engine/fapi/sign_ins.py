@@ -309,7 +309,6 @@ def reset_password(ctx: FapiCtx) -> Json:
         raise errors.form_param_missing("password")
     credentials.check_password(password, False)
     credentials.set_password(ctx.state, user, password, ctx.now)
-    user.updated_at = ctx.now
     users.emit_updated(ctx.state, user, ctx.now)
     if body_param(ctx, "sign_out_of_other_sessions"):
         from clerkmock.engine.resources.auth.sessions import emit_session, set_status

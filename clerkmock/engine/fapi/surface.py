@@ -92,7 +92,7 @@ class FapiSurface:
 
     def _unknown(self, method: str, rel: str, path_exists: bool) -> ClerkError:
         if path_exists:
-            return ClerkError(405, "method_not_allowed", "method not allowed", f"{method} is not allowed on {rel}.")
+            return errors.method_not_allowed(method, rel)
         for op in self._ops.values():
             if op.method == method and _template_matches(op.path, rel):
                 return errors.route_not_found(method, FAPI_PREFIX + rel,

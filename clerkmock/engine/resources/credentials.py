@@ -76,10 +76,7 @@ def check_totp_secret(secret: str) -> str:
     try:
         base64.b32decode(cleaned + "=" * (-len(cleaned) % 8))
     except ValueError:
-        raise errors.ClerkError(
-            422, "invalid_totp_secret_code", "invalid TOTP secret", "totp_secret must be a base32 string.",
-            {"param_name": "totp_secret"},
-        ) from None
+        raise errors.totp_secret_invalid() from None
     return cleaned
 
 

@@ -246,9 +246,7 @@ MAX_ATTEMPTS = 3
 def attempt_verification(st: State, idn: Identification, vid: str, code: str, now: int) -> dict[str, Any]:
     pending = st.pending_verifications.get(vid)
     if pending is None or pending[0] != idn.id:
-        raise errors.ClerkError(
-            404, "resource_not_found", "not found", f"No verification was found with id {vid} for {idn.id}."
-        )
+        raise errors.resource_not_found(f"No verification was found with id {vid} for {idn.id}.")
     _, v = pending
     if v.status == "verified":
         raise errors.bad_request("already verified", "This verification has already been verified.",

@@ -11,7 +11,6 @@ import copy
 import hashlib
 import json
 import re
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -27,8 +26,6 @@ from clerkmock.engine.state import State
 from clerkmock.engine.types import Json
 
 ROUTES = RouteSet("users")
-# Other API groups register cascades here (memberships go, sessions end ...); called before the user is removed.
-USER_DELETE_HOOKS: list[Callable[[State, User], None]] = []
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_-]+$")
 MAX_BULK = 50
@@ -291,8 +288,10 @@ def add_user(st: State, body: dict[str, Any], now: int) -> User:
 def delete_user(st: State, user: User) -> None:
     # the cascades first, while the user is whole: their webhook payloads (organizationMembership.deleted,
     # session.ended) embed the user's data
-    for hook in USER_DELETE_HOOKS:
-        hook(st, user)
+    if st.cascades is None:  # a state no engine installed: deleting would silently skip the other groups
+        raise RuntimeError("delete_user needs a State installed in an Engine (its cascades)")
+    for cascade in st.cascades.user_deleted:  # declared in resources/__init__.py
+        cascade(st, user)
     for kind in ("email_address", "phone_number", "web3_wallet"):
         for idn_id in list(getattr(user, idns.user_list_attr(kind))):
             idns.remove(st, st.identifications[idn_id])
@@ -389,7 +388,7 @@ def update_user(ctx: Ctx) -> Json:
 def delete_user_handler(ctx: Ctx) -> Json:
     user = require_user(ctx.state, ctx.path["user_id"])
     external_id = user.external_id
-    delete_user(ctx.state, user)  # its hooks emit organizationMembership.deleted, session.ended ...
+    delete_user(ctx.state, user)  # its cascades emit organizationMembership.deleted, session.ended ...
     # the webhook's DeletedObject carries the external id, when there was one (the BAPI answer does not)
     ctx.emit("user.deleted", lambda: deleted_json("user", user.id, **(
         {"external_id": external_id} if external_id is not None else {})))

@@ -66,9 +66,7 @@ class ControlPlane:
                 if not path_exists:
                     raise errors.route_not_found(request.method, request.path)
                 allowed = self.router.methods(sub)
-                raise ClerkError(405, "method_not_allowed", "method not allowed",
-                                 f"{request.method} is not allowed on {request.path}.",
-                                 headers={"Allow": ", ".join(sorted(allowed))})
+                raise errors.method_not_allowed(request.method, request.path, list(allowed))
             answer: Response | Directive = route.handler(request, params)
         except ClerkError as exc:
             answer = self.target.engine.error(exc)

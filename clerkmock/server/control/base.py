@@ -7,7 +7,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, Protocol
 
-from clerkmock.engine import ClerkError, Request, Response, errors
+from clerkmock.engine import Request, Response, errors
 from clerkmock.engine.jsonio import dumps, loads
 from clerkmock.engine.types import JSON_CONTENT_TYPE
 from clerkmock.server.directive import Directive
@@ -100,9 +100,8 @@ def deferred(answer: Callable[[], Response], wait: Callable[[], Any]) -> Directi
 def secrets_allowed(target: ControlTarget, request: Request, what: str) -> None:
     """``?secrets=1`` (GET state, GET scenario) needs the control token, whatever the guard's mode."""
     if not target.control_guard.authenticated(request):
-        raise ClerkError(401, "control_token_required", "control token required",
-                         f"{what}: send Authorization: Bearer <control token> (in <config dir>/control_token).",
-                         headers={"WWW-Authenticate": 'Bearer realm="clerkmock control plane"'})
+        raise errors.control_token_required(
+            f"{what}: send Authorization: Bearer <control token> (in <config dir>/control_token).")
 
 
 def query_one(query: dict[str, list[str]], name: str) -> str | None:

@@ -60,7 +60,7 @@ def put_state(target: ControlTarget, request: Request, params: Params) -> Respon
     try:
         state, clock = load_state(doc, unseal=target.sealer.unseal)
     except StateDocumentError as exc:
-        raise ClerkError(400, "state_document_invalid", "invalid state document", str(exc)) from None
+        raise errors.state_document_invalid(str(exc)) from None
     target.engine.state = state
     if clock is not None:
         target.engine.clock.restore_state(clock)
@@ -93,12 +93,11 @@ def get_env(target: ControlTarget, request: Request, params: Params) -> Response
         raise errors.invalid_query_parameter_value("mode", f"'{mode}' is not one of base, proxy")
     app_env = target.app_env
     if app_env is None:
-        raise ClerkError(409, "env_unknown", "no server addresses",
-                         "This pipeline is not served by a ClerkMock, so its addresses are unknown.")
+        raise errors.env_unknown()
     try:
         return json_response(app_env(mode))
     except ValueError as exc:  # --proxy without a forward proxy
-        raise ClerkError(409, "no_forward_proxy", "no forward proxy", f"This server has {exc}.") from None
+        raise errors.no_forward_proxy(str(exc)) from None
 
 
 # -- seed -------------------------------------------------------------------------------------------------------
@@ -111,8 +110,7 @@ def seed(target: ControlTarget, request: Request, params: Params) -> Response:
     try:
         summary = target.apply_scenario(parse_text(text, "POST /__clerkmock/seed"))
     except ScenarioError as exc:
-        raise ClerkError(422, "scenario_invalid", "invalid scenario", str(exc),
-                         {"line": exc.line, "errors": [str(e) for e in exc.problems]}) from None
+        raise errors.scenario_invalid(str(exc), exc.line, [str(e) for e in exc.problems]) from None
     if query_flag(request.query, "baseline"):
         target.set_baseline()
     return json_response({"seeded": summary})
@@ -145,8 +143,7 @@ def add_faults(target: ControlTarget, request: Request, params: Params) -> Respo
                 where = ".".join(str(p) for p in exc.path)
                 prefix = f"[{i}]" if isinstance(raw, list) else ""
                 param = f"{prefix}{'.' if prefix and where else ''}{where}" or "rule"
-                raise ClerkError(422, "form_param_value_invalid", "invalid fault rule", exc.message,
-                                 {"param_name": param}) from None
+                raise errors.control_value_invalid("fault rule", param, exc.message) from None
     except ClerkError:
         faults.rules = list(before.rules)  # all or nothing
         raise
@@ -234,9 +231,7 @@ def set_clock(target: ControlTarget, request: Request, params: Params) -> Respon
         raise errors.request_body_invalid("(expected a JSON object such as {\"seconds\": 60})")
     for key in body:
         if key not in CLOCK_KEYS:
-            raise ClerkError(422, "form_param_unknown", "is unknown",
-                             f"{key} is not a valid parameter (valid: {', '.join(CLOCK_KEYS)}).",
-                             {"param_name": key})
+            raise errors.form_param_unknown(key, CLOCK_KEYS)
     clock = target.engine.clock
     frozen = body.get("frozen")
     if frozen is not None and not isinstance(frozen, bool):

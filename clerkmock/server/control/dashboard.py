@@ -20,7 +20,7 @@ from __future__ import annotations
 import time
 from importlib import resources
 
-from clerkmock.engine import ClerkError, Request, Response, errors
+from clerkmock.engine import Request, Response, errors
 from clerkmock.engine.jsonio import dumps
 from clerkmock.server.control.base import ControlRoutes, ControlTarget, json_response
 from clerkmock.server.directive import Directive
@@ -75,9 +75,9 @@ def is_api_path(sub_path: str) -> bool:
 def api(target: ControlTarget, request: Request) -> Response:
     """``GET /__clerkmock/api/v1/...``: the engine's answer to ``GET /v1/...``, trusted (no secret key)."""
     if request.method != "GET":
-        raise ClerkError(405, "method_not_allowed", "method not allowed",
-                         "The dashboard reads the Backend API; it changes state through the control plane.",
-                         headers={"Allow": "GET"})
+        raise errors.method_not_allowed(
+            request.method, request.path, ["GET"],
+            "The dashboard reads the Backend API; it changes state through the control plane.")
     version = request.headers.get("clerk-api-version")
     inner = Request(method="GET", path=request.path[request.path.index(API_PREFIX) + len(API_PREFIX):],
                     query=request.query, headers={"clerk-api-version": version} if version else {})

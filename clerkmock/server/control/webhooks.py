@@ -78,8 +78,8 @@ def add_webhooks(target: ControlTarget, request: Request, params: Params) -> Res
                 webhooks.remove(endpoint.id)
             where = ".".join(str(p) for p in exc.path)
             prefix = f"[{i}]" if isinstance(raw, list) else ""
-            raise ClerkError(422, "form_param_value_invalid", "invalid webhook endpoint", exc.message,
-                             {"param_name": f"{prefix}{'.' if prefix and where else ''}{where}" or "url"}) from None
+            raise errors.control_value_invalid(
+                "webhook endpoint", f"{prefix}{'.' if prefix and where else ''}{where}" or "url", exc.message) from None
     schedule = webhooks.retry_schedule
     out = [e.to_json(schedule) for e in added]
     return json_response(out if isinstance(raw, list) else out[0])
@@ -107,8 +107,8 @@ def update_webhook(target: ControlTarget, request: Request, params: Params) -> R
     try:
         endpoint = target.webhooks.update(params["id"], changes)
     except WebhookConfigError as exc:
-        raise ClerkError(422, "form_param_value_invalid", "invalid webhook endpoint", exc.message,
-                         {"param_name": ".".join(str(p) for p in exc.path) or "url"}) from None
+        raise errors.control_value_invalid(
+            "webhook endpoint", ".".join(str(p) for p in exc.path) or "url", exc.message) from None
     return json_response(endpoint.to_json(target.webhooks.retry_schedule))
 
 
@@ -127,9 +127,7 @@ def flush_webhooks(target: ControlTarget, request: Request, params: Params) -> D
         raise errors.request_body_invalid('(expected a JSON object such as {"timeout": 5})')
     for key in body:
         if key not in FLUSH_KEYS:
-            raise ClerkError(422, "form_param_unknown", "is unknown",
-                             f"{key} is not a valid parameter (valid: {', '.join(FLUSH_KEYS)}).",
-                             {"param_name": key})
+            raise errors.form_param_unknown(key, FLUSH_KEYS)
     timeout = body.get("timeout", DEFAULT_FLUSH_TIMEOUT_S)
     if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or timeout < 0:
         raise errors.form_param_type_invalid("timeout", "number")

@@ -72,13 +72,13 @@ def _check_subject(st: State, subject: str, param: str = "subject") -> None:
     if not SUBJECT_RE.match(subject):
         raise _regex_error(param)
     if subject.startswith("user_") and subject not in st.users:
-        raise errors.ClerkError(404, "resource_not_found", "not found", f"No user was found with id {subject}")
+        raise errors.resource_not_found(f"No user was found with id {subject}")
     if subject.startswith("mch_") and subject not in st.auth.machines:
-        raise errors.ClerkError(404, "resource_not_found", "not found", f"No machine was found with id {subject}")
+        raise errors.resource_not_found(f"No machine was found with id {subject}")
     if subject.startswith("org_") and st.orgs.find_org(subject) is None:
-        raise errors.ClerkError(404, "resource_not_found", "not found", f"No organization was found with id {subject}")
+        raise errors.resource_not_found(f"No organization was found with id {subject}")
     if subject.startswith("scim_"):  # clerkmock has no SCIM directories (yet), so no such subject exists
-        raise errors.ClerkError(404, "resource_not_found", "not found", f"No SCIM directory was found with id {subject}")
+        raise errors.resource_not_found(f"No SCIM directory was found with id {subject}")
 
 
 def _expiration(body: dict[str, Any], now: int) -> int | None:
@@ -97,7 +97,7 @@ def require_api_key(st: State, key_id: str) -> ApiKey:
     if k is None:
         if not ID_RE.match(key_id):
             raise _regex_error("url_parameter.apiKeyID")
-        raise errors.ClerkError(404, "resource_not_found", "not found", f"No API key was found with id {key_id}")
+        raise errors.resource_not_found(f"No API key was found with id {key_id}")
     return k
 
 
@@ -208,6 +208,6 @@ def verify_api_key(ctx: Ctx) -> Json:
     key_id = st.auth.api_key_secrets.get(ctx.body["secret"])
     k = st.auth.api_keys.get(key_id) if key_id else None
     if k is None or k.revoked or is_expired(k, now):
-        raise errors.ClerkError(404, "resource_not_found", "not found", "API key not found")
+        raise errors.resource_not_found("API key not found")
     k.last_used_at = now
     return api_key_json(k, now)

@@ -1,4 +1,4 @@
-"""Session-token claims, v1 and v2, and the one seam to the organizations group (`org_membership`).
+"""Session-token claims, v1 and v2; the active organization is read from the organization tables (`org_membership`).
 
 What Clerk's middleware checks (reference/clerk-bapi.md §7, §10):
 
@@ -18,12 +18,12 @@ No ``aud``: the Python SDK rejects a token with an audience it was not told to e
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from clerkmock.engine.records.sessions import Session
 from clerkmock.engine.resources.auth.common import issuer, seconds
+from clerkmock.engine.resources.orgs.serializers import org_image_url
 from clerkmock.engine.state import State
 
 V2_FROM_VERSION = "2025-04-10"
@@ -49,37 +49,24 @@ class OrgMembership:
     membership_public_metadata: dict[str, Any] = field(default_factory=dict)
 
 
-type OrgSource = Callable[[State, str, str], OrgMembership | None]
-type UserOrgsSource = Callable[[State, str], dict[str, str]]
-
-
-def _no_orgs(st: State, user_id: str, org_id: str) -> OrgMembership | None:
-    return None
-
-
-def _no_user_orgs(st: State, user_id: str) -> dict[str, str]:
-    return {}
-
-
-# The seam: the organizations group registers its read functions here (see `wire_orgs`).  Until it does, no
-# session has an active organization.
-_org_source: OrgSource = _no_orgs
-_user_orgs_source: UserOrgsSource = _no_user_orgs
-
-
-def wire_orgs(org_source: OrgSource, user_orgs: UserOrgsSource) -> None:
-    global _org_source, _user_orgs_source
-    _org_source, _user_orgs_source = org_source, user_orgs
-
-
 def org_membership(st: State, user_id: str, org_id: str) -> OrgMembership | None:
-    """The user's membership in ``org_id`` (None when the org does not exist or the user is not a member)."""
-    return _org_source(st, user_id, org_id)
+    """The user's membership in ``org_id`` (None when the org does not exist or the user is not a member),
+    read from the organization tables on the state."""
+    org = st.orgs.find_org(org_id)
+    mem = st.orgs.membership(org.id, user_id) if org else None
+    if org is None or mem is None:
+        return None
+    role = st.orgs.roles[mem.role_id]
+    return OrgMembership(
+        org_id=org.id, slug=org.slug, role=role.key, permissions=tuple(st.orgs.permission_keys_of(role)),
+        name=org.name, image_url=org_image_url(st, org), has_image=org.image_url is not None,
+        public_metadata=org.public_metadata, membership_public_metadata=mem.public_metadata,
+    )
 
 
 def user_organizations(st: State, user_id: str) -> dict[str, str]:
-    """org id -> role of every membership of the user (the ``{{user.organizations}}`` shortcode)."""
-    return _user_orgs_source(st, user_id)
+    """org id -> role key of every membership of the user (the ``{{user.organizations}}`` shortcode)."""
+    return {m.org_id: st.orgs.role_key(m.role_id) for m in st.orgs.user_memberships(user_id)}
 
 
 # -- claims -------------------------------------------------------------------------------------------------------

@@ -79,13 +79,13 @@ def _calling_machine(ctx: Ctx) -> Machine | None:
 
 
 def _not_found() -> errors.ClerkError:
-    return errors.ClerkError(404, "resource_not_found", "not found", "Machine token not found")
+    return errors.resource_not_found("Machine token not found")
 
 
 def _require_token(st: State, token_id: str, caller: Machine | None) -> M2MToken:
     t = st.auth.m2m_tokens.get(token_id)
     if t is None or (caller is not None and t.subject != caller.id):
-        raise errors.ClerkError(404, "resource_not_found", "not found", f"No M2M token was found with id {token_id}")
+        raise errors.resource_not_found(f"No M2M token was found with id {token_id}")
     return t
 
 

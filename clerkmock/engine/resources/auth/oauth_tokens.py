@@ -57,5 +57,5 @@ def verify_oauth_access_token(ctx: Ctx) -> Json:
     token_id = st.auth.oauth_secrets.get(value)
     t = st.auth.oauth_tokens.get(token_id) if token_id else None
     if t is None or t.revoked or (t.expiration is not None and now >= t.expiration):
-        raise errors.ClerkError(404, "resource_not_found", "not found", "OAuth access token not found")
+        raise errors.resource_not_found("OAuth access token not found")
     return oauth_token_json(t, now)

@@ -125,7 +125,7 @@ def set_status(sess: Session, status: str, now: int) -> None:
 
 
 def end_user_sessions(st: State, user: User) -> None:
-    """Users' delete hook: Clerk ends every session of a deleted user.  Runs at user-delete time; the hook
+    """A user-delete cascade (resources/__init__.py): Clerk ends every session of a deleted user.  The cascade
     gets no clock, so ``updated_at`` keeps the last activity (every live session is ended regardless)."""
     for sid in st.auth.sessions_by_user.get(user.id, []):
         sess = st.auth.sessions[sid]
@@ -134,19 +134,11 @@ def end_user_sessions(st: State, user: User) -> None:
             emit_session(st, "session.ended", sess)
 
 
-users.USER_DELETE_HOOKS.append(end_user_sessions)
-
-
 def require_live_session(st: State, session_id: str, now: int) -> Session:
     sess = require_session(st, session_id)
     status = sess.status_at(now)
     if status not in TOKEN_STATUSES or sess.user_id not in st.users:
-        raise errors.ClerkError(
-            401,
-            "authentication_invalid",
-            "Invalid authentication",
-            f"Session {session_id} is {status}; only active sessions can mint tokens.",
-        )
+        raise errors.authentication_invalid(f"Session {session_id} is {status}; only active sessions can mint tokens.")
     return sess
 
 

@@ -152,13 +152,11 @@ def forget_user(st: State, directory_id: str, user_id: str) -> None:
 
 
 def user_deleted(st: State, user: User) -> None:
-    """USER_DELETE_HOOKS: a Clerk user deleted through the Backend API leaves its directory too."""
+    """A user-delete cascade (resources/__init__.py): a Clerk user deleted through the Backend API leaves its
+    directory too."""
     directory_id = st.directories.user_directory.get(user.id)
     if directory_id is not None:
         forget_user(st, directory_id, user.id)
-
-
-users.USER_DELETE_HOOKS.append(user_deleted)
 
 
 # -- organization roles from groups --------------------------------------------------------------------------------

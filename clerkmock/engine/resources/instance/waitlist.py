@@ -66,7 +66,7 @@ def entry_json(st: State, e: WaitlistEntry, now: int) -> dict[str, Any]:
 
 
 def conflict(long_message: str) -> ClerkError:
-    return ClerkError(409, "conflict", "conflict", long_message)
+    return errors.conflict("conflict", "conflict", long_message)
 
 
 def require_entry(st: State, entry_id: str) -> WaitlistEntry:

@@ -18,7 +18,7 @@ from clerkmock.engine.metadata import deep_merge
 from clerkmock.engine.pagination import parse_order_by, sort_records
 from clerkmock.engine.records import User
 from clerkmock.engine.records.organizations import Membership
-from clerkmock.engine.resources import user_queries, users
+from clerkmock.engine.resources import user_queries
 from clerkmock.engine.resources.orgs.common import (
     add_membership,
     assignable_role,
@@ -80,12 +80,10 @@ def filter_memberships(st: State, org_id: str, q: dict[str, Any]) -> list[Member
 
 
 def remove_user_memberships(st: State, user: User) -> None:
-    """USER_DELETE_HOOKS: a deleted user leaves every organization (no last-admin check: the user is gone)."""
+    """A user-delete cascade (resources/__init__.py): a deleted user leaves every organization (no last-admin
+    check: the user is gone)."""
     for mem in st.orgs.user_memberships(user.id):
         remove_membership(st, mem)
-
-
-users.USER_DELETE_HOOKS.append(remove_user_memberships)
 
 
 def updated(ctx: Ctx, mem: Membership) -> dict[str, Any]:

@@ -281,9 +281,7 @@ def upload_organization_logo(ctx: Ctx) -> Json:
     org = require_org(ctx.state, ctx.path["organization_id"])
     upload = ctx.files.get("file")
     if upload is None or not upload.data:
-        # docs: RequestWithoutImage is a 400 form_param_missing
-        raise errors.ClerkError(400, "form_param_missing", "Image file missing",
-                                "There was no image file present in the request", {"param_name": "file"})
+        raise errors.form_file_missing()
     if upload.content_type not in IMAGE_TYPES and not upload.data.startswith(IMAGE_MAGIC):
         raise errors.request_body_invalid("(file must be an image: image/jpeg, image/png, image/gif or image/webp)")
     if ctx.body.get("uploader_user_id"):
