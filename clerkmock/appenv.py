@@ -117,6 +117,11 @@ _BROWSER_NAMES = ("CLERK_PUBLISHABLE_KEY", "CLERK_PROXY_URL", "CLERK_JS_URL", "C
 _FRAMEWORK_PREFIX = {"next": "NEXT_PUBLIC_", "vite": "VITE_"}
 # Telemetry off: @clerk/nextjs reads the NEXT_PUBLIC_ name (browser and server), Next itself NEXT_TELEMETRY_DISABLED.
 _FRAMEWORK_EXTRA = {"next": {"NEXT_PUBLIC_CLERK_TELEMETRY_DISABLED": "1", "NEXT_TELEMETRY_DISABLED": "1"}, "vite": {}}
+# Where @clerk/nextjs sends signed-out users (auth.protect(), redirectToSignIn()): clerkmock's Account Portal pages
+# on the base URL (engine/fapi/portal.py).  Names checked in @clerk/nextjs 7.9.17's dist.  Without them Next
+# sends the browser to https://<slug>.accounts.dev, reachable only through the forward proxy.
+_PORTAL_PAGES = {"next": {"NEXT_PUBLIC_CLERK_SIGN_IN_URL": "/sign-in", "NEXT_PUBLIC_CLERK_SIGN_UP_URL": "/sign-up"},
+                 "vite": {}}
 
 
 def variables(target: Target, mode: Mode = "base", framework: str | None = None) -> dict[str, str]:
@@ -137,7 +142,9 @@ def for_framework(values: dict[str, str], framework: str) -> dict[str, str]:
         raise ValueError(f"framework must be one of {', '.join(FRAMEWORKS)}, not {framework!r}")
     prefix = _FRAMEWORK_PREFIX[framework]
     named = {prefix + name: values[name] for name in _BROWSER_NAMES if name in values}
-    return {**values, **named, **_FRAMEWORK_EXTRA[framework]}
+    proxy = values.get("CLERK_PROXY_URL")  # the pages live beside the Frontend API, under /__clerk
+    pages = {name: proxy + page for name, page in _PORTAL_PAGES[framework].items()} if proxy else {}
+    return {**values, **named, **pages, **_FRAMEWORK_EXTRA[framework]}
 
 
 def bundle_url(api_url: str, package: str) -> str:

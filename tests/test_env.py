@@ -260,6 +260,9 @@ def test_next_and_vite_add_the_names_their_sdks_read(tmp_path: Path) -> None:
         "NEXT_PUBLIC_CLERK_PROXY_URL": plain["CLERK_PROXY_URL"],
         "NEXT_PUBLIC_CLERK_JS_URL": plain["CLERK_JS_URL"],
         "NEXT_PUBLIC_CLERK_UI_URL": plain["CLERK_UI_URL"],
+        # the Account Portal pages beside the Frontend API (auth.protect() sends signed-out users there)
+        "NEXT_PUBLIC_CLERK_SIGN_IN_URL": plain["CLERK_PROXY_URL"] + "/sign-in",
+        "NEXT_PUBLIC_CLERK_SIGN_UP_URL": plain["CLERK_PROXY_URL"] + "/sign-up",
         "NEXT_PUBLIC_CLERK_TELEMETRY_DISABLED": "1",
         "NEXT_TELEMETRY_DISABLED": "1",
     }

@@ -18,6 +18,7 @@ from clerkmock.engine import errors, params, spec, tokens
 from clerkmock.engine.clock import Clock
 from clerkmock.engine.errors import ClerkError
 from clerkmock.engine.events import Outbox
+from clerkmock.engine.fapi import portal
 from clerkmock.engine.fapi.surface import is_fapi_path
 from clerkmock.engine.jsonio import dumps
 from clerkmock.engine.router import Route, Router
@@ -131,6 +132,8 @@ class Engine:
     def route_names(self, method: str, path: str, routed: RouteMatch | None = None) -> tuple[str, ...]:
         """The names a request's route answers to in fault rules and the journal: ``users.get`` and
         ``GetUser``, a SCIM endpoint's name, or () for an unknown path."""
+        if portal.is_page(path):
+            return (portal.route_name(path) or "portal",)
         if is_fapi_path(path):
             fapi_route = self.fapi.route_for(Request(method, path))
             return (fapi_route.name,) if fapi_route is not None else ()
@@ -170,6 +173,8 @@ class Engine:
 
     def _handle(self, request: Request, trusted: bool, routed: RouteMatch | None) -> Response:
         self._requests += 1
+        if portal.is_page(request.path):  # the hosted sign-in pages (Account Portal): HTML, not the FAPI envelope
+            return portal.handle(self.state, request)
         if is_fapi_path(request.path):
             return self.fapi.handle(request)
         route: Route | None = None

@@ -240,8 +240,8 @@ class Pipeline:
         return names[0] if names else None
 
     def fapi_hosts(self) -> tuple[str, ...]:
-        """Hosts answered as the Frontend API in the proxy modes (engine/fapi/surface.py `fapi_hosts`)."""
-        from clerkmock.engine.fapi.surface import fapi_hosts
+        """Hosts answered as the Frontend API in the proxy modes (engine/fapi/hosts.py `fapi_hosts`)."""
+        from clerkmock.engine.fapi.hosts import fapi_hosts
 
         with self.lock:
             return fapi_hosts(self.engine.state)

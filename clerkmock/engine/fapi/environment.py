@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from clerkmock.engine.fapi import portal
 from clerkmock.engine.fapi.routing import FapiCtx, FapiRoutes
 from clerkmock.engine.state import State
 from clerkmock.engine.types import Json
@@ -120,6 +121,7 @@ def environment_json(ctx: FapiCtx) -> dict[str, Any]:
         "after_sign_in_url", "after_sign_up_url", "after_sign_out_one_url", "after_sign_out_all_url",
         "after_switch_session_url", "after_join_waitlist_url", "organization_profile_url", "create_organization_url",
         "after_leave_organization_url", "after_create_organization_url", "logo_link_url")}
+    urls.update(portal.urls(st, ctx.request))  # the Account Portal pages, on the host this request came in on
     org = inst.organization_settings
     return {
         "auth_config": {

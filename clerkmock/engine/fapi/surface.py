@@ -15,6 +15,7 @@ from urllib.parse import parse_qs
 from clerkmock.engine import errors, params, spec, tokens
 from clerkmock.engine.errors import ClerkError
 from clerkmock.engine.fapi import views
+from clerkmock.engine.fapi.hosts import request_is_https
 from clerkmock.engine.fapi.routing import FapiCtx
 from clerkmock.engine.jsonio import dumps
 from clerkmock.engine.resources.auth.common import origin_of, signing_key
@@ -32,16 +33,6 @@ DEV_BROWSER_PARAMS = ("__clerk_db_jwt", "__dev_session")
 CLIENT_COOKIE = "__client"
 TESTING_TOKEN_PARAM = "__clerk_testing_token"
 MAX_BODY_BYTES = 1024 * 1024
-
-
-def fapi_hosts(st: Any) -> tuple[str, ...]:
-    """The hosts a browser reaches the Frontend API on without a proxy URL: the one the publishable key encodes
-    (``<slug>.clerk.accounts.dev`` by default) and ``clerk.<domain>`` of every domain the instance declares."""
-    hosts = [st.instance.frontend_host.lower()]
-    for dom in st.instance_config.domains.values():
-        if dom.name:
-            hosts.append(f"clerk.{dom.name.lower()}")
-    return tuple(dict.fromkeys(hosts))
 
 
 def is_fapi_path(path: str) -> bool:
@@ -161,10 +152,6 @@ def client_cookie(engine: EngineRef, ctx: FapiCtx) -> str:
     secure = "; Secure" if request_is_https(ctx.request) else ""
     return (f"{CLIENT_COOKIE}={client_token(ctx.state, ctx.client.id)}; Path=/; Max-Age=31536000; HttpOnly"
             f"; SameSite=Lax{secure}")
-
-
-def request_is_https(request: Request) -> bool:
-    return request.headers.get("x-forwarded-proto", "") == "https" or request.headers.get(":scheme") == "https"
 
 
 def _client_from_cookie(ctx: FapiCtx, raw: str) -> Any:

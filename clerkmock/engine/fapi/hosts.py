@@ -1,0 +1,40 @@
+"""Which host a Frontend API request came in on: the instance's real-looking hosts (reached through the forward or
+transparent proxy) versus the base URL.  Below every FAPI module (the surface, the Account Portal pages, the OAuth
+provider), so none of them imports another to ask."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from clerkmock.engine.types import Request
+
+
+def fapi_hosts(st: Any) -> tuple[str, ...]:
+    """The hosts a browser reaches the Frontend API on without a proxy URL: the one the publishable key encodes
+    (``<slug>.clerk.accounts.dev`` by default) and ``clerk.<domain>`` of every domain the instance declares."""
+    hosts = [st.instance.frontend_host.lower()]
+    for dom in st.instance_config.domains.values():
+        if dom.name:
+            hosts.append(f"clerk.{dom.name.lower()}")
+    return tuple(dict.fromkeys(hosts))
+
+
+def account_portal_host(st: Any) -> str:
+    """``<slug>.accounts.dev`` for the Frontend API host ``<slug>.clerk.accounts.dev`` (a development
+    instance), ``accounts.<domain>`` for ``clerk.<domain>``: where Clerk serves the instance's Account Portal."""
+    host = str(st.instance.frontend_host).lower()
+    if ".clerk." in host:
+        return host.replace(".clerk.", ".", 1)
+    return "accounts." + host.removeprefix("clerk.")
+
+
+def request_is_https(request: Request) -> bool:
+    return request.headers.get("x-forwarded-proto", "") == "https" or request.headers.get(":scheme") == "https"
+
+
+def host_name(request: Request) -> str:
+    """The request's ``Host`` (or its URL's host) without the port, lower-cased; ``[v6]`` unbracketed."""
+    host = (request.headers.get("host") or request.host or "").strip().lower()
+    if host.startswith("[") and "]" in host:
+        return host[1:host.index("]")]
+    return host.split(":", 1)[0] if host.count(":") == 1 else host
