@@ -118,6 +118,8 @@ def render(response: Response, *, keep_alive: bool) -> bytes:
     for name, value in response.headers.items():
         if name.lower() not in ("content-length", "connection", "transfer-encoding"):
             head.append(f"{name}: {value}".encode("latin-1", "replace"))
+    for cookie in response.set_cookies:
+        head.append(f"set-cookie: {cookie}".encode("latin-1", "replace"))
     head.append(b"content-length: " + str(len(response.body)).encode())
     head.append(b"date: " + _date_header())
     if not keep_alive:

@@ -53,10 +53,12 @@ SECRET_FIELDS: dict[type, frozenset[str]] = {
     apps.AdminPortalLinkToken: frozenset({"token"}),
     sso.OidcConfig: frozenset({"client_secret"}),
     directories.Directory: frozenset({"api_key", "previous_api_key"}),  # the SCIM endpoint's bearer keys
-    # the Frontend API: dev-browser tokens (also the keys of their table), testing tokens, TOTP secrets being
-    # enrolled, one-time codes sent and the password a sign-up holds until the user exists
-    fapi.FapiTables: frozenset({"dev_browsers", "testing_tokens", "pending_totp"}),
+    # the Frontend API: dev-browser tokens (also the keys of their table), testing tokens, handshake nonces and
+    # their cookies, TOTP secrets being enrolled, one-time codes sent and the password a sign-up holds until the
+    # user exists
+    fapi.FapiTables: frozenset({"dev_browsers", "testing_tokens", "pending_totp", "handshakes"}),
     fapi.DevBrowser: frozenset({"token"}),
+    fapi.Handshake: frozenset({"nonce", "directives"}),  # the directives carry session tokens
     fapi.Factor: frozenset({"code"}),
     fapi.SignUpAttempt: frozenset({"password"}),
     fapi.Message: frozenset({"code", "subject", "body"}),  # the subject and body carry the code too

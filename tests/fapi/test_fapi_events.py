@@ -51,11 +51,12 @@ def test_cookie_mode_sets_and_reads_the_client_cookie(engine: Engine) -> None:
     resp = engine.handle(Request.make("POST", "/__clerk/v1/client/sign_ins", body=form,
                                       headers={"content-type": "application/x-www-form-urlencoded"}))
     assert resp.status == 200
-    cookie = resp.headers["set-cookie"]
+    assert "set-cookie" not in resp.headers  # cookies travel in set_cookies, one header line each
+    [cookie] = resp.set_cookies
     assert cookie.startswith("__client=") and "HttpOnly" in cookie
     value = cookie.split(";", 1)[0]
     again = engine.handle(Request.make("GET", "/__clerk/v1/client", headers={"cookie": value}))
     assert again.json()["response"]["sessions"][0]["user"]["email_addresses"][0]["email_address"] == "hal@example.com"
-    assert "set-cookie" not in again.headers
+    assert again.set_cookies == []
     stranger = engine.handle(Request.make("GET", "/__clerk/v1/client"))
     assert stranger.json() == {"response": None, "client": None}

@@ -6,6 +6,7 @@ dispatches ``/__clerk/v1/…`` requests to them."""
 from clerkmock.engine.fapi import (
     clients,
     environment,
+    handshake,
     identifications,
     me,
     mfa,
@@ -27,4 +28,5 @@ ROUTE_SETS = [
     mfa.ROUTES,
     organizations.ROUTES,
     wellknown.ROUTES,
+    handshake.ROUTES,
 ]

@@ -21,6 +21,16 @@ class DevBrowser:
 
 
 @dataclass(slots=True)
+class Handshake:
+    """What ``GET /v1/client/handshake`` decided, waiting for the app's server to fetch it once by nonce
+    (the Backend API's ``GET /v1/clients/handshake_payload``)."""
+
+    nonce: str
+    directives: list[str]  # Set-Cookie strings for the app's domain
+    expires_at: int
+
+
+@dataclass(slots=True)
 class Factor:
     """A verification in progress (a sign-in factor, a sign-up field): what was sent and how it went."""
 
@@ -97,5 +107,6 @@ class FapiTables:
         self.pending_totp: dict[str, str] = {}  # user id -> TOTP secret not verified yet
         self.failed_attempts: dict[str, int] = {}  # user id -> failed sign-in attempts since the last success
         self.testing_tokens: dict[str, int] = {}  # token -> expires_at (s), from POST /v1/testing_tokens
+        self.handshakes: dict[str, Handshake] = {}  # nonce -> payload, single use (engine/fapi/handshake.py)
         # What the environment says beyond the Backend API's instance settings (scenario key `frontend`).
         self.settings: dict[str, Any] = {}
