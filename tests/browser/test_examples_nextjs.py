@@ -9,10 +9,12 @@ chosen in the browser is what ``auth()`` sees on the server; sign-out protects /
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import httpx
 import pytest
 from playwright.sync_api import expect
 
@@ -148,3 +150,25 @@ def test_clerk_testing_signs_in_to_the_app(next_app: App, next_env: dict[str, st
     assert (stats.get("expected"), stats.get("unexpected")) == (1, 0), output
     assert [e.status for e in mock_server.pipeline.journal.entries("POST", "/v1/testing_tokens")] == [200]
 
+
+def test_continue_with_google_through_the_fake_provider(page: Any, next_app: App, next_env: dict[str, str],
+                                                        mock_server: ClerkMock, offsite: list[str]) -> None:
+    resp = httpx.post(f"{mock_server.url}/__clerkmock/seed", json={
+        "frontend": {"social": ["google"]},
+        "users": [{"email_address": "alice@example.com",
+                   "external_accounts": [{"provider": "google", "provider_user_id": "1001"}]}]})
+    assert resp.status_code == 200, resp.text
+    page.goto(f"{next_app.url}/dashboard")
+    page.wait_for_url(lambda url: url.startswith(next_env["NEXT_PUBLIC_CLERK_SIGN_IN_URL"]))
+    page.get_by_role("button", name=re.compile(r"\bGoogle\b")).click()
+    # clerkmock's consent page stands in for Google's; the scenario's account is listed
+    page.wait_for_url(lambda url: "/__clerk/oauth/google/authorize?" in url)
+    page.get_by_role("button", name="alice@example.com").click()
+    # the provider's callback, clerk-js's sso-callback on the sign-in page, then back to the app (dev-browser sync)
+    page.wait_for_url(f"{next_app.url}/dashboard")
+    assert page.locator("#email").inner_text() == "alice@example.com"
+    user_id = page.locator("#user-id").inner_text()
+    assert server_auth(page, next_app)["userId"] == user_id
+    tokens = bapi(mock_server, "GET", f"/users/{user_id}/oauth_access_tokens/oauth_google")
+    assert [t["provider_user_id"] for t in tokens] == ["1001"]
+    assert examples.offsite_besides_avatars(offsite) == []
