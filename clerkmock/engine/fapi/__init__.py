@@ -14,6 +14,7 @@ from clerkmock.engine.fapi import (
     sessions,
     sign_ins,
     sign_ups,
+    social,
     wellknown,
 )
 
@@ -27,6 +28,7 @@ ROUTE_SETS = [
     identifications.ROUTES,
     mfa.ROUTES,
     organizations.ROUTES,
+    social.ROUTES,
     wellknown.ROUTES,
     handshake.ROUTES,
 ]

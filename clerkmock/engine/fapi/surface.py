@@ -39,8 +39,9 @@ TOLERATED_FIELDS = ("locale", "timezone", "tab_state", "_clerk_js_version")
 TESTING_TOKEN_PARAM = "__clerk_testing_token"
 MAX_BODY_BYTES = 1024 * 1024
 # Operations that identify the browser themselves: the handshake makes a new dev browser for a missing or
-# unknown token instead of answering 401 (it is a top-level navigation: nobody would heal the 401).
-SELF_IDENTIFYING = frozenset({"handshakeClient"})
+# unknown token instead of answering 401 (it is a top-level navigation: nobody would heal the 401); the OAuth
+# callback is the provider's redirect, carrying no credentials: its state names the client (social.py).
+SELF_IDENTIFYING = frozenset({"handshakeClient", "getOauthCallback"})
 
 
 def is_fapi_path(path: str) -> bool:
@@ -78,7 +79,7 @@ class FapiSurface:
             meta = {"route": route.name, "surface": "fapi"}
             if ctx.cookie_mode and ctx.new_client and ctx.client is not None:
                 ctx.cookies.append(client_cookie(self.engine, ctx))
-            if isinstance(result, Reply):  # a redirect (the handshake): no envelope
+            if isinstance(result, Reply):  # a redirect (the handshake, the OAuth callback): no envelope
                 raw = result.body if isinstance(result.body, bytes) else b""
                 return Response(result.status, raw, {**result.headers, **ctx.headers}, meta, ctx.cookies)
             if route.name in self.bare:

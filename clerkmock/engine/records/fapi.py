@@ -40,6 +40,8 @@ class Factor:
     expire_at: int | None = None
     code: str | None = None  # the one-time code sent (never serialized)
     identification_id: str | None = None  # the email / phone it was sent to
+    redirect_url: str | None = None  # oauth_*: the provider's consent page (external_verification_redirect_url)
+    error: dict[str, Any] | None = None  # oauth_*: what went wrong at the provider, Clerk's error shape
 
 
 @dataclass(slots=True)
@@ -79,6 +81,7 @@ class SignUpAttempt:
     invitation_id: str | None = None  # a sign-up by invitation ticket: its email is verified by the ticket
     created_user_id: str | None = None
     created_session_id: str | None = None
+    oauth_account: Any = None  # an OAuth sign-up's provider account (social.py): linked to the user it creates
 
 
 @dataclass(slots=True)
