@@ -39,7 +39,8 @@ def to_request(request: httpx.Request, body: bytes) -> Request:
 
 
 def to_httpx(response: Response, request: httpx.Request) -> httpx.Response:
-    return httpx.Response(response.status, headers=response.headers, content=response.body, request=request)
+    headers = list(response.headers.items()) + [("set-cookie", c) for c in response.set_cookies]
+    return httpx.Response(response.status, headers=headers, content=response.body, request=request)
 
 
 def _read_timeout(request: httpx.Request) -> float | None:

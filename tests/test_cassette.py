@@ -92,7 +92,8 @@ def _everywhere() -> Interaction:
         200,
         {
             "content-type": "application/json",
-            "set-cookie": f"__client={COOKIE_SECRET}; Path=/; HttpOnly",
+            # two Set-Cookie lines, kept one a line (cassette/format.py SET_COOKIE_SEPARATOR)
+            "set-cookie": f"__client={COOKIE_SECRET}; Path=/; HttpOnly\n__session={COOKIE_SECRET}x; Path=/",
             "x-clerk-token": PATTERN_SECRETS["m2m jwt"],
             "x-other": PATTERN_SECRETS["webhook secret"],  # dropped
         },
@@ -126,6 +127,8 @@ def test_a_secret_injected_everywhere_never_reaches_the_file(tmp_path: Path) -> 
     assert rec.request.body["password"] == "<password:1>"
     assert rec.response.body["jwt"] == rec.request.path.split("/")[3]  # same token -> same placeholder
     assert "x-custom-secret" not in rec.request.headers and "x-other" not in rec.response.headers
+    first, second = rec.response.headers["set-cookie"].split("\n")  # each cookie scrubbed on its own line
+    assert first.startswith("__client=<") and first.endswith("; Path=/; HttpOnly") and second.startswith("__session=<")
 
 
 @pytest.mark.parametrize("kind", sorted(PATTERN_SECRETS))

@@ -59,7 +59,7 @@ def test_other_hosts_are_refused_with_a_502_that_says_why(mock: ClerkMock) -> No
     r = httpx.get("http://example.org/path", proxy=mock.proxy_url)
     assert r.status_code == 502
     assert ("only answers the Clerk API hosts (api.clerk.com, api.clerk.dev, clerk.internal.example, "
-            "clerkmock.clerk.accounts.dev)") in r.text
+            "clerkmock.clerk.accounts.dev, clerkmock.accounts.dev)") in r.text
     assert "--passthrough" in r.text and "--intercept-host example.org" in r.text
 
 
@@ -69,6 +69,31 @@ def test_the_proxy_env_points_at_the_ca(mock: ClerkMock) -> None:
     assert env["HTTPS_PROXY"] == mock.proxy_url
     assert env["SSL_CERT_FILE"] == env["REQUESTS_CA_BUNDLE"] == env["CURL_CA_BUNDLE"] == str(files.bundle)
     assert env["NODE_EXTRA_CA_CERTS"] == str(files.cert)
+
+
+def test_the_ca_verifies_every_intercepted_host_and_fapi_serves_its_jwks(mock: ClerkMock) -> None:
+    """What a browser or an unmodified app reaches through the proxy, each certificate verified by the CA file
+    `clerkmock env --proxy` prints: the Backend API, the publishable key's FAPI host (its JWKS under
+    /.well-known, the one third-party libraries fetch), the Account Portal host and the bundles' paths."""
+    mock.reset()
+    env = mock.proxy_env()
+    jwks = httpx.get(f"{mock.url}/v1/jwks", headers=AUTH).json()
+    assert httpx.get(f"{mock.url}/__clerk/.well-known/jwks.json").json() == jwks  # on the base URL
+    with httpx.Client(proxy=env["HTTPS_PROXY"], verify=ssl.create_default_context(cafile=env["SSL_CERT_FILE"]),
+                      timeout=10) as c:
+        assert c.get("https://api.clerk.com/v1/jwks", headers=AUTH).json() == jwks
+        fapi = mock.engine.state.instance.frontend_host
+        got = c.get(f"https://{fapi}/.well-known/jwks.json")
+        assert got.status_code == 200 and got.json() == jwks
+        assert "auth_config" in c.get(f"https://{fapi}/v1/environment").json()
+        # the Account Portal host is intercepted (answered by clerkmock under /__clerk, not refused with a 502)
+        portal = c.get("https://clerkmock.accounts.dev/sign-in")  # the hosted sign-in page
+        assert portal.status_code == 200 and portal.headers["content-type"].startswith("text/html")
+        # a bundle path: answered by clerkmock's asset cache (a 404 that names the cache when it is empty)
+        bundle = c.get(f"https://{fapi}/npm/@clerk/clerk-js@6/dist/clerk.browser.js")
+        assert bundle.status_code in (200, 404)  # not the proxy's 502 refusal
+    journal = mock.pipeline.journal
+    assert journal.entries("GET", "/__clerk/.well-known/jwks.json")
 
 
 # -- passthrough -----------------------------------------------------------------------------------------------

@@ -160,3 +160,14 @@ def test_fixture_fails_clearly_without_the_cassette(tmp_path: Path) -> None:
     assert proc.returncode == 1, proc.stdout
     assert "1 error" in proc.stdout
     assert "nope.yaml does not exist: record it with `clerkmock record" in proc.stdout
+
+
+def test_several_set_cookie_lines_replay_as_several(tmp_path: Path) -> None:
+    path = tmp_path / "cookies.yaml"
+    writer = CassetteWriter(path, {"scrubbed": {"secrets": True, "pii": False}}, Scrubber())
+    req = call("GET", "/v1/users?limit=1")
+    writer.append(Interaction(RecordedRequest.from_request(req), RecordedResponse.from_parts(
+        200, {"content-type": "application/json", "set-cookie": "a=1; Path=/\nb=2; Path=/"}, b"[]")))  # fmt: skip
+    writer.close()
+    resp = Replayer([load_cassette(path)]).handle(req)
+    assert [c.split("=", 1)[0] for c in resp.set_cookies] == ["a", "b"] and "set-cookie" not in resp.headers

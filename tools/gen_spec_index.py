@@ -10,6 +10,9 @@ one JSON file.  Run it after updating a vendored spec; `tests/test_spec_index.py
 
 The Frontend API spec (``clerkmock/spec/fapi/2026-05-12.yml``) gets its own index, ``spec/fapi/index.json``, of the
 same shape: FAPI bodies are form-urlencoded, and its paths keep their ``/v1`` (a few live outside it).
+
+``clerkmock/spec/undocumented.yml`` (Backend API operations the SDKs call but the published spec leaves empty,
+such as ``GET /clients/handshake_payload``) is indexed under the key ``undocumented`` of ``spec/index.json``.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ SPEC_DIR = Path(__file__).resolve().parent.parent / "clerkmock" / "spec"
 VERSIONS = ["2025-11-10", "2026-05-12"]
 FAPI_VERSIONS = ["2026-05-12"]
 METHODS = ("get", "post", "put", "patch", "delete")
+# Operations Clerk's SDKs call that the published spec leaves empty (written by clerkmock; see the file).
+UNDOCUMENTED = "undocumented.yml"
 # Keys of a JSON schema the engine's validator understands; the rest (descriptions, examples) is dropped.
 KEEP = {
     "type", "nullable", "enum", "items", "properties", "required", "additionalProperties",
@@ -98,12 +103,24 @@ def build_version(spec: dict) -> list[dict]:
     return ops
 
 
+def _load(path: Path) -> dict:
+    with open(path) as fh:
+        return yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
 def build(spec_dir: Path = SPEC_DIR, versions: list[str] = VERSIONS) -> dict:
-    out = {"versions": {}}
-    for version in versions:
-        with open(spec_dir / f"{version}.yml") as fh:
-            spec = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    out: dict = {"versions": {}}
+    specs = {version: _load(spec_dir / f"{version}.yml") for version in versions}
+    for version, spec in specs.items():
         out["versions"][version] = build_version(spec)
+    extra = spec_dir / UNDOCUMENTED
+    if extra.exists():
+        undocumented = _load(extra)
+        for path in undocumented["paths"]:
+            for version, spec in specs.items():
+                if spec["paths"].get(path, {}) != {}:
+                    raise SystemExit(f"{extra.name}: {path} is documented in {version}.yml now: drop it here")
+        out["undocumented"] = build_version(undocumented)
     return out
 
 

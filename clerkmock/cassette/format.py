@@ -46,6 +46,8 @@ RESPONSE_HEADERS = frozenset(
     {"content-type", "clerk-api-version", "retry-after", "location", "set-cookie", "www-authenticate"}
 )
 _KEPT_PREFIXES = ("x-clerk-", "x-ratelimit-", "ratelimit-")
+# Several Set-Cookie header lines are kept as one value, one cookie a line (a comma cannot join them).
+SET_COOKIE_SEPARATOR = "\n"
 
 type Json = Any
 

@@ -25,7 +25,7 @@ from typing import Any
 
 import httpx
 
-from clerkmock.cassette.format import Cassette, Interaction, RecordedRequest
+from clerkmock.cassette.format import SET_COOKIE_SEPARATOR, Cassette, Interaction, RecordedRequest
 from clerkmock.cassette.scrub import Scrubber
 from clerkmock.engine.types import JSON_CONTENT_TYPE, Request, Response
 from clerkmock.transport import to_httpx, to_request
@@ -104,7 +104,9 @@ class Replayer:
             resp = entry.interaction.response
             headers = {k: v for k, v in resp.headers.items() if k not in ("content-length", "transfer-encoding")}
             headers[REPLAY_HEADER] = f"{entry.label}" + (f" ({note})" if note else "")
-            return Response(resp.status, resp.body_bytes(), headers, {"route": "replay", "replay": entry.label})
+            cookies = headers.pop("set-cookie", "")
+            return Response(resp.status, resp.body_bytes(), headers, {"route": "replay", "replay": entry.label},
+                            cookies.split(SET_COOKIE_SEPARATOR) if cookies else [])
 
     def _same_route(self, req: RecordedRequest, keys: dict[bool, Key]) -> _Entry | None:
         same = [e for e in self.entries if e.key[:2] == keys[e.cassette.pii_scrubbed][:2]]

@@ -171,10 +171,13 @@ class Scrubber:
             return f"{scheme} {self._credential(credential.strip())}"
         if lname == "cookie":
             return "; ".join(self._cookie(part) for part in value.split(";") if part.strip())
-        if lname == "set-cookie":
-            first, sep, attributes = value.partition(";")
-            return self._cookie(first) + (sep + self.text(attributes) if sep else "")
+        if lname == "set-cookie":  # one cookie a line (cassette/format.py SET_COOKIE_SEPARATOR)
+            return "\n".join(self._set_cookie(line) for line in value.split("\n"))
         return self.text(value)
+
+    def _set_cookie(self, value: str) -> str:
+        first, sep, attributes = value.partition(";")
+        return self._cookie(first) + (sep + self.text(attributes) if sep else "")
 
     def _credential(self, credential: str) -> str:
         scrubbed = self.text(credential)

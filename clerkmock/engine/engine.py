@@ -18,7 +18,7 @@ from clerkmock.engine import errors, params, spec, tokens
 from clerkmock.engine.clock import Clock
 from clerkmock.engine.errors import ClerkError
 from clerkmock.engine.events import Outbox
-from clerkmock.engine.fapi import portal
+from clerkmock.engine.fapi import oauth_provider, portal
 from clerkmock.engine.fapi.surface import is_fapi_path
 from clerkmock.engine.jsonio import dumps
 from clerkmock.engine.router import Route, Router
@@ -134,6 +134,9 @@ class Engine:
         ``GetUser``, a SCIM endpoint's name, or () for an unknown path."""
         if portal.is_page(path):
             return (portal.route_name(path) or "portal",)
+        if oauth_provider.is_page(path):
+            provider_route = oauth_provider.route_name(method, path)
+            return (provider_route,) if provider_route else ()
         if is_fapi_path(path):
             fapi_route = self.fapi.route_for(Request(method, path))
             return (fapi_route.name,) if fapi_route is not None else ()
@@ -175,6 +178,8 @@ class Engine:
         self._requests += 1
         if portal.is_page(request.path):  # the hosted sign-in pages (Account Portal): HTML, not the FAPI envelope
             return portal.handle(self.state, request)
+        if oauth_provider.is_page(request.path):  # the fake OAuth provider's consent page (fapi/social.py)
+            return oauth_provider.handle(self.state, request, self.clock.now_ms())
         if is_fapi_path(request.path):
             return self.fapi.handle(request)
         route: Route | None = None

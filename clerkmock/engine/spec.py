@@ -57,6 +57,13 @@ def operations(version: str) -> dict[tuple[str, str], Operation]:
     return _build(_index()["versions"][version])
 
 
+@cache
+def undocumented_operations() -> dict[tuple[str, str], Operation]:
+    """Backend API operations the SDKs call that the published spec leaves empty (spec/undocumented.yml), the
+    same in every version."""
+    return _build(_index().get("undocumented", []))
+
+
 def _build(raws: list[dict[str, Any]]) -> dict[tuple[str, str], Operation]:
     out = {}
     for raw in raws:
@@ -115,3 +122,5 @@ class OperationIndex:
 
 
 BACKEND_API = OperationIndex(VENDORED_VERSIONS, operations)
+# A RouteSet bound to this serves an operation of spec/undocumented.yml (the handshake payload).
+UNDOCUMENTED_API = OperationIndex(VENDORED_VERSIONS, lambda _version: undocumented_operations())

@@ -22,6 +22,7 @@ from clerkmock.engine.records.fapi import FapiTables
 from clerkmock.engine.records.billing import BillingTables
 from clerkmock.engine.records.directories import DirectoryTables
 from clerkmock.engine.records.instance import InstanceTables
+from clerkmock.engine.records.oauth import OAuthTables
 from clerkmock.engine.records.organizations import OrganizationTables
 from clerkmock.engine.records.sessions import AuthTables
 from clerkmock.engine.records.sso import SsoTables
@@ -77,6 +78,7 @@ class State:
         self.apps = AppTables()
         self.sso = SsoTables()
         self.fapi = FapiTables()  # the Frontend API's dev browsers, sign-in/up attempts and sent messages
+        self.oauth = OAuthTables()  # the fake OAuth provider: accounts typed on its page, authorizations in flight
         self.directories = DirectoryTables()
         self.billing = BillingTables()
 

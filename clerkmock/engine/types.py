@@ -64,9 +64,12 @@ class Request:
 class Response:
     status: int
     body: bytes = b""
-    headers: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)  # one value per name
     # What the pipeline learned while answering (route name, fault id ...): for the journal, never sent.
     meta: dict[str, Any] = field(default_factory=dict)
+    # ``Set-Cookie`` values, one header line each (they cannot be joined with commas like other headers); every
+    # adapter sends them after ``headers``, which must not hold a ``set-cookie`` of its own.
+    set_cookies: list[str] = field(default_factory=list)
 
     def json(self) -> Any:
         from clerkmock.engine.jsonio import loads

@@ -80,6 +80,8 @@ class EmulateAddon:
             return
         # Headers are passed through untouched: Content-Type must stay exactly `application/json`.
         flow.response = http.Response.make(response.status, response.body, response.headers)
+        for cookie in response.set_cookies:  # one header line each
+            flow.response.headers.add("set-cookie", cookie)
         if directive.action is Action.TRUNCATE:
             # Keep the full Content-Length, send part of the body and close: the client sees a short body.
             flow.response.headers["content-length"] = str(len(response.body))

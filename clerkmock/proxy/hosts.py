@@ -1,8 +1,8 @@
 """Which hosts clerkmock answers on its forward and transparent listeners, and what happens to the others.
 
-The Clerk Backend API hosts (``api.clerk.com``, ``api.clerk.dev``, plus ``--intercept-host`` additions) and the
-Frontend API hosts (the publishable key's, ``clerk.<domain>``; engine/fapi/hosts.py `fapi_hosts`) are
-answered by the addon that follows this one (emulate, replay, record).  Any other host is either refused with a
+The Clerk Backend API hosts (``api.clerk.com``, ``api.clerk.dev``, plus ``--intercept-host`` additions), the
+Frontend API hosts (the publishable key's, ``clerk.<domain>``) and the Account Portal host (engine/fapi/hosts.py
+`browser_hosts`) are answered by the addon that follows this one (emulate, replay, record).  Any other host is either refused with a
 502 that says why (the default: offline-safe, nothing leaves the machine) or, with ``--passthrough``, left
 alone: its TLS is not intercepted at all (mitmproxy's ``allow_hosts``, see `passthrough_options`), so the app
 talks to the real host with the real certificate.

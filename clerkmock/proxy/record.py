@@ -23,6 +23,7 @@ from clerkmock.cassette import (
     RecordedRequest,
     RecordedResponse,
 )
+from clerkmock.cassette.format import SET_COOKIE_SEPARATOR
 from clerkmock.proxy.addon import flow_to_request
 from clerkmock.proxy.hosts import PASSTHROUGH_KEY
 
@@ -83,9 +84,10 @@ def interaction_from_flow(flow: http.HTTPFlow) -> Interaction:
     assert flow.response is not None
     request = RecordedRequest.from_request(flow_to_request(flow.request))
     resp = flow.response
-    response = RecordedResponse.from_parts(
-        resp.status_code, {k.lower(): v for k, v in resp.headers.items()}, resp.get_content(strict=False) or b""
-    )
+    headers = {k.lower(): v for k, v in resp.headers.items()}
+    if cookies := resp.headers.get_all("set-cookie"):  # items() would join them with ", " (Expires has one)
+        headers["set-cookie"] = SET_COOKIE_SEPARATOR.join(cookies)
+    response = RecordedResponse.from_parts(resp.status_code, headers, resp.get_content(strict=False) or b"")
     start, end = flow.request.timestamp_start, resp.timestamp_end or resp.timestamp_start
     recorded_at = datetime.datetime.fromtimestamp(start, datetime.UTC).isoformat(timespec="milliseconds")
     return Interaction(

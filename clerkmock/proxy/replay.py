@@ -37,3 +37,5 @@ class ReplayAddon:
         if len(self.replayer.misses) > misses:
             log.warning("clerkmock: %s", self.replayer.misses[-1])
         flow.response = http.Response.make(resp.status, resp.body, resp.headers)
+        for cookie in resp.set_cookies:
+            flow.response.headers.add("set-cookie", cookie)

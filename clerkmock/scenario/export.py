@@ -134,6 +134,8 @@ def _user(st: Any, u: Any, secrets: bool) -> dict[str, Any]:
         entry["create_organizations_limit"] = u.create_organizations_limit
     for name in ("delete_self_enabled", "create_organization_enabled", "bypass_client_trust"):
         entry[name] = getattr(u, name)
+    if u.external_accounts:  # accounts at OAuth providers (scenario key external_accounts, fapi/social.py)
+        entry["external_accounts"] = [_external_account(ea) for ea in u.external_accounts]
     if not any(idns.values()) and u.username is None:
         entry["skip_user_requirement"] = True
     entry["skip_password_requirement"] = True
@@ -145,6 +147,13 @@ def _user(st: Any, u: Any, secrets: bool) -> dict[str, Any]:
         i.value: _identification(i) for items in idns.values() for i in items}
     entry["restore"] = restore
     return entry
+
+
+def _external_account(ea: Any) -> dict[str, Any]:
+    out = {"id": ea.id, "provider": ea.provider.removeprefix("oauth_"), "email": ea.email_address,
+           "provider_user_id": ea.provider_user_id}
+    out.update({k: getattr(ea, k) for k in ("first_name", "last_name", "username") if getattr(ea, k)})
+    return out
 
 
 def _identification(i: Any) -> dict[str, Any]:

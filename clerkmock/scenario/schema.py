@@ -33,7 +33,7 @@ CREATE_REQUESTS: dict[str, tuple[str, str]] = {
 }
 # keys a section takes besides its create body (pinned ids, references by name, nested lists)
 EXTRA_KEYS: dict[str, tuple[str, ...]] = {
-    "users": ("id", "restore"),
+    "users": ("id", "restore", "external_accounts"),
     "permissions": ("id", "restore"),
     "roles": ("id", "restore"),
     "organizations": ("id", "members", "invitations", "restore"),
@@ -167,6 +167,16 @@ def _rate_limit() -> dict[str, Any]:
 def json_schema() -> dict[str, Any]:
     from clerkmock.engine import spec
 
+    users = _body_schema("users")
+    users["properties"]["external_accounts"] = {
+        "type": "array", "description": "The user's accounts at OAuth providers (the fake provider's consent page "
+        "lists them): docs/scenarios.md",
+        "items": {"type": "object", "additionalProperties": False, "required": ["provider"], "properties": {
+            "provider": {"type": "string", "description": "google, github, microsoft … (oauth_ prefix optional)"},
+            "email": {"type": "string", "description": "default: the user's primary email address"},
+            "provider_user_id": {"type": "string"}, "first_name": {"type": "string"},
+            "last_name": {"type": "string"}, "username": {"type": "string"},
+            "id": {"type": "string", "pattern": "^eac_[0-9A-Za-z]{27}$"}}}}
     orgs = _body_schema("organizations")
     orgs["properties"]["members"] = {"type": "array", "items": _body_schema("organizations.members")}
     orgs["properties"]["invitations"] = {"type": "array", "items": _body_schema("organizations.invitations")}
@@ -192,7 +202,7 @@ def json_schema() -> dict[str, Any]:
                     "api_version": {"enum": list(spec.KNOWN_VERSIONS)},
                 },
             },
-            "users": _entries("users"),
+            "users": {"type": "array", "items": users},
             "permissions": _entries("permissions"),
             "roles": _entries("roles"),
             "organizations": {"type": "array", "items": orgs},

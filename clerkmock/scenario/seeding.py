@@ -24,6 +24,7 @@ from clerkmock.scenario.schema import ID_PREFIXES
 from clerkmock.scenario.source import Document, Path, jsonable
 
 type Summary = dict[str, list[str]]
+EXTERNAL_ACCOUNT_KEYS = ("provider", "email", "provider_user_id", "first_name", "last_name", "username", "id")
 
 
 class _Consequence(Exception):
@@ -162,6 +163,7 @@ class Seeder:
 
     def _user(self, entry: dict[str, Any], where: Path) -> None:
         restore = entry.pop("restore", None)
+        accounts = entry.pop("external_accounts", None)
         pinned = self._pinned("users", entry, where, self.st.users)
         if pinned is True:
             return
@@ -171,7 +173,63 @@ class Seeder:
         created = self._call("POST", "/users", entry, where, _name(where))
         user_id = self._pin(created["id"], pinned)
         self.restorer.apply("users", self.st.users[user_id], restore, where)
+        self._external_accounts(user_id, accounts, (*where, "external_accounts"))
         self._note("users", user_id)
+
+    def _external_accounts(self, user_id: str, accounts: Any, where: Path) -> None:
+        """``external_accounts: [{provider: google, email: …, provider_user_id: …}]``: the user's accounts at
+        OAuth providers (what the fake provider's consent page lists, fapi/social.py)."""
+        from clerkmock.engine.errors import ClerkError
+        from clerkmock.engine.fapi import oauth_accounts
+        from clerkmock.engine.records.oauth import ProviderAccount
+        from clerkmock.engine.resources import identifications as idns
+
+        if accounts is None:
+            return
+        if not isinstance(accounts, list):
+            raise self.doc.error(where, f"{_name(where)}: must be a list of {{provider, email, provider_user_id}} "
+                                        "mappings")
+        st, user = self.st, self.st.users[user_id]
+        for i, raw in enumerate(accounts):
+            at = (*where, i)
+            if not isinstance(raw, dict):
+                raise self.doc.error(at, f"{_name(at)}: must be a mapping with provider, email, provider_user_id")
+            for key in raw:
+                if key not in EXTERNAL_ACCOUNT_KEYS:
+                    raise self.doc.error((*at, key), f"{_name(at)}: unknown key {key!r} (known: "
+                                                     f"{', '.join(EXTERNAL_ACCOUNT_KEYS)})")
+            provider = raw.get("provider")
+            strategy = oauth_accounts.strategy_of(provider) if isinstance(provider, str) else None
+            if strategy is None:
+                raise self.doc.error((*at, "provider") if "provider" in raw else at,
+                                     f"{_name(at)}.provider: {'missing' if provider is None else repr(provider)}: "
+                                     "an OAuth provider such as google, github, microsoft (the Frontend API "
+                                     "spec's oauth_* strategies)")
+            primary = st.identifications.get(user.primary_email_address_id or "")
+            email = raw.get("email", primary.value if primary is not None else None)
+            try:
+                email = idns.check_format("email_address", email, "email")
+            except ClerkError:
+                raise self.doc.error((*at, "email") if "email" in raw else at,
+                                     f"{_name(at)}.email: {email!r} is not an email address (the user has none "
+                                     "to default to)" if email is None else
+                                     f"{_name(at)}.email: {email!r} is not an email address") from None
+            pid = str(raw.get("provider_user_id") or oauth_accounts.new_provider_user_id(st))
+            if (strategy, pid) in st.provider_index:
+                raise self.doc.error((*at, "provider_user_id") if "provider_user_id" in raw else at,
+                                     f"{_name(at)}: {strategy} account {pid} belongs to another user already")
+            names = {k: raw.get(k) for k in ("first_name", "last_name", "username")}
+            for key, value in (*names.items(), ("id", raw.get("id"))):
+                if value is not None and not isinstance(value, str):
+                    raise self.doc.error((*at, key), f"{_name(at)}.{key}: must be a string")
+            pinned = raw.get("id")
+            if pinned is not None and not (pinned.startswith("eac_") and len(pinned) == 4 + ID_LENGTH
+                                           and pinned[4:].isalnum()):
+                raise self.doc.error((*at, "id"), f"{_name(at)}.id: a pinned id must be eac_ followed by "
+                                                  f"{ID_LENGTH} letters and digits (got {pinned!r})")
+            account = ProviderAccount(strategy, pid, email, names["first_name"] or "", names["last_name"] or "",
+                                      names["username"])
+            oauth_accounts.link(st, user, account, self.engine.clock.now_ms(), account_id=pinned)
 
     def _permission(self, entry: dict[str, Any], where: Path) -> None:
         pinned = self._pinned("permissions", entry, where, self.st.orgs.permissions)

@@ -168,6 +168,8 @@ def render(response: Response, *, keep_alive: bool) -> bytes:
     for name, value in response.headers.items():
         if name.lower() not in _FRAMING_HEADERS:
             head += f"{name}: {value}\r\n"
+    for cookie in response.set_cookies:  # one line each: cookies cannot be joined with ", "
+        head += f"set-cookie: {cookie}\r\n"
     head += f"content-length: {len(response.body)}\r\ndate: {_date_header()}\r\n"
     if not keep_alive:
         head += "connection: close\r\n"

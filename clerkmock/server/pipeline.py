@@ -240,11 +240,12 @@ class Pipeline:
         return names[0] if names else None
 
     def fapi_hosts(self) -> tuple[str, ...]:
-        """Hosts answered as the Frontend API in the proxy modes (engine/fapi/hosts.py `fapi_hosts`)."""
-        from clerkmock.engine.fapi.hosts import fapi_hosts
+        """Hosts answered under ``/__clerk`` in the proxy modes: the Frontend API's and the Account Portal's
+        (engine/fapi/hosts.py `browser_hosts`)."""
+        from clerkmock.engine.fapi.hosts import browser_hosts
 
         with self.lock:
-            return fapi_hosts(self.engine.state)
+            return browser_hosts(self.engine.state)
 
     def internal_error(self) -> Response:
         """Clerk's 500 envelope; also used by adapters whose own conversion code failed."""

@@ -3,7 +3,7 @@
 `SECRET_FIELDS` names every record field that holds a secret: the instance's signing key, password hashes,
 TOTP secrets and backup codes, machine / M2M / API key / OAuth secrets, sign-in and actor tickets, pending
 verification codes, refresh and rotating tokens, SCIM directory keys, the Frontend API's dev-browser and testing
-tokens, one-time codes and pending sign-up passwords.  A dump replaces each non-empty one with a
+tokens, one-time codes, pending sign-up passwords, and the fake OAuth provider's codes and states.  A dump replaces each non-empty one with a
 marker,
 
     {"$redacted": "<sealed>"}
@@ -27,7 +27,7 @@ from typing import Any
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from clerkmock.engine.jsonio import dumps, loads
-from clerkmock.engine.records import apps, directories, fapi, sessions, sso, users
+from clerkmock.engine.records import apps, directories, fapi, oauth, sessions, sso, users
 
 MARKER = "$redacted"
 _VERSION = b"v1"
@@ -53,13 +53,19 @@ SECRET_FIELDS: dict[type, frozenset[str]] = {
     apps.AdminPortalLinkToken: frozenset({"token"}),
     sso.OidcConfig: frozenset({"client_secret"}),
     directories.Directory: frozenset({"api_key", "previous_api_key"}),  # the SCIM endpoint's bearer keys
-    # the Frontend API: dev-browser tokens (also the keys of their table), testing tokens, TOTP secrets being
-    # enrolled, one-time codes sent and the password a sign-up holds until the user exists
-    fapi.FapiTables: frozenset({"dev_browsers", "testing_tokens", "pending_totp"}),
+    # the Frontend API: dev-browser tokens (also the keys of their table), testing tokens, handshake nonces and
+    # their cookies, TOTP secrets being enrolled, one-time codes sent and the password a sign-up holds until the
+    # user exists
+    fapi.FapiTables: frozenset({"dev_browsers", "testing_tokens", "pending_totp", "handshakes"}),
     fapi.DevBrowser: frozenset({"token"}),
+    fapi.Handshake: frozenset({"nonce", "directives"}),  # the directives carry session tokens
     fapi.Factor: frozenset({"code"}),
     fapi.SignUpAttempt: frozenset({"password"}),
     fapi.Message: frozenset({"code", "subject", "body"}),  # the subject and body carry the code too
+    # the fake OAuth provider (fapi/social.py): authorization codes and the states of authorizations in flight
+    # (both also the keys of their tables)
+    oauth.OAuthTables: frozenset({"authorizations", "codes"}),
+    oauth.Authorization: frozenset({"state", "code"}),
 }
 
 

@@ -6,6 +6,7 @@ dispatches ``/__clerk/v1/…`` requests to them."""
 from clerkmock.engine.fapi import (
     clients,
     environment,
+    handshake,
     identifications,
     me,
     mfa,
@@ -13,6 +14,7 @@ from clerkmock.engine.fapi import (
     sessions,
     sign_ins,
     sign_ups,
+    social,
     wellknown,
 )
 
@@ -26,5 +28,7 @@ ROUTE_SETS = [
     identifications.ROUTES,
     mfa.ROUTES,
     organizations.ROUTES,
+    social.ROUTES,
     wellknown.ROUTES,
+    handshake.ROUTES,
 ]

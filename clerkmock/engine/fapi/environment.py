@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from clerkmock.engine.fapi import portal
+from clerkmock.engine.fapi import oauth_accounts, portal
 from clerkmock.engine.fapi.routing import FapiCtx, FapiRoutes
 from clerkmock.engine.state import State
 from clerkmock.engine.types import Json
@@ -32,6 +32,7 @@ DEFAULTS: dict[str, Any] = {
     "phone_code": True,  # ... by SMS, when phone numbers are on
     "second_factors": ["totp", "backup_code"],
     "after_sign_out_url": "",
+    "social": [],  # OAuth providers offered (google, github, microsoft ...): the fake provider (social.py)
 }
 SETTING_VALUES = ("on", "off", "required")
 SECOND_FACTORS = ("totp", "backup_code", "phone_code")
@@ -58,6 +59,11 @@ def check_settings(raw: object) -> list[tuple[tuple[str, ...], str]]:
             problems.append(((key,), f"frontend.{key} must be true or false"))
         elif key in ("application_name", "after_sign_out_url") and not isinstance(value, str):
             problems.append(((key,), f"frontend.{key} must be a string"))
+        elif key == "social" and (not isinstance(value, list) or not all(
+                isinstance(v, str) and oauth_accounts.strategy_of(v) for v in value)):
+            problems.append(((key,), "frontend.social must be a list of OAuth providers such as google, github, "
+                                     "microsoft (the Frontend API spec's oauth_* strategies, with or without "
+                                     "the oauth_ prefix)"))
         elif key == "second_factors" and (not isinstance(value, list) or any(v not in SECOND_FACTORS for v in value)):
             problems.append(((key,), f"frontend.second_factors must be a list of {', '.join(SECOND_FACTORS)}"))
     if not problems and all({**DEFAULTS, **raw}[k] == "off" for k in ("email_address", "phone_number", "username")):
@@ -71,6 +77,8 @@ def json_schema() -> dict[str, Any]:
     props.update({k: {"type": "boolean"} for k in ("single_session_mode", "email_code", "phone_code")})
     props.update({k: {"type": "string"} for k in ("application_name", "after_sign_out_url")})
     props["second_factors"] = {"type": "array", "items": {"enum": list(SECOND_FACTORS)}}
+    props["social"] = {"type": "array", "items": {"enum": sorted(
+        {*oauth_accounts.STRATEGIES, *(s.removeprefix("oauth_") for s in oauth_accounts.STRATEGIES)})}}
     return {"type": "object", "additionalProperties": False, "properties": props,
             "description": "What the Frontend API's environment says (engine/fapi/environment.py)"}
 
@@ -187,7 +195,7 @@ def environment_json(ctx: FapiCtx) -> dict[str, Any]:
                                      second=["backup_code"] if "backup_code" in second else []),
                 "passkey": _attr(False),
             },
-            "social": {},
+            "social": oauth_accounts.social_json(st),
             "saml": {"enabled": False},
             "enterprise_sso": {"enabled": False},
             "sign_in": {"second_factor": {"required": False}},

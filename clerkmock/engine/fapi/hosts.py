@@ -28,6 +28,13 @@ def account_portal_host(st: Any) -> str:
     return "accounts." + host.removeprefix("clerk.")
 
 
+def browser_hosts(st: Any) -> tuple[str, ...]:
+    """What the proxy modes answer as ``/__clerk/…`` (the addon prefixes the path): the Frontend API hosts and
+    the Account Portal host, so an unmodified page, and a server-side redirect to the hosted sign-in page, reach
+    clerkmock."""
+    return tuple(dict.fromkeys((*fapi_hosts(st), account_portal_host(st))))
+
+
 def request_is_https(request: Request) -> bool:
     return request.headers.get("x-forwarded-proto", "") == "https" or request.headers.get(":scheme") == "https"
 

@@ -16,16 +16,16 @@ from clerkmock.engine import spec
 from clerkmock.engine.records.fapi import DevBrowser
 from clerkmock.engine.records.sessions import Client
 from clerkmock.engine.router import Route
-from clerkmock.engine.routing import Ctx
+from clerkmock.engine.routing import Ctx, Reply
 from clerkmock.engine.types import Json
 
-type FapiHandler = Callable[[FapiCtx], Json]
+type FapiHandler = Callable[[FapiCtx], Json | Reply]
 
 
 @dataclass(slots=True)
 class FapiCtx(Ctx):
     """A BAPI `Ctx` plus the browser: its client (None until one is needed), how it is identified, the page's
-    origin (``azp`` of its tokens) and the response headers a handler adds (Set-Cookie)."""
+    origin (``azp`` of its tokens) and the response headers and cookies a handler adds."""
 
     client: Client | None = None
     dev_browser: DevBrowser | None = None
@@ -33,6 +33,7 @@ class FapiCtx(Ctx):
     cookie_mode: bool = False
     new_client: bool = False  # created by this request: cookie mode sets ``__client``
     headers: dict[str, str] = field(default_factory=dict)
+    cookies: list[str] = field(default_factory=list)  # Set-Cookie values, one header line each
 
     def require_client(self) -> Client:
         """The browser's client, created on first need (bound to its dev browser, or set as a cookie)."""
@@ -63,13 +64,13 @@ class FapiRoutes:
         self.routes: list[Route] = []
         self.bare: set[str] = set()
 
-    def op(self, operation_id: str, *, bare: bool = False) -> Callable[[FapiHandler], FapiHandler]:
+    def op[H: FapiHandler](self, operation_id: str, *, bare: bool = False) -> Callable[[H], H]:
         found = [op for op in spec.fapi_operations().values() if op.operation_id == operation_id]
         if len(found) != 1:
             raise ValueError(f"{operation_id} is not one operation of the Frontend API spec")
         op = found[0]
 
-        def register(handler: FapiHandler) -> FapiHandler:
+        def register(handler: H) -> H:  # the handler keeps its own type (a Json one stays Json)
             route = Route(op.method, op.path, handler, f"fapi.{operation_id}", operation_id)
             self.routes.append(route)
             if bare:

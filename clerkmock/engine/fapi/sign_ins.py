@@ -13,7 +13,7 @@ from __future__ import annotations
 from clerkmock.engine.resources import credentials
 
 from clerkmock.engine import errors, passwords
-from clerkmock.engine.fapi import codes, environment, views
+from clerkmock.engine.fapi import codes, environment, oauth_accounts, views
 from clerkmock.engine.fapi.routing import FapiCtx, FapiRoutes, body_param
 from clerkmock.engine.fapi.sessions import activate
 from clerkmock.engine.records import User
@@ -166,6 +166,25 @@ def redeem_ticket(ctx: FapiCtx, si: SignInAttempt, ticket: str) -> None:
     complete(ctx, si, user, "ticket")  # a ticket signs in without a second factor
 
 
+def transfer_from_sign_up(ctx: FapiCtx, si: SignInAttempt) -> None:
+    """``signIn.create({transfer: true})``: the client's OAuth sign-up met an account a user already has."""
+    st = ctx.state
+    assert ctx.client is not None
+    su = st.fapi.sign_ups.get(ctx.client.sign_up_id or "")
+    factor = su.verifications.get("external_account") if su is not None else None
+    auth = oauth_accounts.authorization_of(st, su.id) if su is not None else None
+    account = auth.account if auth is not None else None
+    user = oauth_accounts.account_owner(st, account) if account is not None else None
+    if factor is None or factor.status != "transferable" or account is None or user is None:
+        raise errors.bad_request("Invalid transfer", "There is no sign-up to transfer.", code="transfer_invalid")
+    check_not_locked(ctx, user)
+    oauth_accounts.link(st, user, account, ctx.now)
+    si.user_id, si.identifier = user.id, account.email_address
+    si.first_factor = Factor(factor.strategy, status="verified")
+    factor.status = "verified"
+    first_factor_done(ctx, si, user, factor.strategy)
+
+
 # -- handlers -----------------------------------------------------------------------------------------------------
 
 
@@ -179,7 +198,11 @@ def create_sign_in(ctx: FapiCtx) -> Json:
     identifier = body_param(ctx, "identifier")
     si = SignInAttempt(id=st.ids.new("sia"), client_id=client.id, created_at=now, updated_at=now,
                        abandon_at=now + ABANDON_MS)
-    if strategy == "ticket" or (strategy is None and body_param(ctx, "ticket")):
+    if body_param(ctx, "transfer"):  # an OAuth sign-up that met a known account (social.py)
+        transfer_from_sign_up(ctx, si)
+    elif strategy is not None and strategy.startswith("oauth_"):  # off to the provider's consent page
+        si.first_factor = oauth_accounts.start(ctx, si, strategy, body_param(ctx, "redirect_url"))
+    elif strategy == "ticket" or (strategy is None and body_param(ctx, "ticket")):
         if not body_param(ctx, "ticket"):
             raise errors.form_param_missing("ticket")
         redeem_ticket(ctx, si, body_param(ctx, "ticket"))

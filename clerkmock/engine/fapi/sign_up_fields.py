@@ -14,7 +14,9 @@ def field_status(st: State, su: SignUpAttempt) -> tuple[list[str], list[str], li
     """(required, optional, missing, unverified) fields, as clerk-js reads them."""
     required = environment.required_fields(st)
     optional = environment.optional_fields(st)
-    missing = [f for f in required if getattr(su, f) in (None, "")]
+    # a sign-up through an OAuth provider needs no password (Clerk's rule)
+    oauth = "external_account" in su.verifications
+    missing = [f for f in required if getattr(su, f) in (None, "") and not (oauth and f == "password")]
     unverified = [k for k in VERIFIED_KINDS if getattr(su, k) and not _verified(su, k)]
     return required, optional, missing, unverified
 

@@ -16,11 +16,12 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from clerkmock.engine import errors
-from clerkmock.engine.fapi import codes, environment, views
+from clerkmock.engine.fapi import codes, environment, oauth_accounts, views
 from clerkmock.engine.fapi.routing import FapiCtx, FapiRoutes, body_param
 from clerkmock.engine.fapi.sign_up_fields import VERIFIED_KINDS, field_status
 from clerkmock.engine.fapi.sessions import activate
 from clerkmock.engine.records.fapi import Factor, SignUpAttempt
+from clerkmock.engine.records.oauth import ProviderAccount
 from clerkmock.engine.resources import credentials
 from clerkmock.engine.resources import identifications as idns
 from clerkmock.engine.resources import users
@@ -114,6 +115,8 @@ def maybe_complete(ctx: FapiCtx, su: SignUpAttempt) -> None:
             st.identifications[ids[0]].verification = idns.Verification(
                 "verified", f.strategy, attempts=f.attempts, expire_at=f.expire_at)
     user.legal_accepted_at = su.legal_accepted_at
+    if su.oauth_account is not None:  # signed up with a provider: the user has that external account
+        oauth_accounts.link(st, user, su.oauth_account, ctx.now)
     ctx.emit("user.created", users.user_json(st, user, ctx.now))
     invitation = st.orgs.invitations.get(su.invitation_id) if su.invitation_id else None
     if invitation is not None:  # an instance invitation is used once (an organization's is accepted by the
@@ -123,6 +126,38 @@ def maybe_complete(ctx: FapiCtx, su: SignUpAttempt) -> None:
         add_membership(st, st.orgs.orgs[org_inv.org_id], user, st.orgs.roles[org_inv.role_id], ctx.now)
     sess = activate(ctx, user, next((f.strategy for f in su.verifications.values()), "password"))
     su.status, su.created_user_id, su.created_session_id, su.password = "complete", user.id, sess.id, None
+
+
+def transfer_from_sign_in(ctx: FapiCtx, su: SignUpAttempt) -> None:
+    """``signUp.create({transfer: true})``: the new account of the client's OAuth sign-in."""
+    st = ctx.state
+    assert ctx.client is not None
+    si = st.fapi.sign_ins.get(ctx.client.sign_in_id or "")
+    factor = si.first_factor if si is not None else None
+    auth = oauth_accounts.authorization_of(st, si.id) if si is not None else None
+    if factor is None or factor.status != "transferable" or auth is None or auth.account is None:
+        raise errors.bad_request("Invalid transfer", "There is no sign-in to transfer.", code="transfer_invalid")
+    factor.status = "verified"
+    fill_from_provider(ctx, su, factor.strategy, auth.account)
+
+
+def fill_from_provider(ctx: FapiCtx, su: SignUpAttempt, strategy: str, account: ProviderAccount) -> None:
+    """The provider's account as the sign-up's fields: its email (verified ``from_oauth_*``) and the names the
+    environment collects; the user is created when nothing else is missing (no password needed)."""
+    st = ctx.state
+    oauth = Factor(strategy, status="verified", expire_at=ctx.now + oauth_accounts.VERIFICATION_MS)
+    su.verifications = {"external_account": oauth, **{k: v for k, v in su.verifications.items()
+                                                      if k != "external_account"}}
+    if environment.attribute(st, "email_address") != "off":
+        su.email_address = account.email_address
+        su.verifications["email_address"] = Factor("from_" + strategy, status="verified")
+    for name in ("first_name", "last_name", "username"):
+        value = getattr(account, name)
+        if value and environment.attribute(st, name) != "off" and getattr(su, name) in (None, ""):
+            setattr(su, name, value)
+    su.oauth_account = account
+    su.updated_at = ctx.now
+    maybe_complete(ctx, su)
 
 
 @ROUTES.op("createSignUps")
@@ -142,7 +177,12 @@ def create_sign_up(ctx: FapiCtx) -> Json:
     apply_fields(ctx, su)
     st.fapi.sign_ups[su.id] = su
     client.sign_up_id = su.id
-    if strategy in ("email_code", "phone_code"):
+    if body_param(ctx, "transfer"):  # an OAuth sign-in of a new account (social.py)
+        transfer_from_sign_in(ctx, su)
+    elif strategy is not None and strategy.startswith("oauth_"):  # off to the provider's consent page
+        su.verifications["external_account"] = oauth_accounts.start(ctx, su, strategy,
+                                                                    body_param(ctx, "redirect_url"))
+    elif strategy in ("email_code", "phone_code"):
         _prepare(ctx, su, strategy)
     maybe_complete(ctx, su)
     ctx.touch_client()

@@ -8,18 +8,25 @@ handler -> the ``{response, client}`` envelope.  Errors use Clerk's envelope plu
 
 from __future__ import annotations
 
-from http.cookies import CookieError, SimpleCookie
 from typing import Any
 from urllib.parse import parse_qs
 
-from clerkmock.engine import errors, params, spec, tokens
+from clerkmock.engine import errors, params, spec
 from clerkmock.engine.errors import ClerkError
 from clerkmock.engine.fapi import views
+from clerkmock.engine.fapi.browsers import (
+    CLIENT_COOKIE,
+    DEV_BROWSER_COOKIE,
+    DEV_BROWSER_PARAMS,
+    client_from_cookie,
+    request_cookies,
+)
 from clerkmock.engine.fapi.hosts import request_is_https
 from clerkmock.engine.fapi.routing import FapiCtx
 from clerkmock.engine.jsonio import dumps
-from clerkmock.engine.resources.auth.common import origin_of, signing_key
+from clerkmock.engine.resources.auth.common import origin_of
 from clerkmock.engine.router import Route, Router
+from clerkmock.engine.routing import Reply
 from clerkmock.engine.types import JSON_CONTENT_TYPE, Request, Response
 
 
@@ -29,10 +36,12 @@ FAPI_PREFIX = "/__clerk"  # Clerk's own proxy prefix: what an app's proxyUrl poi
 OVERRIDABLE = ("PATCH", "PUT", "DELETE")
 # Form fields clerk-js sends that Clerk ignores (reference/clerk-fapi.md §1), dropped before validation.
 TOLERATED_FIELDS = ("locale", "timezone", "tab_state", "_clerk_js_version")
-DEV_BROWSER_PARAMS = ("__clerk_db_jwt", "__dev_session")
-CLIENT_COOKIE = "__client"
 TESTING_TOKEN_PARAM = "__clerk_testing_token"
 MAX_BODY_BYTES = 1024 * 1024
+# Operations that identify the browser themselves: the handshake makes a new dev browser for a missing or
+# unknown token instead of answering 401 (it is a top-level navigation: nobody would heal the 401); the OAuth
+# callback is the provider's redirect, carrying no credentials: its state names the client (social.py).
+SELF_IDENTIFYING = frozenset({"handshakeClient", "getOauthCallback"})
 
 
 def is_fapi_path(path: str) -> bool:
@@ -67,15 +76,19 @@ class FapiSurface:
                 raise self._unknown(method, rel, path_exists)
             ctx = self._context(request, route, path_params)
             result = route.handler(ctx)
+            meta = {"route": route.name, "surface": "fapi"}
+            if ctx.cookie_mode and ctx.new_client and ctx.client is not None:
+                ctx.cookies.append(client_cookie(self.engine, ctx))
+            if isinstance(result, Reply):  # a redirect (the handshake, the OAuth callback): no envelope
+                raw = result.body if isinstance(result.body, bytes) else b""
+                return Response(result.status, raw, {**result.headers, **ctx.headers}, meta, ctx.cookies)
             if route.name in self.bare:
                 body = result
             else:
                 body = {"response": result,
                         "client": views.client_json(ctx, ctx.client) if ctx.client is not None else None}
             headers = {"content-type": JSON_CONTENT_TYPE, **ctx.headers}
-            if ctx.cookie_mode and ctx.new_client and ctx.client is not None:
-                headers["set-cookie"] = client_cookie(self.engine, ctx)
-            return Response(200, dumps(body), headers, {"route": route.name, "surface": "fapi"})
+            return Response(200, dumps(body), headers, meta, ctx.cookies)
         except ClerkError as exc:
             body = {"errors": [exc.error_json()], "meta": {}, "clerk_trace_id": self.engine._trace_id()}
             return Response(exc.status, dumps(body), {"content-type": JSON_CONTENT_TYPE, **exc.headers},
@@ -115,11 +128,13 @@ class FapiSurface:
     def _identify(self, ctx: FapiCtx, request: Request, route: Route) -> None:
         """Which browser is this?  A dev-browser token (query, then the cookie clerk-js writes on the app's
         domain when FAPI is same-origin) wins; else the ``__client`` cookie (cookie mode)."""
+        if route.operation_id in SELF_IDENTIFYING:
+            return
         st = ctx.state
         token = next((request.query[p][0] for p in DEV_BROWSER_PARAMS if request.query.get(p)), None)
-        cookies = _cookies(request)
-        if token is None and cookies.get("__clerk_db_jwt"):
-            token = cookies["__clerk_db_jwt"]
+        cookies = request_cookies(request)
+        if token is None and cookies.get(DEV_BROWSER_COOKIE):
+            token = cookies[DEV_BROWSER_COOKIE]
         if token is not None and route.operation_id != "createDevBrowser":
             db = st.fapi.dev_browsers.get(token)
             if db is None:
@@ -131,7 +146,7 @@ class FapiSurface:
             ctx.cookie_mode = True
             raw = cookies.get(CLIENT_COOKIE)
             if raw:
-                ctx.client = _client_from_cookie(ctx, raw)
+                ctx.client = client_from_cookie(ctx, raw)
 
     def _check_testing_token(self, ctx: FapiCtx, request: Request) -> None:
         """@clerk/testing adds ``__clerk_testing_token`` to every FAPI request.  Any value passes (and the journal
@@ -154,27 +169,6 @@ def client_cookie(engine: EngineRef, ctx: FapiCtx) -> str:
             f"; SameSite=Lax{secure}")
 
 
-def _client_from_cookie(ctx: FapiCtx, raw: str) -> Any:
-    try:
-        claims = tokens.decode(raw, signing_key(ctx.state), verify_exp=False)
-    except tokens.TokenInvalid:
-        return None
-    client = ctx.state.auth.clients.get(str(claims.get("id")))
-    if client is None or claims.get("rotating_token") != client.rotating_token:
-        return None
-    return client
-
-
-def _cookies(request: Request) -> dict[str, str]:
-    header = request.headers.get("cookie")
-    if not header:
-        return {}
-    jar: SimpleCookie = SimpleCookie()
-    try:
-        jar.load(header)
-    except CookieError:
-        return {}
-    return {k: m.value for k, m in jar.items()}
 
 
 def _method(request: Request) -> str:

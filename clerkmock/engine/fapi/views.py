@@ -114,6 +114,10 @@ def membership_json(ctx: FapiCtx, mem: Any) -> dict[str, Any]:
 def factor_json(f: Factor | None) -> dict[str, Any] | None:
     if f is None:
         return None
+    if f.strategy.startswith(("oauth_", "from_oauth_")):
+        from clerkmock.engine.fapi.oauth_accounts import verification_json
+
+        return verification_json(f)
     if f.strategy == "password":
         return {"object": "verification_password", "status": f.status, "strategy": "password",
                 "attempts": f.attempts or None, "expire_at": None}
@@ -214,6 +218,9 @@ def sign_up_json(ctx: FapiCtx, su: SignUpAttempt) -> dict[str, Any]:
     for kind, f in su.verifications.items():
         out = factor_json(f)
         assert out is not None
+        if kind == "external_account":
+            verifications[kind] = out
+            continue
         strategy = "email_code" if kind == "email_address" else "phone_code"
         out["next_action"] = "" if f.status == "verified" else "needs_attempt"
         out["supported_strategies"] = [strategy]

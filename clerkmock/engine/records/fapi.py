@@ -21,6 +21,16 @@ class DevBrowser:
 
 
 @dataclass(slots=True)
+class Handshake:
+    """What ``GET /v1/client/handshake`` decided, waiting for the app's server to fetch it once by nonce
+    (the Backend API's ``GET /v1/clients/handshake_payload``)."""
+
+    nonce: str
+    directives: list[str]  # Set-Cookie strings for the app's domain
+    expires_at: int
+
+
+@dataclass(slots=True)
 class Factor:
     """A verification in progress (a sign-in factor, a sign-up field): what was sent and how it went."""
 
@@ -30,6 +40,8 @@ class Factor:
     expire_at: int | None = None
     code: str | None = None  # the one-time code sent (never serialized)
     identification_id: str | None = None  # the email / phone it was sent to
+    redirect_url: str | None = None  # oauth_*: the provider's consent page (external_verification_redirect_url)
+    error: dict[str, Any] | None = None  # oauth_*: what went wrong at the provider, Clerk's error shape
 
 
 @dataclass(slots=True)
@@ -69,6 +81,7 @@ class SignUpAttempt:
     invitation_id: str | None = None  # a sign-up by invitation ticket: its email is verified by the ticket
     created_user_id: str | None = None
     created_session_id: str | None = None
+    oauth_account: Any = None  # an OAuth sign-up's provider account (social.py): linked to the user it creates
 
 
 @dataclass(slots=True)
@@ -97,5 +110,6 @@ class FapiTables:
         self.pending_totp: dict[str, str] = {}  # user id -> TOTP secret not verified yet
         self.failed_attempts: dict[str, int] = {}  # user id -> failed sign-in attempts since the last success
         self.testing_tokens: dict[str, int] = {}  # token -> expires_at (s), from POST /v1/testing_tokens
+        self.handshakes: dict[str, Handshake] = {}  # nonce -> payload, single use (engine/fapi/handshake.py)
         # What the environment says beyond the Backend API's instance settings (scenario key `frontend`).
         self.settings: dict[str, Any] = {}

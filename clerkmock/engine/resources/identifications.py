@@ -176,6 +176,9 @@ def verification_json(v: Verification | None, kind: str) -> dict[str, Any] | Non
         strategy = "email_code" if kind == "email_address" else "phone_code"
         return {"object": "verification_otp", "status": v.status, "strategy": strategy, "attempts": None,
                 "expire_at": None}
+    if v.strategy.startswith("from_oauth_"):  # signed up through an OAuth provider (fapi/social.py)
+        return {"object": "verification_from_oauth", "status": v.status, "strategy": v.strategy, "attempts": None,
+                "expire_at": None}
     if kind == "web3_wallet":
         return {"object": "verification_web3", "status": v.status, "strategy": v.strategy, "attempts": v.attempts,
                 "expire_at": v.expire_at}

@@ -70,4 +70,14 @@ test.describe("the unmodified page through the forward proxy", () => {
     expect(await page.evaluate(() => window.Clerk.user?.id)).toBe(PASSWORD_USER.id);
     expect(await page.evaluate(() => window.Clerk.client.captchaBypass)).toBe(true); // rewritten by the helper
   });
+
+  // clerk.signIn({emailAddress}) builds a Backend API client with no apiUrl: this Node process calls
+  // https://api.clerk.com (GET /v1/users, POST /v1/sign_in_tokens) through the proxy, thanks to the undici
+  // preload (NODE_OPTIONS=--import proxy-preload.mjs) and NODE_EXTRA_CA_CERTS; the page then signs in with the ticket.
+  test("clerk.signIn with an emailAddress, Node reaching api.clerk.com through the proxy", async ({ page }) => {
+    await setupClerkTestingToken({ page });
+    await page.goto(UNMODIFIED_PAGE);
+    await clerk.signIn({ page, emailAddress: CODE_USER.email });
+    expect(await page.evaluate(() => window.Clerk.user?.id)).toBe(CODE_USER.id);
+  });
 });

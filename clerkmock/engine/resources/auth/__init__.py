@@ -18,6 +18,7 @@ from clerkmock.engine.resources.auth import (
 ROUTE_SETS = [
     sessions.ROUTES,
     clients.ROUTES,
+    clients.UNDOCUMENTED_ROUTES,
     jwks.ROUTES,
     jwt_templates.ROUTES,
     sign_in_tokens.ROUTES,

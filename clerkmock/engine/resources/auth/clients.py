@@ -1,4 +1,5 @@
-"""Clients: GetClientList (deprecated), VerifyClient, GetClient.
+"""Clients: GetClientList (deprecated), VerifyClient, GetClient, and GetHandshakePayload (the SSR handshake's
+cookies by nonce: an operation the published spec leaves empty, declared in spec/undocumented.yml).
 
 A client is one browser/device; it holds the sessions signed in on it.  FAPI identifies it with the ``__client``
 cookie, a JWT signed with the instance key whose claims are ``{id, rotating_token}``; VerifyClient checks such a
@@ -15,10 +16,12 @@ from clerkmock.engine.records.sessions import Client
 from clerkmock.engine.resources.auth.common import signing_key
 from clerkmock.engine.resources.auth.sessions import session_json
 from clerkmock.engine.routing import Ctx, RouteSet
+from clerkmock.engine.spec import UNDOCUMENTED_API
 from clerkmock.engine.state import State
 from clerkmock.engine.types import Json
 
 ROUTES = RouteSet("clients")
+UNDOCUMENTED_ROUTES = RouteSet("clients", UNDOCUMENTED_API)
 
 # -- serializers --------------------------------------------------------------------------------------------------
 
@@ -89,3 +92,14 @@ def verify_client(ctx: Ctx) -> Json:
 @ROUTES.op("GetClient", "get")
 def get_client(ctx: Ctx) -> Json:
     return client_json(ctx.state, require_client(ctx.state, ctx.path["client_id"]), ctx.now)
+
+
+@UNDOCUMENTED_ROUTES.op("GetHandshakePayload", "handshake_payload")
+def get_handshake_payload(ctx: Ctx) -> Json:
+    """What the Frontend API's handshake decided for one browser (engine/fapi/handshake.py): its Set-Cookie
+    directives, once."""
+    found = ctx.state.fapi.handshakes.pop(ctx.query["nonce"], None)  # single use
+    if found is None or found.expires_at <= ctx.now:
+        raise errors.resource_not_found("No handshake payload was found for this nonce: it is unknown, was "
+                                        "already used or has expired.", "Handshake payload not found")
+    return {"directives": found.directives}
