@@ -60,3 +60,41 @@ def test_cookie_mode_sets_and_reads_the_client_cookie(engine: Engine) -> None:
     assert again.set_cookies == []
     stranger = engine.handle(Request.make("GET", "/__clerk/v1/client"))
     assert stranger.json() == {"response": None, "client": None}
+
+
+def test_sign_in_codes_fire_email_created_and_sms_created_as_the_webhook_spec_lists_them() -> None:
+    """The one-time codes of a sign-in (email and phone) and of a phone sign-up are ``email.created`` /
+    ``sms.created`` events (validated against the webhook spec by `drain`), addressed to the user."""
+    engine = listening_engine()
+    user = ok(engine, "POST", "/v1/users", {"email_address": ["ivy@example.com"], "phone_number": ["+15555550123"]})
+    drain(engine)
+    b = Browser(engine)
+    si = b.call("POST", "/v1/client/sign_ins", {"identifier": "ivy@example.com"})
+    email_id = next(f for f in si["supported_first_factors"] if f["strategy"] == "email_code")["email_address_id"]
+    b.call("POST", f"/v1/client/sign_ins/{si['id']}/prepare_first_factor",
+           {"strategy": "email_code", "email_address_id": email_id})
+    [email] = drain(engine)
+    code = engine.state.fapi.messages[-1].code
+    assert email["type"] == "email.created"
+    assert (email["data"]["to_email_address"], email["data"]["user_id"], email["data"]["data"]["otp_code"]) == (
+        "ivy@example.com", user["id"], code)
+    assert email["data"]["email_address_id"] == email_id and email["data"]["slug"] == "verification_code"
+    phone_id = user["phone_numbers"][0]["id"]
+    b.call("POST", f"/v1/client/sign_ins/{si['id']}/prepare_first_factor",
+           {"strategy": "phone_code", "phone_number_id": phone_id})
+    [sms] = drain(engine)
+    assert sms["type"] == "sms.created"
+    assert (sms["data"]["to_phone_number"], sms["data"]["user_id"], sms["data"]["phone_number_id"]) == (
+        "+15555550123", user["id"], phone_id)
+    b.call("POST", f"/v1/client/sign_ins/{si['id']}/attempt_first_factor",
+           {"strategy": "phone_code", "code": engine.state.fapi.messages[-1].code})
+    assert types(drain(engine)) == ["session.created"]
+    # a sign-up by phone (phone numbers on, as a scenario's `frontend:` would say): its code is an sms.created
+    # with no user yet
+    engine.state.fapi.settings.update(phone_number="required", email_address="on")
+    other = Browser(engine)
+    su = other.call("POST", "/v1/client/sign_ups", {"phone_number": "+15555550188", "password": PASSWORD})
+    other.call("POST", f"/v1/client/sign_ups/{su['id']}/prepare_verification", {"strategy": "phone_code"})
+    [signup_sms] = drain(engine)
+    assert signup_sms["type"] == "sms.created" and signup_sms["data"]["to_phone_number"] == "+15555550188"
+    assert signup_sms["data"]["user_id"] is None
