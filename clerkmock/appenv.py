@@ -96,6 +96,9 @@ VARIABLES: tuple[Variable, ...] = (
              lambda t: t.frontend_host and publishable_key(t.frontend_host, production=t.production)),
     Variable("CLERK_JWT_KEY", lambda t: t.signing_key and jwt_key(t.signing_key)),
     Variable("CLERK_WEBHOOK_SIGNING_SECRET", lambda t: t.webhook_secret),
+    # Server SDKs (@clerk/express, @clerk/fastify …) send telemetry to Clerk from development instances: offline
+    # there is nowhere to send it.
+    Variable("CLERK_TELEMETRY_DISABLED", lambda t: "1"),
     # The browser side (docs/browser.md): clerk-js reaches the Frontend API through the proxy URL, and loads itself
     # and Clerk's UI from clerkmock's bundle cache.  An absolute proxy URL makes clerk-js build https bundle URLs,
     # so they are given explicitly.  Behind the forward proxy the page uses the real hosts: none of these.
@@ -112,7 +115,8 @@ VARIABLES: tuple[Variable, ...] = (
 FRAMEWORKS = ("next", "vite")
 _BROWSER_NAMES = ("CLERK_PUBLISHABLE_KEY", "CLERK_PROXY_URL", "CLERK_JS_URL", "CLERK_UI_URL")
 _FRAMEWORK_PREFIX = {"next": "NEXT_PUBLIC_", "vite": "VITE_"}
-_FRAMEWORK_EXTRA = {"next": {"NEXT_PUBLIC_CLERK_TELEMETRY_DISABLED": "1"}, "vite": {}}
+# Telemetry off: @clerk/nextjs reads the NEXT_PUBLIC_ name (browser and server), Next itself NEXT_TELEMETRY_DISABLED.
+_FRAMEWORK_EXTRA = {"next": {"NEXT_PUBLIC_CLERK_TELEMETRY_DISABLED": "1", "NEXT_TELEMETRY_DISABLED": "1"}, "vite": {}}
 # Where @clerk/nextjs sends signed-out users (auth.protect(), redirectToSignIn()): clerkmock's Account Portal pages
 # on the base URL (engine/fapi/portal.py).  Names checked in @clerk/nextjs 7.9.17's dist.  Without them Next
 # sends the browser to https://<slug>.accounts.dev, reachable only through the forward proxy.

@@ -63,7 +63,7 @@ def test_env_command(tmp_path: Path) -> None:
     assert values["CLERK_PUBLISHABLE_KEY"] == tokens.publishable_key("clerkmock.clerk.accounts.dev")
     pem = (tmp_path / KEY_FILE).read_text()
     assert values["CLERK_JWT_KEY"] == "".join(tokens.public_key_pem(pem).splitlines())
-    assert len(result.stdout.strip().splitlines()) == 8  # + CLERK_PROXY_URL, CLERK_JS_URL, CLERK_UI_URL
+    assert len(result.stdout.strip().splitlines()) == 9  # + CLERK_TELEMETRY_DISABLED, CLERK_PROXY_URL, _JS_URL, _UI_URL
     assert "no server answers at http://127.0.0.1:4999; printing the defaults" in result.stderr
     # the same key as a server started on this config dir, and the secret it signs webhooks with
     mock = ClerkMock(config_dir=tmp_path)

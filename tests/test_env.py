@@ -22,7 +22,7 @@ from clerkmock.cli import format_env, main
 
 BROWSER_VARIABLES = {"CLERK_PROXY_URL", "CLERK_JS_URL", "CLERK_UI_URL"}  # base URL only: the Frontend API, bundles
 APP_VARIABLES = {"CLERK_API_URL", "CLERK_SECRET_KEY", "CLERK_PUBLISHABLE_KEY", "CLERK_JWT_KEY",
-                 "CLERK_WEBHOOK_SIGNING_SECRET", *BROWSER_VARIABLES}  # fmt: skip
+                 "CLERK_WEBHOOK_SIGNING_SECRET", "CLERK_TELEMETRY_DISABLED", *BROWSER_VARIABLES}  # fmt: skip
 PROXY_VARIABLES = {"HTTPS_PROXY", "NO_PROXY", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE",
                    "NODE_EXTRA_CA_CERTS", "NODE_USE_ENV_PROXY"}  # fmt: skip
 PRINT_ENV = "import json, os; print(json.dumps({k: v for k, v in os.environ.items() if k in %s}))"
@@ -86,7 +86,8 @@ def test_a_row_per_variable_and_modes() -> None:
     target = appenv.Target(secret_key="sk_test_x", frontend_host="a.clerk.accounts.dev", signing_key=None,
                            webhook_secret="whsec_x", api_url="http://127.0.0.1:1")  # fmt: skip
     assert list(appenv.variables(target)) == ["CLERK_API_URL", "CLERK_SECRET_KEY", "CLERK_PUBLISHABLE_KEY",
-                                              "CLERK_WEBHOOK_SIGNING_SECRET", "CLERK_PROXY_URL", "CLERK_JS_URL",
+                                              "CLERK_WEBHOOK_SIGNING_SECRET", "CLERK_TELEMETRY_DISABLED",
+                                              "CLERK_PROXY_URL", "CLERK_JS_URL",
                                               "CLERK_UI_URL"]  # fmt: skip
     with pytest.raises(ValueError, match="--proxy-port"):
         appenv.variables(target, "proxy")
@@ -263,6 +264,7 @@ def test_next_and_vite_add_the_names_their_sdks_read(tmp_path: Path) -> None:
         "NEXT_PUBLIC_CLERK_SIGN_IN_URL": plain["CLERK_PROXY_URL"] + "/sign-in",
         "NEXT_PUBLIC_CLERK_SIGN_UP_URL": plain["CLERK_PROXY_URL"] + "/sign-up",
         "NEXT_PUBLIC_CLERK_TELEMETRY_DISABLED": "1",
+        "NEXT_TELEMETRY_DISABLED": "1",
     }
     vite = json.loads(cli_env("--port", nobody, "--vite", "--format", "json", config_dir=tmp_path).stdout)
     assert {k: v for k, v in vite.items() if k not in plain} == {
