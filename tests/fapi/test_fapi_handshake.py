@@ -161,18 +161,24 @@ def test_cookie_mode_reads_the_client_cookie_and_sets_no_dev_browser(engine: Eng
     form = urlencode({"identifier": "ida@example.com", "password": PASSWORD, "strategy": "password"}).encode()
     signin = engine.handle(Request.make("POST", "/__clerk/v1/client/sign_ins", body=form,
                                         headers={"content-type": "application/x-www-form-urlencoded"}))
-    client_cookie = signin.set_cookies[0].split(";", 1)[0]
-    params = back(handshake(engine, format="nonce", cookie=client_cookie, redirect_url="https://localhost:3000/"))
-    assert "__clerk_db_jwt" not in params
-    directives = payload(engine, params["__clerk_handshake_nonce"]).json()["directives"]
+    client_cookie, client_uat = signin.set_cookies  # a production key: FAPI sets __client_uat itself
+    client = next(iter(engine.state.auth.clients.values()))
+    assert client_uat.startswith(f"__client_uat={client.updated_at // 1000}; ")
+    resp = handshake(engine, format="nonce", cookie=client_cookie.split(";", 1)[0],
+                     redirect_url="https://localhost:3000/?tab=1")
+    assert back(resp) == {"tab": "1"}  # cookie mode: the URL stays clean ...
+    [nonce_cookie] = resp.set_cookies  # ... the nonce is a cookie for the app's site (FAPI is on it)
+    assert nonce_cookie.startswith("__clerk_handshake_nonce=") and "HttpOnly" in nonce_cookie
+    directives = payload(engine, cookies([nonce_cookie])["__clerk_handshake_nonce"]).json()["directives"]
     assert all(d.endswith("; Secure") for d in directives)  # an https app
     jar = cookies(directives)
     assert not any(name.startswith("__clerk_db_jwt") for name in jar)
+    assert jar["__clerk_handshake_nonce"] == "" and "__clerk_handshake_nonce=; Path=/; Max-Age=0" in directives[-2]
     sfx = cookie_suffix(publishable_key(engine.state))
     assert publishable_key(engine.state).startswith("pk_live_") and jar[f"__session_{sfx}"] == jar["__session"]
     assert claims_of(engine, jar["__session"])["sub"].startswith("user_")
-    stranger = back(handshake(engine, format="nonce"))
-    assert cookies(payload(engine, stranger["__clerk_handshake_nonce"]).json()["directives"])["__client_uat"] == "0"
+    stranger = cookies(handshake(engine, format="nonce").set_cookies)["__clerk_handshake_nonce"]
+    assert cookies(payload(engine, stranger).json()["directives"])["__client_uat"] == "0"
     assert engine.state.fapi.dev_browsers == {}
 
 

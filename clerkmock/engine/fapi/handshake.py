@@ -20,7 +20,9 @@ and sends the browser here, a top-level navigation.  FAPI works out the browser'
   the personal account; anything else leaves it as it is (the spec's rule).
 * ``format=nonce`` (what @clerk/backend sends): ``__clerk_handshake_nonce``, single use, `NONCE_LIFETIME_MS`;
   ``format=token`` (the spec's default): ``__clerk_handshake``, a JWT signed with the instance key whose
-  ``handshake`` claim lists the directives.  Both travel in the redirect's query.
+  ``handshake`` claim lists the directives.  In dev-browser mode they travel in the redirect's query (the app is
+  another site); in cookie mode as a cookie for the app's site (FAPI is on it, @clerk/backend reads the cookie
+  and leaves the URL alone), which the directives then delete.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ ROUTES = FapiRoutes("handshake")
 
 NONCE_LIFETIME_MS = 60_000  # the app's server fetches the payload right after the redirect
 YEAR_S = 365 * 24 * 3600
+NONCE_COOKIE, TOKEN_COOKIE = "__clerk_handshake_nonce", "__clerk_handshake"  # @clerk/backend's names
 # Query parameters of an earlier handshake that must not ride along on the way back (a stale nonce would be
 # fetched again, a stale dev-browser token adopted).
 STALE_PARAMS = ("__clerk_handshake", "__clerk_handshake_nonce", "__clerk_db_jwt", "__dev_session")
@@ -67,10 +70,12 @@ def cookie_suffix(key: str) -> str:
     return base64.urlsafe_b64encode(digest).decode("ascii")[:8]
 
 
-def _cookie(name: str, value: str, *, secure: bool, max_age: int | None = None) -> str:
+def _cookie(name: str, value: str, *, secure: bool, max_age: int | None = None, http_only: bool = False) -> str:
     parts = [f"{name}={value}", "Path=/"]
     if max_age is not None:
         parts.append(f"Max-Age={max_age}")
+    if http_only:
+        parts.append("HttpOnly")
     parts.append("SameSite=Lax")  # Lax: the navigation back from FAPI or the Account Portal is cross-site
     if secure:
         parts.append("Secure")
@@ -165,20 +170,26 @@ def handshake_client(ctx: FapiCtx) -> Reply:
         token = views.mint(ctx, sess)
     client_uat = (ctx.client.updated_at // 1000) if sess is not None and ctx.client is not None else 0
     dev_browser = ctx.dev_browser.token if ctx.dev_browser is not None else None
-    cookies = directives(st, token=token, client_uat=client_uat, dev_browser=dev_browser,
-                         secure=target.lower().startswith("https:"))
-    params: dict[str, str] = {}
+    secure = target.lower().startswith("https:")
+    cookies = directives(st, token=token, client_uat=client_uat, dev_browser=dev_browser, secure=secure)
+    if dev_browser is None:  # cookie mode: the handshake cookie is spent once the app has set these
+        cookies += [_cookie(name, "", secure=secure, max_age=0) for name in (NONCE_COOKIE, TOKEN_COOKIE)]
     if (ctx.query.get("format") or "token") == "nonce":
         for nonce in [n for n, h in st.fapi.handshakes.items() if h.expires_at <= now]:
             del st.fapi.handshakes[nonce]  # expired and never fetched
         nonce = st.ids.token(24)
         st.fapi.handshakes[nonce] = Handshake(nonce, cookies, now + NONCE_LIFETIME_MS)
-        params["__clerk_handshake_nonce"] = nonce
+        carrier = (NONCE_COOKIE, nonce)
     else:
-        params["__clerk_handshake"] = handshake_token(st, cookies, now)
-    if dev_browser is not None:
-        params[DEV_BROWSER_COOKIE] = dev_browser
-    return Reply(307, b"", {"location": _with_query(target, params), "cache-control": "no-store"})
+        carrier = (TOKEN_COOKIE, handshake_token(st, cookies, now))
+    headers = {"cache-control": "no-store"}
+    if dev_browser is not None:  # dev-browser mode: in the query (the app is another site)
+        headers["location"] = _with_query(target, {carrier[0]: carrier[1], DEV_BROWSER_COOKIE: dev_browser})
+    else:  # cookie mode: a cookie for the app's site (FAPI is on it), read by @clerk/backend, URL left clean
+        headers["location"] = _with_query(target, {})
+        ctx.cookies.append(_cookie(carrier[0], carrier[1], secure=secure, max_age=NONCE_LIFETIME_MS // 1000,
+                                   http_only=True))
+    return Reply(307, b"", headers)
 
 
 def handshake_token(st: State, cookies: list[str], now: int) -> str:

@@ -77,8 +77,11 @@ class FapiSurface:
             ctx = self._context(request, route, path_params)
             result = route.handler(ctx)
             meta = {"route": route.name, "surface": "fapi"}
-            if ctx.cookie_mode and ctx.new_client and ctx.client is not None:
-                ctx.cookies.append(client_cookie(self.engine, ctx))
+            if ctx.cookie_mode and ctx.client is not None:
+                if ctx.new_client:
+                    ctx.cookies.append(client_cookie(self.engine, ctx))
+                if request.method != "GET" and ctx.state.instance.environment == "production":
+                    ctx.cookies.append(client_uat_cookie(ctx))
             if isinstance(result, Reply):  # a redirect (the handshake, the OAuth callback): no envelope
                 raw = result.body if isinstance(result.body, bytes) else b""
                 return Response(result.status, raw, {**result.headers, **ctx.headers}, meta, ctx.cookies)
@@ -169,6 +172,15 @@ def client_cookie(engine: EngineRef, ctx: FapiCtx) -> str:
             f"; SameSite=Lax{secure}")
 
 
+
+
+def client_uat_cookie(ctx: FapiCtx) -> str:
+    """``__client_uat``: when the client last changed (s), 0 without a live session.  With a production key
+    clerk-js does not write it: FAPI does, on each change (reference/clerk-fapi.md §3)."""
+    assert ctx.client is not None
+    uat = ctx.client.updated_at // 1000 if views.live_sessions(ctx, ctx.client) else 0
+    secure = "; Secure" if request_is_https(ctx.request) else ""
+    return f"__client_uat={uat}; Path=/; Max-Age=315360000; SameSite=Lax{secure}"
 
 
 def _method(request: Request) -> str:
