@@ -1,6 +1,7 @@
 """Baseline servers for bench/run.py, each answering a constant small JSON body.
 
     python bench/baselines.py asyncio PORT            # (a) the Python ceiling: a bare asyncio.Protocol server
+    python bench/baselines.py node PORT               # (n) the Node ceiling: node's `http` module (execs node)
     python bench/baselines.py mitm-reverse PORT DIR   # (b) a lean mitmproxy master, reverse (base-URL) form
     python bench/baselines.py mitm-forward PORT DIR   # (b) the same as a forward HTTPS proxy (CONNECT + TLS)
 
@@ -10,6 +11,7 @@ Prints READY when listening; runs until killed.
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 
 BODY = b'{"object":"user","id":"user_2xhFjEI5X2qWRvtV13BzSj8H6Dk","first_name":"Alice","banned":false}'
@@ -62,8 +64,26 @@ async def serve_mitm(mode: str, port: int, confdir: str) -> None:
     await master.run()
 
 
+# Node's http module with keep-alive: the ceiling of any Node emulator (parlel's and the like are built on it).
+NODE_SERVER = """
+const http = require("http");
+const body = Buffer.from(process.argv[2]);
+const server = http.createServer((req, res) => {
+  req.resume();  // read (and drop) any body, as a real server must
+  req.on("end", () => {
+    res.writeHead(200, {"content-type": "application/json", "content-length": body.length});
+    res.end(body);
+  });
+});
+server.keepAliveTimeout = 75000;
+server.listen(Number(process.argv[1]), "127.0.0.1", () => console.log("READY"));
+"""
+
+
 def main() -> None:
     kind, port = sys.argv[1], int(sys.argv[2])
+    if kind == "node":
+        os.execvp("node", ["node", "-e", NODE_SERVER, str(port), BODY.decode()])
     if kind == "asyncio":
         asyncio.run(serve_asyncio(port))
     else:

@@ -1,12 +1,16 @@
 """clerkmock's benchmark: every figure measured in ONE run on this machine, next to same-run baselines.
 
-    .venv/bin/python bench/run.py              # full run (3 rounds per row, ~6 minutes)
+    .venv/bin/python bench/run.py              # full run (3 rounds per row, ~8 minutes)
     .venv/bin/python bench/run.py --quick      # 1 short round per row, a smoke test of the script
     .venv/bin/python bench/run.py --only scale # one section: baselines | base | proxy | inprocess | scale | startup
+    .venv/bin/python bench/run.py --only base --before 47c2070 --before main   # earlier commits, same run
 
-Needs `wrk` and `hey` (Debian: apt-get install wrk hey) for the HTTP rows.  Servers run as subprocesses
-pinned to CPU 0, the load generator to CPU 1 (`taskset`), loopback only; every load run is bounded in time
-(wrk -d / hey -z) and killed by a timeout.  Each row is the median of the rounds, with the spread (min-max).
+Needs `wrk` and `hey` (Debian: apt-get install wrk hey) for the HTTP rows, `node` for the Node baseline.  Servers
+run as subprocesses pinned to CPU 0, the load generator to CPU 1 (`taskset`), loopback only; every load run is
+bounded in time (wrk -d / hey -z) and killed by a timeout.  Each row is the median of the rounds, with the spread
+(min-max).  The base section runs its rows interleaved -- round 1 of every row, then round 2 ... -- with all its
+servers up at once, so a change in the machine's load (it is shared) moves a row and its baselines together and
+the ratios stay meaningful even when the absolute figures do not.
 """
 
 from __future__ import annotations
@@ -41,7 +45,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_port(port: int, timeout: float = 15.0) -> None:
+def wait_port(port: int, timeout: float = 60.0) -> None:  # generous: a shared, loaded machine starts slowly
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -57,10 +61,10 @@ def pinned(cpu: int, argv: list[str]) -> list[str]:
 
 
 class Server:
-    def __init__(self, argv: list[str], port: int, env: dict[str, str] | None = None) -> None:
+    def __init__(self, argv: list[str], port: int, env: dict[str, str] | None = None, cwd: Path = ROOT) -> None:
         self.port = port
         self.proc = subprocess.Popen(pinned(0, argv), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                     env={**os.environ, **(env or {})}, cwd=ROOT)
+                                     env={**os.environ, **(env or {})}, cwd=cwd)
         wait_port(port)
 
     def stop(self) -> None:
@@ -77,6 +81,26 @@ def http_json(port: int, method: str, path: str, body: dict | None = None) -> di
     r = httpx.request(method, f"http://127.0.0.1:{port}{path}", json=body, headers={"authorization": AUTH})
     r.raise_for_status()
     return r.json()
+
+
+FAPI_ORIGIN = "http://localhost:5173"
+FAPI_VERSION = "2026-08-20"
+
+
+def fapi_session(port: int) -> dict[str, str] | None:
+    """A browser signed in through the Frontend API (Alice of scenarios/basic.yaml, by password): its dev-browser
+    token and session id; None when this clerkmock has no Frontend API."""
+    import httpx
+
+    base, hdrs = f"http://127.0.0.1:{port}/__clerk", {"origin": FAPI_ORIGIN}
+    db = httpx.post(f"{base}/v1/dev_browser", headers=hdrs)
+    if db.status_code != 200:
+        return None
+    q = {"__clerk_db_jwt": db.json()["id"], "__clerk_api_version": FAPI_VERSION}
+    si = httpx.post(f"{base}/v1/client/sign_ins", params=q, headers=hdrs, data={
+        "strategy": "password", "identifier": "alice@example.com", "password": "correct-horse-battery"})
+    si.raise_for_status()
+    return {"query": "&".join(f"{k}={v}" for k, v in q.items()), "session": si.json()["response"]["created_session_id"]}
 
 
 @dataclass
@@ -105,8 +129,11 @@ def _ms(text: str) -> float:
     return float(m.group(1)) * _UNITS[m.group(2)] if m else float("nan")
 
 
-def run_wrk(url: str, conc: int, seconds: float, lua: str | None = None) -> tuple[float, float, float, int]:
+def run_wrk(url: str, conc: int, seconds: float, lua: str | None = None,
+            headers: tuple[str, ...] = ()) -> tuple[float, float, float, int]:
     argv = ["wrk", "-t1", f"-c{conc}", f"-d{max(1, round(seconds))}s", "--latency", "-H", f"Authorization: {AUTH}"]
+    for header in headers:
+        argv += ["-H", header]
     if lua:
         argv += ["-s", lua]
     out = subprocess.run(pinned(1, [*argv, url]), capture_output=True, text=True, timeout=seconds + 30).stdout
@@ -128,8 +155,9 @@ def run_hey(url: str, conc: int, seconds: float, proxy: str, ca: str,
     out = subprocess.run(pinned(1, [*argv, url]), capture_output=True, text=True, timeout=seconds + 30,
                          env=env).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    p50 = float(re.search(r"50%+ in ([\d.]+) secs", out).group(1)) * 1000
-    p99 = float(re.search(r"99%+ in ([\d.]+) secs", out).group(1)) * 1000
+    # no latency distribution when no request succeeded (an overloaded machine): nan, and the errors say why
+    p50 = float(m.group(1)) * 1000 if (m := re.search(r"50%+ in ([\d.]+) secs", out)) else float("nan")
+    p99 = float(m.group(1)) * 1000 if (m := re.search(r"99%+ in ([\d.]+) secs", out)) else float("nan")
     codes = dict(re.findall(r"\[(\d{3})\]\s+(\d+) responses", out))
     bad = sum(int(n) for c, n in codes.items() if not c.startswith("2"))
     bad += sum(int(n) for n in re.findall(r"\[(\d+)\]\s+Get|\[(\d+)\]\s+Post", out) if n and n.isdigit())
@@ -149,6 +177,11 @@ class Bench:
         self.lua_post_empty.write_text(
             'wrk.method = "POST"\nwrk.body = "{}"\nwrk.headers["Content-Type"] = "application/json"\n'
         )
+        self.lua_post_form = self.tmp / "post-form.lua"  # clerk-js posts forms, here an empty one
+        self.lua_post_form.write_text(
+            'wrk.method = "POST"\nwrk.body = ""\nwrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n'
+        )
+        self.before: list[str] = []  # earlier commits (--before) measured in the base section beside this one
 
     def lua_create(self) -> str:
         """A fresh script per wrk run: every run (and round) creates users no earlier run created, so the
@@ -165,29 +198,30 @@ class Bench:
         return str(path)
 
     def measure(self, section: str, name: str, conc: int, fn: Callable[[], tuple[float, float, float, int]]) -> Row:
-        row = Row(section, name, conc)
-        for _ in range(self.rounds):
-            rps, p50, p99, bad = fn()
-            row.rps.append(rps)
-            row.p50_ms.append(p50)
-            row.p99_ms.append(p99)
-            row.errors += bad
-        self.rows.append(row)
-        print(f"  {section:10} {name:42} c={conc:<3} {row.median_rps:>9,.0f} req/s  "
-              f"p50 {row.med(row.p50_ms):.2f} ms  p99 {row.med(row.p99_ms):.2f} ms"
-              + (f"  ({row.errors} non-2xx/errors)" if row.errors else ""), flush=True)
-        return row
+        return self.interleaved([(section, name, conc, fn)])[0]
 
-    # (a) and (b)
+    def interleaved(self, specs: list[tuple[str, str, int, Callable[[], tuple[float, float, float, int]]]]
+                    ) -> list[Row]:
+        """Round 1 of every row, then round 2 ...: a row and its baselines see the same machine."""
+        rows = [Row(section, name, conc) for section, name, conc, _ in specs]
+        for i in range(self.rounds):
+            if len(specs) > 1:
+                print(f"  round {i + 1}/{self.rounds} of {len(specs)} rows", flush=True)
+            for row, (*_, fn) in zip(rows, specs, strict=True):
+                rps, p50, p99, bad = fn()
+                row.rps.append(rps)
+                row.p50_ms.append(p50)
+                row.p99_ms.append(p99)
+                row.errors += bad
+        for row in rows:
+            self.rows.append(row)
+            print(f"  {row.section:10} {row.name:42} c={row.concurrency:<3} {row.median_rps:>9,.0f} req/s  "
+                  f"p50 {row.med(row.p50_ms):.2f} ms  p99 {row.med(row.p99_ms):.2f} ms"
+                  + (f"  ({row.errors} non-2xx/errors)" if row.errors else ""), flush=True)
+        return rows
+
+    # (b); (a) and (n) are measured in the base section, interleaved with the rows they are the ceiling of
     def baselines(self) -> None:
-        port = free_port()
-        srv = Server([PY, "bench/baselines.py", "asyncio", str(port)], port)
-        try:
-            for c in (1, 32):
-                self.measure("baseline", "(a) asyncio constant JSON", c,
-                             lambda c=c: run_wrk(f"http://127.0.0.1:{port}/v1/users/x", c, self.seconds))
-        finally:
-            srv.stop()
         port = free_port()
         srv = Server([PY, "bench/baselines.py", "mitm-reverse", str(port), str(self.tmp / "mitm")], port)
         try:
@@ -208,11 +242,11 @@ class Bench:
         finally:
             srv.stop()
 
-    def _clerkmock(self, extra: list[str] | None = None) -> tuple[Server, dict[str, str]]:
+    def _clerkmock(self, extra: list[str] | None = None, cwd: Path = ROOT) -> tuple[Server, dict[str, str]]:
         port = free_port()
         argv = [PY, "-m", "clerkmock", "serve", "--port", str(port), "--scenario", "scenarios/basic.yaml",
                 "--config-dir", str(self.tmp / "cfg"), *(extra or [])]
-        srv = Server(argv, port)
+        srv = Server(argv, port, cwd=cwd)
         users = http_json(port, "GET", "/v1/users?limit=1&order_by=created_at")
         user = users[0]  # type: ignore[index]
         ids = {"user": user["id"], "email": user["email_addresses"][0]["email_address"]}
@@ -234,18 +268,67 @@ class Bench:
             out.append(("POST /v1/sessions/{id}/tokens", f"/v1/sessions/{ids['session']}/tokens", "post"))
         return out
 
-    def base(self) -> None:
-        srv, ids = self._clerkmock()
-        try:
-            for name, path, kind in self.calls(ids):
-                for c in (1, 32):
-                    def once(c: int = c, p: str = path, kind: str | None = kind) -> tuple[float, float, float, int]:
-                        lua = self.lua_create() if kind == "create" else str(self.lua_post_empty) if kind else None
-                        return run_wrk(f"http://127.0.0.1:{srv.port}{p}", c, self.seconds, lua)
+    def _checkout(self, rev: str) -> Path:
+        """An earlier commit's tree (git archive), served with this venv: `python -m clerkmock` from its folder."""
+        sha = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", rev], capture_output=True, text=True,
+                             check=True).stdout.strip()
+        dest = self.tmp / f"rev-{sha}"
+        if not dest.exists():
+            dest.mkdir()
+            archive = subprocess.run(["git", "-C", str(ROOT), "archive", sha], capture_output=True, check=True).stdout
+            subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+            subprocess.run([PY, "-m", "compileall", "-q", str(dest / "clerkmock")], check=True)  # start-up as usual
+        return dest
 
-                    self.measure("base URL", name, c, once)
+    def base(self) -> None:
+        servers: list[Server] = []
+        specs: list[tuple[str, str, int, Callable[[], tuple[float, float, float, int]]]] = []
+        warmups: list[str] = []  # the GET rows' URLs
+
+        def wrk_row(section: str, name: str, url: str, kind: str | None = None,
+                    headers: tuple[str, ...] = ()) -> None:
+            for c in (1, 32):
+                def once(c: int = c) -> tuple[float, float, float, int]:
+                    lua = {"create": self.lua_create, "post": lambda: str(self.lua_post_empty),
+                           "form": lambda: str(self.lua_post_form)}[kind]() if kind else None
+                    return run_wrk(url, c, self.seconds, lua, headers)
+
+                specs.append((section, name, c, once))
+            if kind is None:
+                warmups.append(url)
+
+        try:
+            for kind, name in (("asyncio", "(a) asyncio constant JSON"), ("node", "(n) Node http constant JSON")):
+                if kind == "node" and not shutil.which("node"):
+                    print("  (n) skipped: no `node` on PATH")
+                    continue
+                port = free_port()
+                servers.append(Server([PY, "bench/baselines.py", kind, str(port)], port))
+                wrk_row("baseline", name, f"http://127.0.0.1:{port}/v1/users/x")
+            srv, ids = self._clerkmock()
+            servers.append(srv)
+            url = f"http://127.0.0.1:{srv.port}"
+            for name, path, kind in self.calls(ids):
+                wrk_row("base URL", name, url + path, kind)
+            fapi = fapi_session(srv.port)
+            if fapi is not None:
+                origin = (f"Origin: {FAPI_ORIGIN}",)
+                wrk_row("base URL", "FAPI GET /v1/client", f"{url}/__clerk/v1/client?{fapi['query']}",
+                        headers=origin)
+                wrk_row("base URL", "FAPI POST /v1/client/sessions/{id}/tokens",
+                        f"{url}/__clerk/v1/client/sessions/{fapi['session']}/tokens?{fapi['query']}", "form",
+                        origin)
+            for rev in self.before:
+                old, old_ids = self._clerkmock(cwd=self._checkout(rev))
+                servers.append(old)
+                for name, path, kind in self.calls(old_ids)[:4]:
+                    wrk_row("before", f"{name} @ {rev}", f"http://127.0.0.1:{old.port}{path}", kind)
+            for url in dict.fromkeys(warmups):  # JITs (node), caches and pools warm before round 1
+                run_wrk(url, 32, 1)
+            self.interleaved(specs)
         finally:
-            srv.stop()
+            for server in servers:
+                server.stop()
 
     def proxy(self) -> None:
         help_text = subprocess.run([PY, "-m", "clerkmock", "serve", "--help"], capture_output=True, text=True).stdout
@@ -315,6 +398,22 @@ class Bench:
             return _summ(lat, 0)
 
         self.measure("in-process", "Engine.handle: GET /v1/users/{id}", 1, engine_calls)
+
+        # What a session token's RS256 signature costs alone (the tokens rows minus this is clerkmock's part).
+        from clerkmock.engine import tokens
+
+        pem, kid = tokens.default_private_key_pem(), "ins_bench"
+        claims = {"sub": ids["user"], "sid": ids.get("session", "sess_x"), "iat": 1, "exp": 61, "nbf": 1}
+
+        def signatures() -> tuple[float, float, float, int]:
+            lat = []
+            for _ in range(max(100, n // 10)):
+                t = time.perf_counter()
+                tokens.sign(claims, pem, kid)
+                lat.append(time.perf_counter() - t)
+            return _summ(lat, 0)
+
+        self.measure("in-process", "RS256 signature alone (tokens.sign)", 1, signatures)
         blob_reset = []
         for _ in range(200):
             t = time.perf_counter()
@@ -365,18 +464,20 @@ class Bench:
         def find(name: str, c: int) -> Row | None:
             return next((r for r in self.rows if r.name == name and r.concurrency == c), None)
 
-        print("\n| section | call | c | req/s (median, min-max) | p50 ms | p99 ms | vs (a) | vs (b) |")
-        print("|---|---|---:|---:|---:|---:|---:|---:|")
+        def ratio(r: Row, base: Row | None) -> str:
+            return f"{r.median_rps / base.median_rps:.2f}" if base and r.section != "in-process" else ""
+
+        print("\n| section | call | c | req/s (median, min-max) | p50 ms | p99 ms | vs (a) | vs (n) | vs (b) |")
+        print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
         for r in self.rows:
-            a = find("(a) asyncio constant JSON", r.concurrency)
             b_name = ("(b) mitmproxy forward HTTPS constant" if r.section == "fwd proxy"
                       else "(b) mitmproxy reverse constant")
-            b = find(b_name, r.concurrency)
-            ra = f"{r.median_rps / a.median_rps:.2f}" if a and r.section != "in-process" else ""
-            rb = f"{r.median_rps / b.median_rps:.2f}" if b and r.section != "in-process" else ""
+            ra = ratio(r, find("(a) asyncio constant JSON", r.concurrency))
+            rn = ratio(r, find("(n) Node http constant JSON", r.concurrency))
+            rb = ratio(r, find(b_name, r.concurrency))
             spread = f"{min(r.rps):,.0f}-{max(r.rps):,.0f}"
             print(f"| {r.section} | {r.name} | {r.concurrency} | {r.median_rps:,.0f} ({spread}) | "
-                  f"{r.med(r.p50_ms):.3f} | {r.med(r.p99_ms):.3f} | {ra} | {rb} |")
+                  f"{r.med(r.p50_ms):.3f} | {r.med(r.p99_ms):.3f} | {ra} | {rn} | {rb} |")
         if self.notes:
             print("\n" + json.dumps(self.notes, indent=2, default=str))
 
@@ -445,6 +546,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=2.0)
     parser.add_argument("--only", choices=["baselines", "base", "proxy", "inprocess", "scale", "startup"],
                         action="append")
+    parser.add_argument("--before", action="append", default=[], metavar="REV",
+                        help="also serve this earlier commit (git archive) in the base section, interleaved")
     parser.add_argument("--scale-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.scale_child:
@@ -456,12 +559,15 @@ def main() -> None:
         if not shutil.which(tool):
             sys.exit(f"bench: `{tool}` not found (Debian: apt-get install wrk hey)")
     bench = Bench(args.rounds, args.seconds)
+    bench.before = args.before
     sections = args.only or ["baselines", "base", "proxy", "inprocess", "startup", "scale"]
     print(f"clerkmock bench: {args.rounds} round(s) x {args.seconds:g} s per row; "
-          f"python {sys.version.split()[0]}; {os.cpu_count()} CPUs")
+          f"python {sys.version.split()[0]}; {os.cpu_count()} CPUs; load average "
+          + " ".join(f"{x:.2f}" for x in os.getloadavg()))
     for name in sections:
         getattr(bench, name)()
     bench.report()
+    print("load average at the end: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
 
 
 if __name__ == "__main__":

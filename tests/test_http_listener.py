@@ -68,12 +68,28 @@ def test_chunked_body_and_expect_continue(mock: ClerkMock) -> None:
         (b"POST /v1/users HTTP/1.1\r\nContent-Length: abc\r\n\r\n", b"400"),
         (b"POST /v1/users HTTP/1.1\r\nContent-Length: 99999999999\r\n\r\n", b"413"),
         (b"GET / HTTP/1.1\r\nX-Big: " + b"a" * 70000, b"431"),
+        (b"FOO /v1/users HTTP/1.1\r\n\r\n", b"400"),  # a method llhttp does not know
+        (b"GET /v1/\xff HTTP/1.1\r\n\r\n", b"400"),  # raw non-ASCII in the target (clients percent-encode)
+        (b"GET /v1/users HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n", b"400"),
     ],
 )
 def test_protocol_errors_get_clerk_envelopes(mock: ClerkMock, data: bytes, status: bytes) -> None:
     out = raw(mock, data)
     assert out.startswith(b"HTTP/1.1 " + status), out[:80]
     assert b'"errors"' in out and b"connection: close" in out
+
+
+def test_nothing_is_answered_after_connection_close(mock: ClerkMock) -> None:
+    req = b"GET /__clerkmock/health HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+    out = raw(mock, req + b"Connection: close\r\n\r\n" + req + b"\r\n")
+    assert out.count(b"HTTP/1.1 ") == 1 and b"connection: close" in out
+
+
+def test_upgrade_requests_are_answered_as_plain_requests(mock: ClerkMock) -> None:
+    """llhttp stops at an Upgrade (or CONNECT) head; the listener answers it and keeps parsing what follows."""
+    req = b"GET /__clerkmock/health HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+    out = raw(mock, req + b"Connection: upgrade\r\nUpgrade: websocket\r\n\r\n" + req + b"Connection: close\r\n\r\n")
+    assert out.count(b"HTTP/1.1 200 OK") == 2
 
 
 def test_http10_closes_by_default(mock: ClerkMock) -> None:

@@ -9,23 +9,28 @@ from urllib.parse import parse_qs
 from clerkmock.engine.types import Request
 
 
-def build_request(method: str, target: str, headers: Iterable[tuple[str, str]], body: bytes,
-                  host: str | None = None, *, arrived_on: str = "") -> Request:
+def build_request(method: str, target: str, headers: Iterable[tuple[str, str]] | dict[str, str], body: bytes,
+                  host: str | None = None, *, arrived_on: str = "", headers_lowered: bool = False) -> Request:
     """``target`` is the raw request target: origin form (``/v1/users?limit=2``, percent-encoding intact: the
     router decodes) or absolute form (``http://api.clerk.com/v1/users``, a client that thinks we are a proxy).
     Header names are lower-cased and repeated headers joined with ``", "``.  ``host``: the host the request
     was meant for when the adapter knows it better than the Host header (the proxy's intercepted host);
     lower-cased, without the port.  ``arrived_on``: the local address the connection arrived on (or the
-    intercepted host; "in-process" for the httpx transport), for the control plane's guard."""
+    intercepted host; "in-process" for the httpx transport), for the control plane's guard.
+    ``headers_lowered``: ``headers`` is already such a dict (the listener's parser builds one), taken as it is."""
     path, _, query = target.partition("?")
     authority = None
     if "://" in path:
         authority, _, rest = path.partition("://")[2].partition("/")
         path = "/" + rest
-    joined: dict[str, str] = {}
-    for name, value in headers:
-        key = name.lower()
-        joined[key] = f"{joined[key]}, {value}" if key in joined else value
+    if headers_lowered:
+        assert isinstance(headers, dict)
+        joined = headers
+    else:
+        joined = {}
+        for name, value in headers.items() if isinstance(headers, dict) else headers:
+            key = name.lower()
+            joined[key] = f"{joined[key]}, {value}" if key in joined else value
     return Request(
         method=method.upper(),
         path=path or "/",

@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 from clerkmock.faults.matching import path_matches
 
 DEFAULT_MAX_ENTRIES = 10_000
+_new_tuple = tuple.__new__  # JournalEntry's fields in order, without the NamedTuple __new__ (record)
 
 
 class JournalEntry(NamedTuple):
@@ -84,9 +85,16 @@ class Journal:
         self._entries: deque[JournalEntry] = deque(maxlen=max_entries)
         self._seq = 0
 
-    def record(self, **fields: Any) -> JournalEntry:
-        self._seq += 1
-        entry = JournalEntry(seq=self._seq, **fields)
+    def record(self, at_ms: int, method: str, path: str, query: dict[str, list[str]], status: int | None,
+               duration_ms: float, route: str | None, fault: str | None = None, action: str | None = None,
+               delay_ms: int = 0, error_code: str | None = None, client: str | None = None,
+               request_body: bytes = b"", response_body: bytes = b"") -> JournalEntry:
+        """One entry per request, so positional and built with ``tuple.__new__``: keyword arguments into a
+        NamedTuple cost ~4x as much (~8 µs of a loaded machine's ~40 µs per request, docs/performance.md)."""
+        self._seq = seq = self._seq + 1
+        entry: JournalEntry = _new_tuple(JournalEntry, (
+            seq, at_ms, method, path, query, status, duration_ms, route, fault, action, delay_ms, error_code,
+            client, request_body, response_body))
         self._entries.append(entry)
         return entry
 

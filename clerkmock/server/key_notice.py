@@ -23,6 +23,8 @@ class KeyNotice:
     def check(self, request: Request, strict: bool) -> None:
         if self.noticed or strict:
             return
+        if request.headers.get("authorization", "").startswith("Bearer sk_"):  # the common case, first
+            return
         scheme, _, key = request.headers.get("authorization", "").partition(" ")
         key = key.strip()
         if scheme.lower() != "bearer" or not key or key.startswith(SECRET_PREFIXES):

@@ -216,21 +216,21 @@ class Pipeline:
                 route = names[0] if names else None
             action = directive.action.value if directive.action is not Action.ANSWER else (
                 decision.rule.kind if decision.rule is not None else "delay" if decision.fired else None)
-        self.journal.record(
-            at_ms=self.engine.clock.now_ms(),
-            method=request.method,
-            path=request.path,
-            query=request.query,
-            status=None if directive.sends_no_response or response.status == _NO_RESPONSE else response.status,
-            duration_ms=round((time.perf_counter() - started) * 1000, 3),
-            route=route,
-            fault=directive.fault,
-            action=action,
-            delay_ms=directive.delay_ms,
-            error_code=meta.get("error_code"),
-            client=request.headers.get("user-agent"),
-            request_body=request.body,
-            response_body=response.body,
+        self.journal.record(  # positional: the journal's field order (at_ms, method, path ... response_body)
+            self.engine.clock.now_ms(),
+            request.method,
+            request.path,
+            request.query,
+            None if directive.sends_no_response or response.status == _NO_RESPONSE else response.status,
+            round((time.perf_counter() - started) * 1000, 3),
+            route,
+            directive.fault,
+            action,
+            directive.delay_ms,
+            meta.get("error_code"),
+            request.headers.get("user-agent"),
+            request.body,
+            response.body,
         )
 
     def route_name(self, request: Request) -> str | None:
