@@ -66,9 +66,20 @@ def is_allowed_origin(origin: str | None, state: State) -> bool:
     return wanted in trusted_origins(state)
 
 
+def account_portal_host(st: State) -> str:
+    """``<slug>.accounts.dev`` for the Frontend API host ``<slug>.clerk.accounts.dev`` (a development
+    instance), ``accounts.<domain>`` for ``clerk.<domain>``: where Clerk serves the instance's Account Portal."""
+    host = str(st.instance.frontend_host).lower()
+    if ".clerk." in host:
+        return host.replace(".clerk.", ".", 1)
+    return "accounts." + host.removeprefix("clerk.")
+
+
 def trusted_origins(state: State) -> set[str]:
-    """The origins the instance's settings and redirect URLs name (loopback origins are always allowed on top)."""
+    """The origins the instance's settings and redirect URLs name, and its own Account Portal, whose pages call
+    the Frontend API (loopback origins are always allowed on top)."""
     settings = state.instance_config.settings
-    urls = [*(settings.get("allowed_origins") or ()), settings.get("development_origin")]
+    urls = [*(settings.get("allowed_origins") or ()), settings.get("development_origin"),
+            f"https://{account_portal_host(state)}"]
     urls += [r.url for r in state.instance_config.redirect_urls.values()]
     return {o for o in map(origin_of, urls) if o is not None}

@@ -101,3 +101,31 @@ def test_user_page_signed_out_shows_the_sign_in(page: Any, mock_server: ClerkMoc
     page.wait_for_function("() => window.clerkPortalReady === true || window.clerkPortalError !== undefined")
     expect(page.get_by_label("Email address")).to_be_visible()
     assert offsite == []
+
+
+def test_the_account_portal_host_through_the_forward_proxy(page: Any, page_server: Any, proxied: ClerkMock,
+                                                           allowed_hosts: set[str], offsite: list[str]) -> None:
+    """What an unmodified app's signed-out redirect does: ``https://<slug>.accounts.dev/sign-in`` (answered by the
+    forward proxy), where clerk-js finds the Frontend API from the key alone (no proxy URL), signs in on the
+    app's dev browser and goes back to the app with it."""
+    from clerkmock.engine.origins import account_portal_host
+
+    alice = httpx.post(f"{proxied.url}/v1/users", headers={"authorization": f"Bearer {proxied.secret_key}"},
+                       json={"email_address": ["alice@example.com"], "password": PASSWORD}).json()
+    portal_host = account_portal_host(proxied.engine.state)
+    allowed_hosts.add(portal_host)
+    token = dev_browser(proxied)
+    back = page_server.add("landed.html", "<!doctype html><title>landed</title><p>back in the app</p>")
+    seen = navigations(page)
+    page.goto(f"https://{portal_host}/sign-in?" + urlencode({"redirect_url": back, "__clerk_db_jwt": token}))
+    page.get_by_label("Email address").fill("alice@example.com")
+    page.get_by_role("button", name="Continue", exact=True).click()
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Continue", exact=True).click()
+    page.wait_for_url(f"{back}?**")
+    assert parse_qs(urlsplit(page.url).query)["__clerk_db_jwt"] == [token]
+    assert [s["user"]["id"] for s in client_of(proxied, token)["sessions"]] == [alice["id"]]
+    assert len([u for u in seen if u.startswith(back)]) == 1
+    paths = {e.path for e in proxied.pipeline.journal.entries()}  # the page and FAPI, both through the proxy
+    assert {"/__clerk/sign-in", "/__clerk/v1/client/sign_ins"} <= paths, paths
+    assert offsite == []

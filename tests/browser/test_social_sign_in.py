@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 from playwright.sync_api import expect
@@ -100,4 +100,27 @@ def test_denying_consent_shows_clerks_error(page: Any, page_server: Any, mock_se
     page.wait_for_url(f"{mock_server.url}/__clerk/sign-in**")
     expect(page.get_by_text("You did not grant access to your account.")).to_be_visible()
     assert page.evaluate("() => window.Clerk.user") is None
+    assert offline(offsite) == []
+
+
+def test_social_sign_in_on_the_account_portal_through_the_forward_proxy(
+        page: Any, page_server: Any, proxied: ClerkMock, allowed_hosts: set[str], offsite: list[str]) -> None:
+    """The unmodified way: the hosted sign-in on https://<slug>.accounts.dev, the consent page and the callback on
+    the key's Frontend API host, all answered by the forward proxy."""
+    from clerkmock.engine.origins import account_portal_host
+
+    seed(proxied)
+    alice = bapi(proxied, "/users", email_address="alice@example.com")[0]
+    portal_host = account_portal_host(proxied.engine.state)
+    fapi_host = proxied.engine.state.instance.frontend_host
+    allowed_hosts.add(portal_host)
+    back = page_server.add("landed.html", "<!doctype html><title>landed</title><p>back in the app</p>")
+    page.goto(f"https://{portal_host}/sign-in?" + urlencode({"redirect_url": back}))
+    social_button(page, "Google").click()
+    page.wait_for_url(f"https://{fapi_host}/oauth/google/authorize?**")
+    page.get_by_role("button", name="alice@example.com").click()
+    page.wait_for_url(f"{back}?**")
+    token = parse_qs(urlsplit(page.url).query)["__clerk_db_jwt"][0]
+    client = httpx.get(f"{proxied.url}/__clerk/v1/client", params={"__clerk_db_jwt": token}).json()["response"]
+    assert [s["user"]["id"] for s in client["sessions"]] == [alice["id"]]
     assert offline(offsite) == []

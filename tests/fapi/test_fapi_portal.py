@@ -85,3 +85,13 @@ def test_route_names_and_methods(engine: Engine) -> None:
     assert engine.route_names("GET", "/__clerk/user") == ("portal.user",)
     resp = engine.handle(Request.make("POST", "/__clerk/sign-up", headers={"host": "127.0.0.1"}))
     assert resp.status == 405 and resp.headers["allow"] == "GET, HEAD"
+
+
+def test_the_account_portal_origin_may_call_the_frontend_api(engine: Engine) -> None:
+    """Its pages on https://<slug>.accounts.dev call https://<slug>.clerk.accounts.dev: CORS trusts that origin
+    (and no other https site)."""
+    from clerkmock.engine.fapi.cors import cors_headers
+
+    assert cors_headers(engine.state, "https://clerkmock.accounts.dev")["access-control-allow-origin"] == \
+        "https://clerkmock.accounts.dev"
+    assert "access-control-allow-origin" not in cors_headers(engine.state, "https://evil.accounts.dev")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from clerkmock.engine.origins import account_portal_host
 from clerkmock.engine.types import Request
 
 
@@ -17,15 +18,6 @@ def fapi_hosts(st: Any) -> tuple[str, ...]:
         if dom.name:
             hosts.append(f"clerk.{dom.name.lower()}")
     return tuple(dict.fromkeys(hosts))
-
-
-def account_portal_host(st: Any) -> str:
-    """``<slug>.accounts.dev`` for the Frontend API host ``<slug>.clerk.accounts.dev`` (a development
-    instance), ``accounts.<domain>`` for ``clerk.<domain>``: where Clerk serves the instance's Account Portal."""
-    host = str(st.instance.frontend_host).lower()
-    if ".clerk." in host:
-        return host.replace(".clerk.", ".", 1)
-    return "accounts." + host.removeprefix("clerk.")
 
 
 def browser_hosts(st: Any) -> tuple[str, ...]:

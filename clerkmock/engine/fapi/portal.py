@@ -23,7 +23,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from clerkmock.engine import origins
-from clerkmock.engine.fapi.hosts import account_portal_host, fapi_hosts, host_name, request_is_https
+from clerkmock.engine.fapi.hosts import fapi_hosts, host_name, request_is_https
+from clerkmock.engine.origins import account_portal_host
 from clerkmock.engine.state import State
 from clerkmock.engine.types import Request, Response
 
