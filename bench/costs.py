@@ -2,10 +2,11 @@
 
     .venv/bin/python bench/costs.py                    # top ten functions by self time (cProfile)
     .venv/bin/python bench/costs.py --callgrind        # instructions per request (needs valgrind)
+    .venv/bin/python bench/costs.py --callgrind --list # ... of GET /v1/users?limit=10 (--post: POST /v1/users)
     ROOT=/path/to/other/checkout .venv/bin/python bench/costs.py ...   # an earlier tree (git archive)
 
 Feeds the listener's protocol object (`server/http.py` `_Connection`) wrk's `GET /v1/users/{id}` (or, with
-``--list``, `GET /v1/users?limit=10`) through a fake transport: head parsing, the pipeline, the engine and the
+``--list``, `GET /v1/users?limit=10`; with ``--post``, `POST /v1/users`) through a fake transport: head parsing, the pipeline, the engine and the
 rendering are all measured; the event loop and the syscalls are not.  Instruction counts do not move with the
 machine's load, which wall-clock figures on a shared machine do (docs/performance.md).
 """
@@ -28,8 +29,26 @@ GET = (b"GET /v1/users/user_2basicAlice0000000000000000 HTTP/1.1\r\nHost: 127.0.
 LIST = b"GET /v1/users?limit=10 HTTP/1.1\r\nHost: 127.0.0.1:1234\r\nAuthorization: Bearer sk_test_bench\r\n\r\n"
 
 
+def post(i: int) -> bytes:
+    """A `POST /v1/users` with a username of its own (the basic instance wants an identifier; a repeated one
+    would be a 422), every one of the same length."""
+    body = b'{"username":"bench%07d","first_name":"Bench","last_name":"Mark"}' % i
+    return (b"POST /v1/users HTTP/1.1\r\nHost: 127.0.0.1:1234\r\nAuthorization: Bearer sk_test_bench\r\n"
+            b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+
+
+def requests(which: str, n: int, start: int = 0) -> list[bytes]:
+    """``n`` requests of a kind: the same bytes for the reads, a new user each for the create."""
+    if which == "post":
+        return [post(start + i) for i in range(n)]
+    return [LIST if which == "list" else GET] * n
+
+
 class _Transport(asyncio.Transport):
-    def write(self, data: Any) -> None: ...
+    last = b""
+
+    def write(self, data: Any) -> None:
+        self.last = data  # kept so a run can check it measured 200s, not errors
 
     def close(self) -> None: ...
 
@@ -55,13 +74,21 @@ def connection() -> Any:
     return conn
 
 
-def top_ten(raw: bytes, n: int) -> None:
-    conn = connection()
-    for _ in range(2000):  # warm: caches, the journal at its steady size
+def warm(conn: Any, raws: list[bytes]) -> None:
+    for raw in raws:  # caches, the journal at its steady size
         conn.data_received(raw)
+    answer = conn.transport.last
+    if not answer.startswith(b"HTTP/1.1 200"):
+        sys.exit(f"costs: the request is not answered 200: {answer[:300]!r}")
+
+
+def top_ten(which: str, n: int) -> None:
+    conn = connection()
+    warm(conn, requests(which, 2000))
+    raws = requests(which, n, 2000)
     prof = cProfile.Profile()
     prof.enable()
-    for _ in range(n):
+    for raw in raws:
         conn.data_received(raw)
     prof.disable()
     stats: dict[Any, Any] = pstats.Stats(prof).stats  # type: ignore[attr-defined]
@@ -73,14 +100,14 @@ def top_ten(raw: bytes, n: int) -> None:
     print(f"\n{sum(v[1] for v in stats.values()) / n:.0f} Python-level calls per request")
 
 
-def callgrind_child(raw: bytes, n: int) -> None:
+def callgrind_child(which: str, n: int) -> None:
     """Run under valgrind with instrumentation off; the parent turns it on only around the measured loop."""
     conn = connection()
-    for _ in range(200):
-        conn.data_received(raw)
+    warm(conn, requests(which, 200))
+    raws = requests(which, n, 200)
     print("READY", flush=True)
     sys.stdin.readline()
-    for _ in range(n):
+    for raw in raws:
         conn.data_received(raw)
     print("DONE", flush=True)
 
@@ -112,13 +139,13 @@ def callgrind(raw_arg: str, n: int) -> None:
 def main() -> None:
     args = sys.argv[1:]
     if args[:1] == ["--callgrind-child"]:
-        callgrind_child(LIST if args[1] == "list" else GET, int(args[2]))
+        callgrind_child(args[1], int(args[2]))
         return
-    which = "list" if "--list" in args else "get"
+    which = "list" if "--list" in args else "post" if "--post" in args else "get"
     if "--callgrind" in args:
-        callgrind(which, 1000 if which == "list" else 2000)
+        callgrind(which, 2000 if which == "get" else 1000)
     else:
-        top_ten(LIST if which == "list" else GET, 20000)
+        top_ten(which, 20000 if which == "get" else 5000)
 
 
 if __name__ == "__main__":

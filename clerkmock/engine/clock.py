@@ -12,7 +12,7 @@ class Clock:
     The engine never calls ``time.time`` itself; an adapter decides what "now" is.
     """
 
-    __slots__ = ("_source", "_offset_ms", "_frozen_ms")
+    __slots__ = ("_source", "_offset_ms", "_frozen_ms", "reads")
 
     def __init__(
         self,
@@ -24,8 +24,12 @@ class Clock:
         self._source = source
         self._offset_ms = offset_ms
         self._frozen_ms = frozen_at_ms
+        # How many times "now" was read: the engine compares it around a pure read (engine.py `handle`) to
+        # know whether the answer depends on the time, and so may not be reused (server/read_cache.py).
+        self.reads = 0
 
     def now_ms(self) -> int:
+        self.reads += 1
         if self._frozen_ms is not None:
             return self._frozen_ms
         return int(self._source() * 1000) + self._offset_ms

@@ -77,6 +77,11 @@ class Engine:
         seed: str = "clerkmock",
         signing_key: str | None = None,
     ) -> None:
+        # The state generation: bumped by every request that is not a pure read (`handle`), by installing a
+        # state or changing the keys or the default version, and by `touch`.  An answer is reused only while it
+        # is unchanged (server/read_cache.py; the invariant is in docs/architecture.md).
+        self.generation = 0
+        self._pure = False  # set by `_handle` when the request it answers is a pure route's
         # Webhook events recorded by the operations (engine/events.py); the pipeline drains it.
         self.outbox = Outbox(seed)
         self.cascades = default_cascades()
@@ -88,10 +93,10 @@ class Engine:
         self.clock = clock if clock is not None else Clock()
         self.outbox.clock = self.clock
         # Empty = accept any non-empty bearer key; otherwise strict mode (401 clerk_key_invalid for others).
-        self.secret_keys: frozenset[str] = frozenset(secret_keys)
+        self._secret_keys: frozenset[str] = frozenset(secret_keys)
         if default_version not in spec.KNOWN_VERSIONS:
             raise ValueError(f"default_version must be one of {spec.KNOWN_VERSIONS}, not {default_version!r}")
-        self.default_version = default_version
+        self._default_version = default_version
         # Compiled once per engine from the declarations (their operations per API version included).
         self.router = Router()
         self._bare_router = Router()  # the unversioned routes, also served without /v1
@@ -117,6 +122,30 @@ class Engine:
         self._state = state
         state.events = self.outbox
         state.cascades = self.cascades
+        self.touch()
+
+    @property
+    def secret_keys(self) -> frozenset[str]:
+        return self._secret_keys
+
+    @secret_keys.setter
+    def secret_keys(self, keys: frozenset[str]) -> None:  # who is answered changes: no answer may be reused
+        self._secret_keys = keys
+        self.touch()
+
+    @property
+    def default_version(self) -> str:
+        return self._default_version
+
+    @default_version.setter
+    def default_version(self, version: str) -> None:  # a request without a version reads another shape now
+        self._default_version = version
+        self.touch()
+
+    def touch(self) -> None:
+        """Say that the state changed outside `handle` (a control-plane write, a scenario, a test writing
+        ``engine.state`` directly): no answer built before is reused (server/read_cache.py)."""
+        self.generation += 1
 
     # -- the pipeline ---------------------------------------------------------------------------------------
 
@@ -155,17 +184,24 @@ class Engine:
         `match`, when the caller already has it."""
         if self._state.billing.items:  # what the clock made due happens first (see `settle`)
             self.settle()
-        outbox = self.outbox
-        if not outbox.enabled:
-            return self._handle(request, trusted, routed)
-        mark = outbox.begin(request, self.clock)
+        self._pure = False
         try:
-            response = self._handle(request, trusted, routed)
-        except BaseException:
-            outbox.end(mark)
-            raise
-        outbox.end(mark if response.status >= 400 else None)  # a refused request leaves no event either
-        return response
+            outbox = self.outbox
+            if not outbox.enabled:
+                return self._handle(request, trusted, routed)
+            mark = outbox.begin(request, self.clock)
+            try:
+                response = self._handle(request, trusted, routed)
+            except BaseException:
+                outbox.end(mark)
+                raise
+            outbox.end(mark if response.status >= 400 else None)  # a refused request leaves no event either
+            return response
+        finally:
+            # Anything but a pure route's request (a write, the Frontend API, a SCIM call, a failure half-way)
+            # may have changed the state: every answer built before it is stale.
+            if not self._pure:
+                self.generation += 1
 
     def settle(self) -> None:
         """Carry out what the clock has made due (billing renewals, trials ending ...) before anything reads
@@ -173,6 +209,7 @@ class Engine:
         items it is one attribute check: it runs before every request."""
         if self._state.billing.items:
             _billing().settle(self._state, self.clock.now_ms())
+            self.generation += 1  # it may have written (a renewal, a trial ending)
 
     def _handle(self, request: Request, trusted: bool, routed: RouteMatch | None) -> Response:
         self._requests += 1
@@ -183,6 +220,7 @@ class Engine:
         if is_fapi_path(request.path):
             return self.fapi.handle(request)
         route: Route | None = None
+        reads = self.clock.reads  # a reusable answer read no clock (authentication included)
         try:
             rel, matched, path_params, path_exists = routed or self.match(request.method, request.path)
             if rel is None and request.path.startswith(SCIM_PREFIX):
@@ -201,6 +239,7 @@ class Engine:
                 raise self._unknown_route(request.method, rel)
             if route.prepare is not None:
                 request = route.prepare(request)
+            pure = self._pure = route.pure
             ctx = self._context(request, route, path_params, version)
             result = route.handler(ctx)
             status, body, headers = (
@@ -208,7 +247,11 @@ class Engine:
             )
             # bytes are sent as they are (an HTML page; its Reply sets the content type), the rest as JSON
             raw = body if isinstance(body, bytes) else b"" if body is None and status == 204 else dumps(body)
-            return Response(status, raw, {**JSON_HEADERS, **headers}, {"route": route.name})
+            meta: dict[str, Any] = {"route": route.name}
+            if pure and status == 200 and self.clock.reads == reads:
+                # the same request gets the same bytes until the generation moves: it read no clock
+                meta["reusable"] = self.generation
+            return Response(status, raw, {**JSON_HEADERS, **headers}, meta)
         except ClerkError as exc:
             return self._error_response(exc, route)
 

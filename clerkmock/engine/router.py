@@ -26,6 +26,7 @@ class Route:
     unversioned: bool = False  # also served without the /v1 prefix (SDKs call the machine endpoints bare)
     machine_auth: bool = False  # a machine's secret key authenticates it (besides the instance's keys)
     prepare: Callable[[Any], Any] | None = None  # rewrites the Request before validation (a legacy body)
+    pure: bool = False  # a GET that writes nothing (RouteSet.op): its answers may be reused (server/read_cache.py)
 
 
 @dataclass(slots=True)

@@ -70,6 +70,7 @@ class RouteDecl:
     unversioned: bool = False
     machine_auth: bool = False
     prepare: Callable[[Request], Request] | None = None
+    pure: bool = False
 
 
 class RouteSet:
@@ -78,8 +79,10 @@ class RouteSet:
     route is named ``users.get`` (what fault rules and the journal call it; the operationId is an alias).
 
     Per-route attributes: ``unversioned`` (also served without ``/v1``), ``machine_auth`` (a machine's secret
-    key authenticates it), ``prepare`` (rewrites the request before validation).  ``public`` comes from the
-    spec (``security: []``)."""
+    key authenticates it), ``prepare`` (rewrites the request before validation), ``pure`` (a read that writes
+    nothing: its 200 answer may be reused until the state changes, server/read_cache.py -- a promise checked by
+    tests/test_read_cache.py, so give it only to handlers that never write state or ids).  ``public`` comes from
+    the spec (``security: []``)."""
 
     def __init__(self, group: str, spec: OperationIndex = BACKEND_API) -> None:
         self.group = group
@@ -87,10 +90,10 @@ class RouteSet:
         self.routes: list[RouteDecl] = []
 
     def op(self, operation_id: str, name: str, *, unversioned: bool = False, machine_auth: bool = False,
-           prepare: Callable[[Request], Request] | None = None) -> Callable[[Handler], Handler]:
+           prepare: Callable[[Request], Request] | None = None, pure: bool = False) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
             self.routes.append(RouteDecl(operation_id, f"{self.group}.{name}", handler, unversioned, machine_auth,
-                                         prepare))
+                                         prepare, pure))
             return handler
 
         return register
@@ -105,5 +108,6 @@ def compile_routes(route_sets: Iterable[RouteSet]) -> list[Route]:
             ops = route_set.spec.versions_of(decl.operation_id)
             newest = ops[next(v for v in reversed(route_set.spec.versions) if v in ops)]
             out.append(Route(newest.method, newest.path, decl.handler, decl.name, decl.operation_id, dict(ops),
-                             newest.public, decl.unversioned, decl.machine_auth, decl.prepare))
+                             newest.public, decl.unversioned, decl.machine_auth, decl.prepare,
+                             decl.pure and newest.method == "GET"))
     return out

@@ -107,6 +107,8 @@ class Scenario:
             engine.clock.restore_state(clock_before)
             engine.secret_keys, engine.default_version = keys_before, version_before
             raise
+        finally:
+            engine.touch()  # the seeder also writes records directly (its restorer), outside `handle`
 
 
 # -- loading ------------------------------------------------------------------------------------------------

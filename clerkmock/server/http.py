@@ -18,7 +18,7 @@ import socket
 import struct
 from email.utils import formatdate
 from http import HTTPStatus
-from time import time
+from time import perf_counter, time
 
 from clerkmock.engine import Request, Response
 from clerkmock.engine.engine import MAX_BODY_BYTES as JSON_BODY_BYTES
@@ -28,6 +28,7 @@ from clerkmock.server.control import CONTROL_PREFIX
 from clerkmock.server.directive import Action, Directive
 from clerkmock.server.inbound import build_request
 from clerkmock.server.pipeline import Pipeline
+from clerkmock.server.read_cache import Reusable
 
 log = logging.getLogger("clerkmock")
 
@@ -102,15 +103,23 @@ def _check_partial_head(buf: bytearray) -> None:
         raise _HttpError(400, "malformed request line")
 
 
-_date_cache: tuple[int, str] = (0, "")
+_date_cache: tuple[int, str, bytes] = (0, "", b"")
 
 
 def _date_header() -> str:
     global _date_cache
     now = int(time())
     if _date_cache[0] != now:
-        _date_cache = (now, formatdate(now, usegmt=True))
+        date = formatdate(now, usegmt=True)
+        _date_cache = (now, date, date.encode("latin-1"))
     return _date_cache[1]
+
+
+def _date_bytes() -> bytes:
+    now = int(time())
+    if _date_cache[0] != now:
+        _date_header()
+    return _date_cache[2]
 
 
 _STATUS_LINES: dict[int, str] = {}
@@ -132,6 +141,16 @@ def render(response: Response, *, keep_alive: bool) -> bytes:
     if not keep_alive:
         head += "connection: close\r\n"
     return (head + "\r\n").encode("latin-1", "replace") + response.body
+
+
+def _split_at_date(raw: bytes) -> tuple[bytes, bytes] | None:
+    """A keep-alive answer `render` built, cut around its date (the one part of a reused answer made anew)."""
+    date = raw.find(b"\r\ndate: ")
+    end = raw.find(b"\r\n\r\n")
+    if date < 0 or raw.find(b"\r\n", date + 2) != end:  # the date is the head's last line
+        return None
+    cut = date + len(b"\r\ndate: ")
+    return raw[:cut], raw[end:]
 
 
 class _Connection(asyncio.Protocol):
@@ -177,6 +196,15 @@ class _Connection(asyncio.Protocol):
             if not self._discard and self.transport is not None:
                 self.transport.close()
             return
+        if not self.buffer and not self.waiting and not self._paused and not self.closed:
+            # One whole request in this read (what a client waiting for each answer sends) whose answer may be
+            # sent again: the buffer, the framing and the parser are skipped too (server/read_cache.py).
+            pipeline = self.server.pipeline
+            cache = pipeline.read_cache
+            entry = cache.entries.get(data) if cache is not None else None
+            if entry is not None and self.transport is not None and pipeline.replay(entry, perf_counter()):
+                self.transport.write(b"".join((entry.head, _date_bytes(), entry.tail)))
+                return
         self.buffer += data
         if not self.waiting:
             self._process()
@@ -212,10 +240,14 @@ class _Connection(asyncio.Protocol):
                 return
             if parsed is None:
                 return
-            request, keep_alive = parsed
-            self._answer(request, keep_alive)
+            if isinstance(parsed, Reusable):  # sent again as it was (server/read_cache.py)
+                assert self.transport is not None
+                self.transport.write(b"".join((parsed.head, _date_bytes(), parsed.tail)))
+                continue
+            request, keep_alive, key = parsed
+            self._answer(request, keep_alive, key)
 
-    def _parse_one(self) -> tuple[Request, bool] | None:
+    def _parse_one(self) -> tuple[Request, bool, bytes | None] | Reusable | None:
         buf = self.buffer
         if not buf:  # the common case after answering: nothing pipelined behind it
             return None
@@ -227,9 +259,18 @@ class _Connection(asyncio.Protocol):
                 raise _HttpError(431, "request header too large")
             _check_partial_head(buf)
             return None
+        whole = bytes(buf[: end + 4])  # the whole head, its blank line included: what keys a reused answer
+        cache = self.server.pipeline.read_cache
+        if cache is not None and (entry := cache.entries.get(whole)) is not None:
+            # the same head as an answer that may be sent again: nothing to parse if it still holds
+            if self.server.pipeline.replay(entry, perf_counter()):
+                del buf[: end + 4]
+                self._continue_sent = False
+                return entry
+            cache.entries.pop(whole, None)
         # Hand-written on purpose: llhttp (httptools) was measured slower here, whatever the number of headers,
         # because each header still costs a Python callback (docs/performance.md, "Step 1").
-        lines = bytes(buf[:end]).decode("latin-1").split("\r\n")
+        lines = whole[:end].decode("latin-1").split("\r\n")
         method, target, version = _request_line(lines[0])
         headers: dict[str, str] = {}
         for line in lines[1:]:
@@ -242,6 +283,7 @@ class _Connection(asyncio.Protocol):
         start = end + 4
         # (each framing header looked up once and lowered only when present: most requests have none of them)
         encoding = headers.get("transfer-encoding")
+        bodiless = encoding is None  # and no content-length (below): only such a head may key a reused answer
         if encoding is not None and "chunked" in encoding.lower():
             decoded = self._dechunk(start, _body_limit(target, headers))
             if decoded is None:
@@ -249,6 +291,7 @@ class _Connection(asyncio.Protocol):
             body, consumed = decoded
         else:
             declared = headers.get("content-length")
+            bodiless = bodiless and declared is None
             try:
                 length = int(declared) if declared else 0
             except ValueError:
@@ -275,7 +318,7 @@ class _Connection(asyncio.Protocol):
             connection = connection.lower()
             keep_alive = "close" not in connection if version == "HTTP/1.1" else "keep-alive" in connection
         return build_request(method, target, headers, body, arrived_on=self.local_addr,
-                             headers_lowered=True), keep_alive
+                             headers_lowered=True), keep_alive, whole if bodiless and keep_alive else None
 
     def _maybe_continue(self, headers: dict[str, str]) -> None:
         if not self._continue_sent and headers.get("expect", "").lower() == "100-continue" and self.transport:
@@ -331,9 +374,12 @@ class _Connection(asyncio.Protocol):
 
     # -- answering -------------------------------------------------------------------------------------------
 
-    def _answer(self, request: Request, keep_alive: bool) -> None:
-        directive = self.server.pipeline.handle(request)
+    def _answer(self, request: Request, keep_alive: bool, key: bytes | None) -> None:
+        pipeline = self.server.pipeline
+        directive = pipeline.handle(request)
         if directive.plain:
+            if key is not None and (generation := pipeline.reusable(request, directive)) is not None:
+                self._remember(key, generation, request, directive.response)
             self._deliver(directive, keep_alive, False)
             return
         self.waiting = True  # later requests on this connection queue behind this answer
@@ -344,6 +390,13 @@ class _Connection(asyncio.Protocol):
         else:
             asyncio.get_running_loop().call_later(directive.delay_ms / 1000, self._deliver, directive, keep_alive,
                                                   True)
+
+    def _remember(self, key: bytes, generation: int, request: Request, response: Response) -> None:
+        """Keep a pure read's answer for its head (server/read_cache.py); rendered once more here, which only
+        the first request of a head pays."""
+        parts = _split_at_date(render(response, keep_alive=True))
+        if parts is not None and not response.set_cookies:
+            self.server.pipeline.remember(key, generation, request, response, *parts)
 
     def _deliver(self, directive: Directive, keep_alive: bool, resume: bool) -> None:
         transport = self.transport

@@ -40,6 +40,7 @@ from clerkmock.server.directive import Action, Directive, truncated_length
 from clerkmock.server.control_guard import ControlGuard
 from clerkmock.server.redaction import Sealer
 from clerkmock.server.journal import Journal
+from clerkmock.server.read_cache import ReadCache, Reusable
 from clerkmock.server.key_notice import KeyNotice
 from clerkmock.webhooks.dispatcher import WebhookDispatcher
 
@@ -76,6 +77,9 @@ class Pipeline:
         self.lock = threading.RLock()
         self.faults = FaultSet(engine.state.ids.seed, lambda: self.engine.clock.now_ms())
         self.journal = Journal()
+        # Answers of pure reads the base-URL listener sends again while the state is unchanged
+        # (server/read_cache.py); None turns reuse off (tests/test_read_cache.py compares both ways).
+        self.read_cache: ReadCache | None = ReadCache()
         # Webhook deliveries: the engine's events are handed over after every request (_hand_over_events).
         self.webhooks = WebhookDispatcher(engine.outbox, seed=engine.outbox.seed)
         self.sealer = Sealer()  # seals the secrets of GET /__clerkmock/state (server/redaction.py)
@@ -105,6 +109,7 @@ class Pipeline:
                     if refusal is not None:
                         return Directive(self.engine.error(refusal))
                     directive = self.control.handle(request)
+                    self.engine.touch()  # control handlers write the state, the clock, keys ... directly
                     self._hand_over_events()
                     if request.method != "GET":
                         self._changed()
@@ -148,6 +153,34 @@ class Pipeline:
             if request.method != "GET":
                 self._changed()
             return directive
+
+    def reusable(self, request: Request, directive: Directive) -> int | None:
+        """The generation a plain answer of a pure read was built at, if it may be sent again for the same
+        head (server/read_cache.py); None otherwise.  Called right after `handle`."""
+        if self.read_cache is None or request.method != "GET" or not directive.plain or self.faults.rules:
+            return None
+        generation: int | None = directive.response.meta.get("reusable")
+        return generation
+
+    def remember(self, key: bytes, generation: int, request: Request, response: Response, head: bytes,
+                 tail: bytes) -> None:
+        """Keep an answer `reusable` allowed, rendered by the adapter (``head`` up to the date, ``tail`` after)."""
+        if self.read_cache is not None:
+            self.read_cache.put(key, Reusable(generation, head, tail, request.method, request.path, request.query,
+                                              response.meta.get("route"), request.headers.get("user-agent"),
+                                              response.body))
+
+    def replay(self, entry: Reusable, started: float) -> bool:
+        """Journal a reused answer, if it is still what the engine would answer (the invariant of
+        server/read_cache.py); False: answer the request the ordinary way."""
+        with self.lock:
+            engine = self.engine
+            if entry.generation != engine.generation or self.faults.rules or engine.state.billing.items:
+                return False
+            self.journal.record(engine.clock.now_ms(), entry.method, entry.path, entry.query, 200,
+                                round((time.perf_counter() - started) * 1000, 3), entry.route, None, None, 0, None,
+                                entry.client, b"", entry.body)
+            return True
 
     def _asset(self, request: Request) -> Directive:
         """A bundle file: reading it (or a first-use npm fetch) is blocking I/O, so it is deferred to a worker
@@ -272,6 +305,7 @@ class Pipeline:
             for endpoint in scenario.webhooks:
                 self.webhooks.add(endpoint, source="scenario")
             self._hand_over_events()  # what seeding emitted (webhooks_on_seed) goes to the endpoints
+            self.engine.touch()
             return summary
 
     # -- baseline / reset --------------------------------------------------------------------------------------
@@ -316,3 +350,5 @@ class Pipeline:
         with self.lock:
             self.restore(self._baseline)
             self.journal.clear()
+            if self.read_cache is not None:  # stale now anyway (a new state); dropped to bound memory
+                self.read_cache.clear()

@@ -306,13 +306,19 @@ def delete_user(st: State, user: User) -> None:
 # -- handlers ---------------------------------------------------------------------------------------------------
 
 
-@ROUTES.op("GetUserList", "list")
+def lockout_now(ctx: Ctx, user: User) -> int | None:
+    """The clock, read only when `user_json` needs it (a lockout's countdown): a read that does not read it is
+    reusable until the state changes (server/read_cache.py)."""
+    return ctx.now if user.locked and user.lockout_expires_at is not None else None
+
+
+@ROUTES.op("GetUserList", "list", pure=True)
 def get_user_list(ctx: Ctx) -> Json:
     users = user_queries.list_users(ctx.state, ctx.query)
-    return [user_json(ctx.state, u, ctx.now) for u in users]
+    return [user_json(ctx.state, u, lockout_now(ctx, u)) for u in users]
 
 
-@ROUTES.op("GetUsersCount", "count")
+@ROUTES.op("GetUsersCount", "count", pure=True)
 def get_users_count(ctx: Ctx) -> Json:
     return {"object": "total_count", "total_count": user_queries.count_users(ctx.state, ctx.query)}
 
@@ -325,9 +331,10 @@ def create_user(ctx: Ctx) -> Json:
     return reply
 
 
-@ROUTES.op("GetUser", "get")
+@ROUTES.op("GetUser", "get", pure=True)
 def get_user(ctx: Ctx) -> Json:
-    return user_json(ctx.state, require_user(ctx.state, ctx.path["user_id"]), ctx.now)
+    user = require_user(ctx.state, ctx.path["user_id"])
+    return user_json(ctx.state, user, lockout_now(ctx, user))
 
 
 @ROUTES.op("UpdateUser", "update")

@@ -1,0 +1,50 @@
+"""Answers reused whole: the base-URL listener keeps, per raw request head, the bytes it last sent for a pure
+read, and sends them again without parsing, routing, the engine or rendering while nothing has changed.
+
+**The invariant** (docs/architecture.md, "Reused answers"): an entry is sent again only while
+``engine.generation`` equals the generation its answer was built at, no fault rule is in force and no billing
+item is pending.  The engine bumps the generation for every request that is not a pure route's (any write,
+the Frontend API, SCIM, a failure half-way), for a new state, keys or default version, and on `Engine.touch`
+(the control plane, scenarios, code writing ``engine.state`` directly).  Only a pure route's 200 whose building
+read no clock is kept (`Engine._handle` sets ``meta["reusable"]``), so the clock moving cannot stale an entry;
+a request with a body is never kept (its key would not hold the body).  The key is the whole head -- request
+line and every header byte -- so the version header, the key, the query and the client are all in it.
+
+A reused answer is journaled like any other (the same route, status, client and response body); only the
+``date`` header is made anew.  tests/test_read_cache.py drives random operation sequences against a caching
+and a non-caching server and requires byte-identical answers.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+MAX_ENTRIES = 4096  # distinct heads kept; all are dropped when full (a bound, not an eviction policy)
+
+
+class Reusable(NamedTuple):
+    generation: int  # engine.generation the answer was built at
+    head: bytes  # the rendered answer up to and including "date: "
+    tail: bytes  # after the date: the end of the head and the body
+    method: str  # what the journal records of the request (the rest of an entry is constant)
+    path: str
+    query: dict[str, list[str]]
+    route: str | None
+    client: str | None
+    body: bytes  # the response body, for the journal
+
+
+class ReadCache:
+    __slots__ = ("entries",)
+
+    def __init__(self) -> None:
+        self.entries: dict[bytes, Reusable] = {}
+
+    def put(self, key: bytes, entry: Reusable) -> None:
+        entries = self.entries
+        if len(entries) >= MAX_ENTRIES and key not in entries:
+            entries.clear()
+        entries[key] = entry
+
+    def clear(self) -> None:
+        self.entries.clear()
