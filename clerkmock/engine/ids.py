@@ -16,12 +16,15 @@ assert len(set(ALPHABET)) == 62  # stripe-mock's generator once repeated a chara
 ID_LENGTH = 27
 
 
+_PAIRS = [a + b for a in ALPHABET for b in ALPHABET]  # two digits per division: half the big-int divmods
+
+
 def base62(number: int, width: int = ID_LENGTH) -> str:
     out = []
     while number:
-        number, rem = divmod(number, 62)
-        out.append(ALPHABET[rem])
-    return "".join(reversed(out)).rjust(width, "0")
+        number, rem = divmod(number, 3844)
+        out.append(_PAIRS[rem])
+    return "".join(reversed(out)).lstrip("0").rjust(width, "0")
 
 
 def decode62(text: str) -> int:

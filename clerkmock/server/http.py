@@ -115,9 +115,8 @@ def _date_header() -> str:
     return _date_cache[1]
 
 
-def _date_bytes() -> bytes:
-    now = int(time())
-    if _date_cache[0] != now:
+def _date_bytes(now: float) -> bytes:
+    if _date_cache[0] != int(now):
         _date_header()
     return _date_cache[2]
 
@@ -190,7 +189,7 @@ class _Connection(asyncio.Protocol):
         self.server.connections.discard(self)
 
     def data_received(self, data: bytes) -> None:
-        self.last_active = time()
+        self.last_active = now = time()
         if self._discard:
             self._discard -= min(len(data), self._discard)
             if not self._discard and self.transport is not None:
@@ -203,7 +202,7 @@ class _Connection(asyncio.Protocol):
             cache = pipeline.read_cache
             entry = cache.entries.get(data) if cache is not None else None
             if entry is not None and self.transport is not None and pipeline.replay(entry, perf_counter()):
-                self.transport.write(b"".join((entry.head, _date_bytes(), entry.tail)))
+                self.transport.write(b"".join((entry.head, _date_bytes(now), entry.tail)))
                 return
         self.buffer += data
         if not self.waiting:
@@ -242,7 +241,7 @@ class _Connection(asyncio.Protocol):
                 return
             if isinstance(parsed, Reusable):  # sent again as it was (server/read_cache.py)
                 assert self.transport is not None
-                self.transport.write(b"".join((parsed.head, _date_bytes(), parsed.tail)))
+                self.transport.write(b"".join((parsed.head, _date_bytes(time()), parsed.tail)))
                 continue
             request, keep_alive, key = parsed
             self._answer(request, keep_alive, key)
@@ -270,10 +269,10 @@ class _Connection(asyncio.Protocol):
             cache.entries.pop(whole, None)
         # Hand-written on purpose: llhttp (httptools) was measured slower here, whatever the number of headers,
         # because each header still costs a Python callback (docs/performance.md, "Step 1").
-        lines = whole[:end].decode("latin-1").split("\r\n")
+        lines = whole.decode("latin-1").split("\r\n")  # ends with the blank line's two empty strings
         method, target, version = _request_line(lines[0])
         headers: dict[str, str] = {}
-        for line in lines[1:]:
+        for line in lines[1:-2]:
             name, sep, value = line.partition(":")
             if not sep:
                 raise _HttpError(400, "malformed header line")
