@@ -8,11 +8,9 @@ where clerk-js mounts <SignIn/>), getAuth() is what /api/me returns.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 from playwright.sync_api import expect
 
@@ -113,22 +111,3 @@ def test_clerk_testing_signs_in_to_the_app(express_app: App, express_env: dict[s
         express_env, express_app, "/protected", f"{express_app.url}/",
         {"id": user["id"], "email": "carol@example.com", "password": PASSWORD}, tmp_path / "report.json")
     assert (stats.get("expected"), stats.get("unexpected")) == (1, 0), output
-
-
-def test_continue_with_google_through_the_fake_provider(page: Any, express_app: App, mock_server: ClerkMock,
-                                                        offsite: list[str]) -> None:
-    resp = httpx.post(f"{mock_server.url}/__clerkmock/seed", json={
-        "frontend": {"social": ["google"]},
-        "users": [{"email_address": "alice@example.com",
-                   "external_accounts": [{"provider": "google", "provider_user_id": "1001"}]}]})
-    assert resp.status_code == 200, resp.text
-    page.goto(f"{express_app.url}/protected")
-    page.wait_for_url(f"{express_app.url}/")
-    page.get_by_role("button", name=re.compile(r"\bGoogle\b")).click()
-    page.wait_for_url(lambda url: "/__clerk/oauth/google/authorize?" in url)  # clerkmock's consent page
-    page.get_by_role("button", name="alice@example.com").click()
-    # the provider's callback, clerk-js's sso-callback on the app's page, then <SignIn forceRedirectUrl="/protected">
-    page.wait_for_url(f"{express_app.url}/protected")
-    assert page.locator("#email").inner_text() == "alice@example.com"
-    assert server_auth(page, express_app)["userId"] == page.locator("#user-id").inner_text()
-    assert examples.offsite_besides_avatars(offsite) == []
