@@ -8,9 +8,11 @@ where clerk-js mounts <SignIn/>), getAuth() is what /api/me returns.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from playwright.sync_api import expect
 
@@ -111,3 +113,28 @@ def test_clerk_testing_signs_in_to_the_app(express_app: App, express_env: dict[s
         express_env, express_app, "/protected", f"{express_app.url}/",
         {"id": user["id"], "email": "carol@example.com", "password": PASSWORD}, tmp_path / "report.json")
     assert (stats.get("expected"), stats.get("unexpected")) == (1, 0), output
+
+
+def test_continue_with_google_through_the_fake_provider(page: Any, express_app: App, mock_server: ClerkMock,
+                                                        offsite: list[str]) -> None:
+    resp = httpx.post(f"{mock_server.url}/__clerkmock/seed", json={
+        "frontend": {"social": ["google"]},
+        "users": [{"email_address": "alice@example.com",
+                   "external_accounts": [{"provider": "google", "provider_user_id": "1001"}]}]})
+    assert resp.status_code == 200, resp.text
+    page.goto(f"{express_app.url}/protected")
+    page.wait_for_url(f"{express_app.url}/")
+    page.get_by_role("button", name=re.compile(r"\bGoogle\b")).click()
+    page.wait_for_url(lambda url: "/__clerk/oauth/google/authorize?" in url)  # clerkmock's consent page
+    page.get_by_role("button", name="alice@example.com").click()
+    # The provider's callback completes the sign-in (FAPI makes its session the client's last active one, as any
+    # completed sign-in does) and sends the browser back to the app's page at #/sso-callback.  This app's `/`
+    # mounts <UserButton/> once Clerk.user is set (it has no <AuthenticateWithRedirectCallback/>), so the browser
+    # stays there, signed in; the protected page then renders from the session cookie.
+    page.wait_for_url(lambda url: url.startswith(f"{express_app.url}/#/sso-callback"))
+    page.locator(".cl-userButtonTrigger").wait_for()
+    page.goto(f"{express_app.url}/protected")
+    assert page.url == f"{express_app.url}/protected"
+    assert page.locator("#email").inner_text() == "alice@example.com"
+    assert server_auth(page, express_app)["userId"] == page.locator("#user-id").inner_text()
+    assert examples.offsite_besides_avatars(offsite) == []
