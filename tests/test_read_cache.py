@@ -282,3 +282,19 @@ def test_a_lockout_countdown_is_never_reused(servers: tuple[Server, Server]) -> 
     assert cached.replayed == start
     assert isinstance(first, dict) and isinstance(second, dict)
     assert (first["lockout_expires_in_seconds"], second["lockout_expires_in_seconds"]) == (3600, 3570)
+
+
+def test_the_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    from clerkmock.server import read_cache
+
+    monkeypatch.setattr(read_cache, "MAX_ENTRIES", 3)
+    monkeypatch.setattr(read_cache, "MAX_BYTES", 100)
+    cache = read_cache.ReadCache()
+    entry = read_cache.Reusable(1, b"h" * 10, b"t" * 10, "GET", "/", {}, None, None, b"")
+    for i in range(3):
+        cache.put(b"%d" % i, entry)
+    assert len(cache.entries) == 3 and cache.size == 60
+    cache.put(b"3", entry)  # the fourth head: everything kept before is dropped
+    assert list(cache.entries) == [b"3"] and cache.size == 20
+    cache.put(b"4", entry._replace(tail=b"t" * 90))  # over the byte budget
+    assert list(cache.entries) == [b"4"]

@@ -19,7 +19,9 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-MAX_ENTRIES = 4096  # distinct heads kept; all are dropped when full (a bound, not an eviction policy)
+# Bounds, not an eviction policy: all entries are dropped when either is reached (a list of 500 users is ~1 MB).
+MAX_ENTRIES = 4096  # distinct heads kept
+MAX_BYTES = 64 * 1024 * 1024  # answers kept, in bytes
 
 
 class Reusable(NamedTuple):
@@ -35,16 +37,19 @@ class Reusable(NamedTuple):
 
 
 class ReadCache:
-    __slots__ = ("entries",)
+    __slots__ = ("entries", "size")
 
     def __init__(self) -> None:
         self.entries: dict[bytes, Reusable] = {}
+        self.size = 0  # bytes of the answers kept (a replaced entry's too, until the next clear: an upper bound)
 
     def put(self, key: bytes, entry: Reusable) -> None:
-        entries = self.entries
-        if len(entries) >= MAX_ENTRIES and key not in entries:
-            entries.clear()
-        entries[key] = entry
+        size = len(entry.head) + len(entry.tail)
+        if len(self.entries) >= MAX_ENTRIES or self.size + size > MAX_BYTES:
+            self.clear()
+        self.entries[key] = entry
+        self.size += size
 
     def clear(self) -> None:
         self.entries.clear()
+        self.size = 0
