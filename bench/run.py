@@ -432,7 +432,8 @@ class Bench:
             while True:
                 try:
                     with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
-                        s.sendall(b"GET /__clerkmock/health HTTP/1.1\r\nHost: x\r\n\r\n")
+                        # a loopback Host: the control guard refuses others (server/control_guard.py)
+                        s.sendall(b"GET /__clerkmock/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
                         if b" 200 " in s.recv(200):
                             break
                 except OSError:
