@@ -10,7 +10,7 @@ pruned (`prune`) only when no app holds its lease.  So a session that needs anot
 never touches the build a running ``next start`` of another session serves.  Next inlines ``NEXT_PUBLIC_*`` at
 build time, so the clerkmock URL the app is built for must not move between runs: the tests reach the session's
 server through `Relay`, a loopback TCP relay on a stable port (``$CLERKMOCK_EXAMPLES_PORT``, default 4838; a busy
-port falls back to a free one, which costs a build).
+port falls back to the next ones, stable too, and a random one only when all eight are taken: each costs a build).
 
 ``python -m tests.browser.examples install`` runs the ``npm ci`` steps alone (``.ci/run`` does, with the registry
 reachable), so the test run itself needs no network.
@@ -38,6 +38,7 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "docs" / "examples"
 APPS = ("nextjs", "express")
 DEFAULT_PORT = 4838
+RELAY_PORTS = 8  # DEFAULT_PORT and the next ones, tried in turn
 # Not copied into the cache: what npm ci and next build make there.
 _NOT_SOURCES = frozenset({"node_modules", ".next", "next-env.d.ts"})
 NPM_TIMEOUT_S = 600
@@ -343,10 +344,14 @@ class Relay:
         wanted = int(os.environ.get("CLERKMOCK_EXAMPLES_PORT", DEFAULT_PORT)) if port is None else port
         self.upstream = upstream_port
         self.listener = socket.socket()
-        try:
-            self.listener.bind(("127.0.0.1", wanted))
-        except OSError:  # taken (another worktree's run, a `clerkmock serve`): a free port, and another build
-            self.listener.bind(("127.0.0.1", 0))
+        # Taken (another worktree's run, a `clerkmock serve`): the next ports, which cost a build the first time
+        # but, being stable too, hit the cache in later sessions; a free port only when all are taken.
+        for candidate in [*range(wanted, wanted + RELAY_PORTS), 0]:
+            try:
+                self.listener.bind(("127.0.0.1", candidate))
+                break
+            except OSError:
+                continue
         self.listener.listen(64)
         self.port = int(self.listener.getsockname()[1])
         self.url = f"http://127.0.0.1:{self.port}"
@@ -456,11 +461,35 @@ def handshakes(mock: object) -> list[str]:
     return [e.query.get("__clerk_hs_reason", ["?"])[0] for e in journal.entries("GET", "/__clerk/v1/client/handshake")]
 
 
-def server_auth(page: object, app: App) -> dict[str, object]:
-    """What the app's /api/me returns: its server's auth(), from this browser's cookies."""
+def cookies_settled(context: Any, url: str) -> bool:
+    """Whether the app's ``__session`` is at least as new as its ``__client_uat`` (or nobody is signed in).  Right
+    after a page load clerk-js may have written a newer ``__client_uat`` and not yet the token that goes with it; a
+    request in between is signed out (``session-token-iat-before-client-uat``, no handshake for a fetch), in Clerk
+    as here."""
+    import base64
     import json
 
-    resp = page.request.get(f"{app.url}/api/me")  # type: ignore[attr-defined]
+    jar = {c["name"]: c["value"] for c in context.cookies(url)}
+    uat = int(jar.get("__client_uat") or 0)
+    token = jar.get("__session")
+    if uat == 0:
+        return True
+    if not token or token.count(".") != 2:
+        return False
+    payload = token.split(".")[1]
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    return int(claims.get("iat", 0)) >= uat
+
+
+def server_auth(page: Any, app: App, timeout_s: float = 15) -> dict[str, object]:
+    """What the app's /api/me returns: its server's auth(), from this browser's cookies once clerk-js has written a
+    consistent pair (`cookies_settled`)."""
+    import json
+
+    deadline = time.monotonic() + timeout_s
+    while not cookies_settled(page.context, app.url) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    resp = page.request.get(f"{app.url}/api/me")
     assert resp.status == 200, resp.text()
     return json.loads(resp.text())  # type: ignore[no-any-return]
 
