@@ -127,8 +127,14 @@ def test_continue_with_google_through_the_fake_provider(page: Any, express_app: 
     page.get_by_role("button", name=re.compile(r"\bGoogle\b")).click()
     page.wait_for_url(lambda url: "/__clerk/oauth/google/authorize?" in url)  # clerkmock's consent page
     page.get_by_role("button", name="alice@example.com").click()
-    # the provider's callback, clerk-js's sso-callback on the app's page, then <SignIn forceRedirectUrl="/protected">
-    page.wait_for_url(f"{express_app.url}/protected")
+    # The provider's callback completes the sign-in (FAPI makes its session the client's last active one, as any
+    # completed sign-in does) and sends the browser back to the app's page at #/sso-callback.  This app's `/`
+    # mounts <UserButton/> once Clerk.user is set (it has no <AuthenticateWithRedirectCallback/>), so the browser
+    # stays there, signed in; the protected page then renders from the session cookie.
+    page.wait_for_url(lambda url: url.startswith(f"{express_app.url}/#/sso-callback"))
+    page.locator(".cl-userButtonTrigger").wait_for()
+    page.goto(f"{express_app.url}/protected")
+    assert page.url == f"{express_app.url}/protected"
     assert page.locator("#email").inner_text() == "alice@example.com"
     assert server_auth(page, express_app)["userId"] == page.locator("#user-id").inner_text()
     assert examples.offsite_besides_avatars(offsite) == []
