@@ -28,9 +28,7 @@ const page = (title, body) => `<!doctype html>
     window.addEventListener("load", async () => {
       await Clerk.load({ ui: { ClerkUI: window.__internal_ClerkUICtor }, telemetry: false });
       const el = document.getElementById("clerk");
-      // Back from a social provider (#/sso-callback): <SignIn/> finishes the sign-in and goes on to its redirect,
-      // even though the client already has the new session.
-      if (Clerk.user && !location.hash.startsWith("#/sso-callback")) {
+      if (Clerk.user) {
         Clerk.mountUserButton(el, { afterSignOutUrl: "/" });
       } else {
         Clerk.mountSignIn(el, { forceRedirectUrl: new URLSearchParams(location.search).get("redirect_url") || "/protected" });
