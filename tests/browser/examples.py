@@ -42,6 +42,11 @@ RELAY_PORTS = 8  # DEFAULT_PORT and the next ones, tried in turn
 # Not copied into the cache: what npm ci and next build make there.
 _NOT_SOURCES = frozenset({"node_modules", ".next", "next-env.d.ts"})
 NPM_TIMEOUT_S = 600
+# The commands the tests run, as docs/browser.md and the README show them (tests/test_examples_docs.py checks that):
+NPM_CI = ("npm", "ci", "--no-audit", "--no-fund")
+NEXT_BUILD = ("build",)  # after `next` (the tests run node_modules/next/dist/bin/next, what `npx next` runs)
+NEXT_START = ("start", "--hostname", "localhost", "--port")  # localhost: with 127.0.0.1 the middleware's rewrite loops
+EXPRESS_START = ("node", "server.mjs")  # on $PORT
 BUILD_TIMEOUT_S = 600
 
 
@@ -104,7 +109,7 @@ def install(app: str) -> Path:
         for name in ("package.json", "package-lock.json"):
             (target / name).write_bytes((EXAMPLES / app / name).read_bytes())
         env = {**os.environ, "NEXT_TELEMETRY_DISABLED": "1", "npm_config_update_notifier": "false"}
-        done = subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=target, env=env, capture_output=True,
+        done = subprocess.run([*NPM_CI], cwd=target, env=env, capture_output=True,
                               text=True, timeout=NPM_TIMEOUT_S, stdin=subprocess.DEVNULL, check=False)
         if done.returncode != 0:
             raise RuntimeError(f"npm ci in {target} failed: {(done.stderr or done.stdout).strip()[-2000:]}")
@@ -237,7 +242,7 @@ def _build(app: str, env: dict[str, str], install_dir: Path, target: Path, key: 
         (work / rel).parent.mkdir(parents=True, exist_ok=True)
         (work / rel).write_bytes((EXAMPLES / app / rel).read_bytes())
     if app == "nextjs":
-        done = subprocess.run([*_next(install_dir), "build"], cwd=work, env=_node_env(env), capture_output=True,
+        done = subprocess.run([*_next(install_dir), *NEXT_BUILD], cwd=work, env=_node_env(env), capture_output=True,
                               text=True, timeout=BUILD_TIMEOUT_S, stdin=subprocess.DEVNULL, check=False)
         if done.returncode != 0:
             shutil.rmtree(work, ignore_errors=True)
@@ -329,11 +334,11 @@ def start_next(env: dict[str, str]) -> App:
     """The built Next.js example (``next start`` on ``localhost``: with 127.0.0.1 Clerk's middleware rewrite loops)."""
     build = prepare("nextjs", env, lease=True)
     port = free_port()
-    return App([*_next(app_dir("nextjs")), "start", "--hostname", "localhost", "--port", str(port)], build, env, port)
+    return App([*_next(app_dir("nextjs")), *NEXT_START, str(port)], build, env, port)
 
 
 def start_express(env: dict[str, str]) -> App:
-    return App(["node", "server.mjs"], prepare("express", env, lease=True), env, free_port())
+    return App([*EXPRESS_START], prepare("express", env, lease=True), env, free_port())
 
 
 class Relay:
