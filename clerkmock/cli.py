@@ -225,7 +225,7 @@ def routes(show: str | None, as_json: bool, fapi: bool) -> None:
     """List the Clerk Backend API (or, with --fapi, Frontend API) operations and whether clerkmock implements
     each."""
     from clerkmock.engine import Engine
-    from clerkmock.engine.spec import all_operations, fapi_operations
+    from clerkmock.engine.spec import all_operations, fapi_operations, undocumented_operations
 
     engine = Engine()
     router = engine.fapi.router if fapi else engine.router
@@ -233,8 +233,9 @@ def routes(show: str | None, as_json: bool, fapi: bool) -> None:
     prefix = "" if fapi else "/v1"
     ops = (sorted(fapi_operations().values(), key=lambda o: (o.tags[0] if o.tags else "", o.path, o.method))
            if fapi else all_operations())
-    rows: list[dict[str, Any]] = [
-        {
+
+    def as_row(op: Any) -> dict[str, Any]:
+        return {
             "method": op.method,
             "path": prefix + op.path,
             "operation_id": op.operation_id,
@@ -243,26 +244,45 @@ def routes(show: str | None, as_json: bool, fapi: bool) -> None:
             "implemented": (op.method, op.path) in served,
             "route": served.get((op.method, op.path)),
         }
-        for op in ops
-    ]
+
+    def wanted(r: dict[str, Any]) -> bool:
+        return show is None or r["implemented"] == (show == "implemented")
+
+    rows = [as_row(op) for op in ops]
+    # Operations Clerk's SDKs call that the published spec leaves empty (spec/undocumented.yml): listed apart,
+    # so the coverage figure stays a figure about Clerk's spec.
+    extra = [] if fapi else [as_row(op) for op in sorted(undocumented_operations().values(), key=lambda o: o.path)]
     total, done = len(rows), sum(r["implemented"] for r in rows)
-    shown = [r for r in rows if show is None or r["implemented"] == (show == "implemented")]
+    shown = [r for r in rows if wanted(r)]
+    shown_extra = [r for r in extra if wanted(r)]
     if as_json:
         import json
 
-        click.echo(json.dumps({"implemented": done, "total": total, "operations": shown}, indent=2))
+        out: dict[str, Any] = {"implemented": done, "total": total, "operations": shown}
+        if not fapi:
+            out["not_in_spec"] = shown_extra
+        click.echo(json.dumps(out, indent=2))
         return
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in shown:
         groups[row["tag"]].append(row)
-    width = max((len(r["path"]) for r in shown), default=0)
+    width = max((len(r["path"]) for r in shown + shown_extra), default=0)
+
+    def line(r: dict[str, Any], note: str = "") -> None:
+        mark = "x" if r["implemented"] else " "
+        note = note or ("  (deprecated)" if r["deprecated"] else "")
+        click.echo(f"  [{mark}] {r['method']:<6} {r['path']:<{width}}  {r['operation_id']}{note}")
+
     for tag in sorted(groups):
         members = [r for r in rows if r["tag"] == tag]
         click.echo(f"{tag} ({sum(r['implemented'] for r in members)}/{len(members)})")
         for r in groups[tag]:
-            mark = "x" if r["implemented"] else " "
-            note = "  (deprecated)" if r["deprecated"] else ""
-            click.echo(f"  [{mark}] {r['method']:<6} {r['path']:<{width}}  {r['operation_id']}{note}")
+            line(r)
+    if shown_extra:
+        click.echo(f"Not in Clerk's spec: called by Clerk's SDKs, written out in clerkmock/spec/undocumented.yml "
+                   f"({sum(r['implemented'] for r in extra)}/{len(extra)})")
+        for r in shown_extra:
+            line(r, "  (not in Clerk's spec)")
     click.echo(f"implemented {done} / {total} {'FAPI ' if fapi else ''}operations")
 
 

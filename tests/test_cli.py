@@ -46,6 +46,21 @@ def test_routes_filters_and_json() -> None:
     assert "[ ]" not in text
 
 
+def test_routes_lists_the_operations_missing_from_clerks_spec_apart() -> None:
+    text = CliRunner().invoke(main, ["routes"]).output
+    block = text.split("Not in Clerk's spec", 1)[1]
+    assert re.search(r"^  \[x\] GET +/v1/clients/handshake_payload +GetHandshakePayload +\(not in Clerk's spec\)$",
+                     block, re.M), text
+    assert re.search(r"^implemented 249 / 249 operations$", text, re.M)  # the figure stays one about the spec
+    data = json.loads(CliRunner().invoke(main, ["routes", "--json"]).output)
+    assert [op["operation_id"] for op in data["not_in_spec"]] == ["GetHandshakePayload"]
+    assert data["not_in_spec"][0]["implemented"] and data["not_in_spec"][0]["route"]
+    assert "GetHandshakePayload" not in {op["operation_id"] for op in data["operations"]}
+    missing = CliRunner().invoke(main, ["routes", "--missing"]).output
+    assert "handshake_payload" not in missing
+    assert "not_in_spec" not in json.loads(CliRunner().invoke(main, ["routes", "--fapi", "--json"]).output)
+
+
 def _serve(tmp_path: Path, *args: str) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "CLERKMOCK_CONFIG_DIR": str(tmp_path / "config")}
     env.pop("CLERKMOCK_SECRET_KEYS", None)

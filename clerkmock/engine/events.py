@@ -70,7 +70,7 @@ SPEC_EVENT_TYPES: tuple[str, ...] = (
 EMITTED_EVENT_TYPES: tuple[str, ...] = (
     "user.created", "user.updated", "user.deleted",
     "email.created", "sms.created",
-    "session.created", "session.ended", "session.revoked",
+    "session.created", "session.pending", "session.ended", "session.revoked",
     "organization.created", "organization.updated", "organization.deleted",
     "organizationMembership.created", "organizationMembership.updated", "organizationMembership.deleted",
     "organizationInvitation.created", "organizationInvitation.accepted", "organizationInvitation.revoked",

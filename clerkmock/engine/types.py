@@ -27,6 +27,9 @@ class Request:
     # caller is this process).  Only the control plane's guard reads it (server/control_guard.py).
     arrived_on: str = ""
     host: str = ""  # the host the request was sent to, lower-cased, no port ("" when unknown)
+    # Body fields Clerk accepts that the vendored spec leaves out, moved here by a route's ``prepare`` before the
+    # body is validated against the spec (force_organization_selection of the organization settings).
+    aside: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def make(

@@ -36,6 +36,10 @@ DEVIATIONS: dict[tuple[str, str], str] = {
         "OrganizationInvitationAcceptedPayload requires a nested `data` object (public_organization_data) "
         "that the spec's own example, @clerk/backend's OrganizationInvitationAcceptedJSON and the created/"
         "revoked payloads do not have; clerkmock follows the example."),
+    ("session.pending", "enum: status += pending"): (
+        "the event's data schema (SessionEventPayload) leaves `pending` out of the status enum, but a pending "
+        "session is what the event announces: the spec's own SessionPendingEventPayloadExample has "
+        "`status: pending`, as have the Backend API spec's Session and the Frontend API spec's session."),
 }
 
 
@@ -125,6 +129,11 @@ def event_schema(event_type: str) -> dict[str, Any]:
         if etype == event_type and what.startswith("required: "):
             field = what.removeprefix("required: ")
             data["required"] = [r for r in data.get("required", []) if r != field]
+        elif etype == event_type and what.startswith("enum: "):
+            field, _, value = what.removeprefix("enum: ").partition(" += ")
+            prop = data["properties"][field]
+            assert value not in prop["enum"], f"the spec now allows {field}={value}: drop the deviation"
+            prop["enum"] = [*prop["enum"], value]
     return schema
 
 

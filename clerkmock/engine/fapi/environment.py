@@ -33,8 +33,12 @@ DEFAULTS: dict[str, Any] = {
     "second_factors": ["totp", "backup_code"],
     "after_sign_out_url": "",
     "social": [],  # OAuth providers offered (google, github, microsoft ...): the fake provider (social.py)
+    # Clerk's "Allow personal accounts" off: a session without an active organization is pending with the
+    # choose-organization task (resources/auth/session_tasks.py).  Also PATCH /v1/instance/organization_settings.
+    "force_organization_selection": False,
 }
 SETTING_VALUES = ("on", "off", "required")
+BOOLEANS = ("single_session_mode", "email_code", "phone_code", "force_organization_selection")
 SECOND_FACTORS = ("totp", "backup_code", "phone_code")
 
 
@@ -55,7 +59,7 @@ def check_settings(raw: object) -> list[tuple[tuple[str, ...], str]]:
             problems.append(((key,), f"unknown frontend key {key!r} (known: {', '.join(DEFAULTS)})"))
         elif key in ATTRIBUTES and value not in SETTING_VALUES:
             problems.append(((key,), f"frontend.{key} must be one of {', '.join(SETTING_VALUES)}"))
-        elif key in ("single_session_mode", "email_code", "phone_code") and not isinstance(value, bool):
+        elif key in BOOLEANS and not isinstance(value, bool):
             problems.append(((key,), f"frontend.{key} must be true or false"))
         elif key in ("application_name", "after_sign_out_url") and not isinstance(value, str):
             problems.append(((key,), f"frontend.{key} must be a string"))
@@ -74,7 +78,7 @@ def check_settings(raw: object) -> list[tuple[tuple[str, ...], str]]:
 def json_schema() -> dict[str, Any]:
     """The ``frontend:`` key of `clerkmock scenario schema`."""
     props: dict[str, Any] = {k: {"enum": [*SETTING_VALUES, True, False]} for k in ATTRIBUTES}
-    props.update({k: {"type": "boolean"} for k in ("single_session_mode", "email_code", "phone_code")})
+    props.update({k: {"type": "boolean"} for k in BOOLEANS})
     props.update({k: {"type": "string"} for k in ("application_name", "after_sign_out_url")})
     props["second_factors"] = {"type": "array", "items": {"enum": list(SECOND_FACTORS)}}
     props["social"] = {"type": "array", "items": {"enum": sorted(
@@ -221,6 +225,8 @@ def environment_json(ctx: FapiCtx) -> dict[str, Any]:
         "organization_settings": {
             "enabled": bool(org.get("enabled", True)),
             "max_allowed_memberships": st.orgs.default_max_allowed_memberships,
+            # what clerk-js reads (OrganizationSettings.forceOrganizationSelection); the spec's schema lacks it
+            "force_organization_selection": bool(s["force_organization_selection"]),
             "actions": {"admin_delete": bool(org.get("admin_delete_enabled", True))},
             "domains": {"enabled": bool(org.get("domains_enabled")), "enrollment_modes":
                         list(org.get("domains_enrollment_modes") or []), "default_role": "org:member"},

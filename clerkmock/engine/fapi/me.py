@@ -1,6 +1,6 @@
 """The signed-in user and its organizations, as the browser sees them: getUser, patchUser, changePassword,
 getOrganizationMemberships, createOrganization, getOrganization, getUsersOrganizationInvitations,
-acceptOrganizationInvitation, deleteUser, deleteOrganizationMemberships.
+acceptOrganizationInvitation, getOrganizationSuggestions, deleteUser, deleteOrganizationMemberships.
 
 They act for the session named by ``_clerk_session_id`` (else the client's active one); a signed-out browser
 gets 401 ``signed_out``.  Records and rules are the Backend API's (`add_org`, `set_password`, ...).
@@ -148,6 +148,18 @@ def get_users_organization_invitations(ctx: FapiCtx) -> Json:
         invs = [i for i in invs if invitation_status(i, ctx.now) == status]
     shown, total = page(invs, ctx.query)
     return {"data": [_invitation_json(ctx, i) for i in shown], "total_count": total}
+
+
+@ROUTES.op("getOrganizationSuggestions")
+def get_organization_suggestions(ctx: FapiCtx) -> Json:
+    """What `<TaskChooseOrganization/>` and `<OrganizationSwitcher/>` list beside the memberships.  Clerk
+    suggests an organization whose verified domain (enrollment mode ``automatic_suggestion``) matches the user's
+    email; clerkmock keeps no suggestions (domain enrollment is stored, not acted on: docs/browser.md), so the
+    page is empty, for a signed-in browser only."""
+    me(ctx)
+    none: list[Any] = []
+    shown, total = page(none, ctx.query)
+    return {"data": shown, "total_count": total}
 
 
 @ROUTES.op("acceptOrganizationInvitation")

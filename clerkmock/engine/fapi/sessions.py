@@ -86,11 +86,13 @@ def get_session(ctx: FapiCtx) -> Json:
 @ROUTES.op("touchSession")
 def touch_session(ctx: FapiCtx) -> Json:
     """``setActive``: make the session the client's active one, and (``active_organization_id``, id or slug, ""
-    for none) switch its organization; the token in the answer carries it (``o`` claim)."""
+    for none) switch its organization; the token in the answer carries it (``o`` claim).  Choosing an
+    organization completes a pending session's ``choose-organization`` task (``session.created``)."""
     sess = client_session(ctx, ctx.path["session_id"])
     if "active_organization_id" in ctx.body:
         sess.last_active_organization_id = resolve_org(ctx, sess, body_param(ctx, "active_organization_id"),
                                                        "active_organization_id")
+        bapi_sessions.complete_tasks(ctx.state, sess, ctx.now)
     sess.last_active_at = sess.updated_at = ctx.now
     assert ctx.client is not None
     ctx.client.last_active_session_id = sess.id

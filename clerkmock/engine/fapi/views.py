@@ -15,6 +15,7 @@ from clerkmock.engine.records.fapi import Factor, SignInAttempt, SignUpAttempt
 from clerkmock.engine.records.sessions import Client, Session
 from clerkmock.engine.resources import users
 from clerkmock.engine.resources.auth import claims as claims_mod
+from clerkmock.engine.resources.auth import session_tasks
 from clerkmock.engine.resources.auth import sessions as bapi_sessions
 from clerkmock.engine.spec import LATEST_VERSION
 
@@ -79,7 +80,7 @@ def session_json(ctx: FapiCtx, sess: Session) -> dict[str, Any]:
         # clerk-js takes the first token from here (no /tokens call after sign-in): always a fresh one
         "last_active_token": {"object": "token", "jwt": mint(ctx, sess)} if status in LIVE else None,
         "actor": sess.actor,
-        "tasks": [],
+        "tasks": session_tasks.tasks(sess, now),
         "factor_verification_age": claims_mod.fva(sess, now),
         "user": user_json(ctx, user),
         "public_user_data": org_serializers.public_user_data(st, user),

@@ -17,7 +17,7 @@ from clerkmock.engine.records import User
 from clerkmock.engine.records.sessions import Client, Session
 from clerkmock.engine.resources import users
 from clerkmock.engine.resources.auth import claims as claims_mod
-from clerkmock.engine.resources.auth import jwt_templates
+from clerkmock.engine.resources.auth import jwt_templates, session_tasks
 from clerkmock.engine.resources.auth.common import (
     DAY_MS,
     origin_of,
@@ -51,7 +51,7 @@ def session_json(sess: Session, now: int) -> dict[str, Any]:
         "abandon_at": sess.abandon_at,
         "updated_at": sess.updated_at,
         "created_at": sess.created_at,
-        "tasks": [],
+        "tasks": session_tasks.tasks(sess, now),
     }
 
 
@@ -103,6 +103,7 @@ def open_session(
         last_active_organization_id=org_id,
         refresh_token=st.ids.token(24),
         first_factor_at=now,
+        status=session_tasks.initial_status(st, org_id, actor),
     )
     client.session_ids.append(sess.id)
     client.last_active_session_id = sess.id
@@ -113,8 +114,16 @@ def open_session(
     if actor is None:  # an impersonation is not the user's own sign-in
         user.last_sign_in_at = now
         user.last_active_at = now
-    emit_session(st, "session.created", sess, now)
+    # A session that waits on a task is announced as pending; session.created follows when it becomes active
+    # (complete_tasks).
+    emit_session(st, "session.pending" if sess.status == "pending" else "session.created", sess, now)
     return sess
+
+
+def complete_tasks(st: State, sess: Session, now: int) -> None:
+    """Called after a session's organization changed: a pending session whose tasks are done becomes active."""
+    if session_tasks.complete_if_done(sess, now):
+        emit_session(st, "session.created", sess, now)
 
 
 def set_status(sess: Session, status: str, now: int) -> None:

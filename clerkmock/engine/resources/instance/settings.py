@@ -11,7 +11,11 @@ UpdateProductionInstanceDomain, CreateSvixApp, GenerateSvixAuthURL, DeleteSvixAp
 - Organization settings: ``max_allowed_memberships`` is the default limit for new organizations
   (``state.orgs.default_max_allowed_memberships``, 0 = unlimited), ``max_allowed_domains`` the per-organization
   domain quota; ``creator_role_id`` sets the creator role of the initial role set (the role must hold the
-  creator permissions); unknown role ids are a 404 ``resource_not_found``.
+  creator permissions); unknown role ids are a 404 ``resource_not_found``.  ``force_organization_selection``
+  (Clerk's "Allow personal accounts" off: new sessions without an organization are pending with the
+  ``choose-organization`` task) is accepted beside the spec's fields: Clerk's endpoint takes it (its CLI's
+  ``config pull`` shows it there) though the published spec leaves it out, so it is set aside before the body is
+  validated (``prepare``); the answer keeps the spec's shape, and the Frontend API's environment shows it.
 - ``restricted_to_allowlist`` (beta instance settings) is the same switch as the restrictions' ``allowlist``
   (inferred).
 - Changing the production domain (POST /instance/change_domain, PUT /beta_features/domain) answers 202 with
@@ -35,7 +39,8 @@ from clerkmock.engine.resources.instance.domains import change_primary_domain
 from clerkmock.engine.resources.orgs.role_sets import creator_eligible, member_of_set
 from clerkmock.engine.routing import Ctx, Reply, RouteSet
 from clerkmock.engine.state import State
-from clerkmock.engine.types import Json
+from clerkmock.engine.jsonio import dumps, loads
+from clerkmock.engine.types import Json, Request
 
 ROUTES = RouteSet("instance")
 BETA_ROUTES = RouteSet("beta_features")
@@ -240,7 +245,27 @@ def get_instance_organization_settings(ctx: Ctx) -> Json:
     return organization_settings_json(ctx.state)
 
 
-@ROUTES.op("UpdateInstanceOrganizationSettings", "update_organization_settings")
+FORCE_ORGANIZATION_SELECTION = "force_organization_selection"
+
+
+def _set_aside_force_selection(request: Request) -> Request:
+    """The route's ``prepare``: take ``force_organization_selection`` out of a JSON body (the spec's schema has
+    no such field) into ``request.aside``; a malformed body is left for validation to refuse."""
+    try:
+        body = loads(request.body) if request.body.strip() else None
+    except ValueError:
+        return request
+    if isinstance(body, dict) and FORCE_ORGANIZATION_SELECTION in body:
+        value = body.pop(FORCE_ORGANIZATION_SELECTION)
+        if value is not None and not isinstance(value, bool):
+            raise errors.form_param_type_invalid(FORCE_ORGANIZATION_SELECTION, "boolean")
+        request.aside[FORCE_ORGANIZATION_SELECTION] = value
+        request.body = dumps(body)
+    return request
+
+
+@ROUTES.op("UpdateInstanceOrganizationSettings", "update_organization_settings",
+           prepare=_set_aside_force_selection)
 def update_instance_organization_settings(ctx: Ctx) -> Json:
     st = ctx.state
     fields = _given(ctx.body)
@@ -270,6 +295,9 @@ def update_instance_organization_settings(ctx: Ctx) -> Json:
         rs.creator_role_id = creator.id
     if default_role is not None:
         st.instance_config.domains_default_role_key = default_role.key
+    force = ctx.request.aside.get(FORCE_ORGANIZATION_SELECTION)
+    if force is not None:  # kept with the Frontend API's settings, which clerk-js and session_tasks read
+        st.fapi.settings[FORCE_ORGANIZATION_SELECTION] = force
     return organization_settings_json(st)
 
 
