@@ -139,6 +139,25 @@ def test_a_warm_build_is_not_rebuilt(next_app: App, next_env: dict[str, str]) ->
     assert examples.build_next(next_env).seconds is None
 
 
+def test_another_build_and_a_prune_leave_a_running_app_alone(next_app: App, next_env: dict[str, str]) -> None:
+    # What another test session does meanwhile: a build for other inlined values (its relay fell back to another
+    # port), started while this session's app runs, then a prune of every build no app runs from.
+    other = {**next_env, "NEXT_PUBLIC_CLERKMOCK_BUILD": "another session"}
+    second = examples.start_next(other)
+    try:
+        assert second.directory != next_app.directory
+        stale = next_app.directory.parent / ".crashed-build-0"  # a build that died half-way
+        stale.mkdir(exist_ok=True)
+        removed = examples.prune("nextjs", keep=0)
+        assert stale in removed and next_app.directory not in removed and second.directory not in removed
+        for app in (next_app, second):
+            resp = httpx.get(f"{app.url}/api/me", timeout=30)
+            assert resp.status_code == 200 and resp.json()["userId"] is None, app.output()
+    finally:
+        second.stop()
+    assert examples.build_next(next_env).seconds is None  # still this session's build, not rebuilt
+
+
 def test_clerk_testing_signs_in_to_the_app(next_app: App, next_env: dict[str, str], mock_server: ClerkMock,
                                            tmp_path: Any) -> None:
     problem = examples.clerk_testing_problem()

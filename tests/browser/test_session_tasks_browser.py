@@ -1,11 +1,14 @@
 """Session tasks in a real browser (issue 14 item 5): organization selection forced, a user signs in with
 Clerk's `<SignIn/>` (clerk-js + @clerk/ui from the bundle cache), is shown the choose-organization task,
 creates an organization there and ends up signed in with it active; the app's webhook endpoint receives
-``session.pending`` and then ``session.created`` (Svix-verified and checked against the webhook spec)."""
+``session.pending`` and then ``session.created`` (Svix-verified and checked against the webhook spec).  Also: a
+member picking one of their organizations, and the reset-password task of a password marked compromised."""
 
 from __future__ import annotations
 
 from typing import Any
+
+import httpx
 
 from clerkmock import ClerkMock
 from tests.browser.test_ui_components import PASSWORD, bapi, open_component, signed_in_user
@@ -67,3 +70,29 @@ def test_a_member_picks_one_of_their_organizations(page: Any, page_server: Any, 
     assert page.evaluate("() => window.Clerk.organization?.id ?? null") == org["id"]
     # the chooser shows the organization's avatar from Clerk's image host (aborted offline: initials instead)
     assert [u for u in offsite if not u.startswith("https://img.clerk.com/")] == []
+
+
+def test_a_compromised_password_is_reset_in_the_task(page: Any, page_server: Any, mock_server: ClerkMock,
+                                                     offsite: list[str]) -> None:
+    """SetUserPasswordCompromised: after the password, `<SignIn/>` shows Clerk's reset-password task; a new
+    password there makes the session active, and it is the password from then on."""
+    user = bapi(mock_server, "POST", "/users", json={"email_address": ["val@example.com"], "password": PASSWORD})
+    bapi(mock_server, "POST", f"/users/{user['id']}/password/set_compromised")
+    open_component(page, page_server, "SignIn")
+    page.get_by_label("Email address").fill("val@example.com")
+    page.get_by_role("button", name="Continue", exact=True).click()
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Continue", exact=True).click()
+    page.get_by_label("New password").wait_for()
+    assert page.evaluate("() => window.Clerk.session?.currentTask?.key") == "reset-password"
+    assert page.url.endswith("#/tasks/reset-password")
+    page.get_by_label("New password").fill("a-brand-new-secret-9")
+    page.get_by_label("Confirm password").fill("a-brand-new-secret-9")
+    page.get_by_role("button", name="Reset Password").click()
+    assert signed_in_user(page) == user["id"]
+    assert page.evaluate("() => window.Clerk.session.status") == "active"
+    verified = httpx.post(f"{mock_server.url}/v1/users/{user['id']}/verify_password",
+                          headers={"authorization": f"Bearer {mock_server.secret_key}"},
+                          json={"password": "a-brand-new-secret-9"})
+    assert verified.json() == {"verified": True}
+    assert offsite == []

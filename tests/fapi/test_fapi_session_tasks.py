@@ -1,6 +1,7 @@
 """Session tasks (issue 14 item 5): with organization selection forced, a session without an active organization
 is ``pending`` with the ``choose-organization`` task, fires ``session.pending``, gets ``sts: "pending"`` tokens,
-and becomes ``active`` (``session.created``) when the browser picks or creates an organization.  Every Frontend
+and becomes ``active`` (``session.created``) when the browser picks or creates an organization; a password marked
+compromised makes it wait on ``reset-password`` until the browser sets a new one.  Every Frontend
 API answer is checked against the FAPI spec, every Backend API one against the Backend API spec, every event
 against the webhook spec."""
 
@@ -150,3 +151,49 @@ def test_the_scenario_key_turns_it_on_and_is_validated() -> None:
     assert sign_in(b, "eve@example.com")["status"] == "pending"
     with pytest.raises(ScenarioError, match="force_organization_selection must be true or false"):
         parse_text("frontend: {force_organization_selection: sometimes}\n")
+
+
+def test_a_compromised_password_makes_the_session_reset_it() -> None:
+    """SetUserPasswordCompromised: the next session waits on ``reset-password``; `<TaskResetPassword/>`'s
+    changePassword (no current password) completes it, clears the mark and can sign the other sessions out."""
+    engine = listening_engine()
+    user = ok(engine, "POST", "/v1/users", {"email_address": ["flo@example.com"], "password": PASSWORD})
+    other = ok(engine, "POST", "/v1/sessions", {"user_id": user["id"]})
+    ok(engine, "POST", f"/v1/users/{user['id']}/password/set_compromised")
+    drain(engine)
+    b = Browser(engine)
+    session = sign_in(b, "flo@example.com")
+    assert (session["status"], session["tasks"]) == ("pending", [{"key": "reset-password"}])
+    assert claims(session["last_active_token"]["jwt"])["sts"] == "pending"
+    assert types(drain(engine)) == ["session.pending"]
+    b.call("POST", "/v1/me/change_password", {"new_password": "a-brand-new-secret-9", "sign_out_of_other_sessions":
+                                              "true"}, _clerk_session_id=session["id"])
+    sent = drain(engine)
+    assert types(sent) == ["user.updated", "session.created", "session.revoked"]
+    assert (sent[1]["data"]["id"], sent[1]["data"]["status"]) == (session["id"], "active")
+    assert sent[2]["data"]["id"] == other["id"]
+    assert ok(engine, "GET", f"/v1/sessions/{session['id']}")["tasks"] == []
+    assert ok(engine, "GET", f"/v1/users/{user['id']}")["password_enabled"]
+    # the next sign-in has nothing to do; a plain change of password needs the current one again
+    b2 = Browser(engine)
+    si = b2.call("POST", "/v1/client/sign_ins", {"identifier": "flo@example.com", "password": "a-brand-new-secret-9",
+                                                 "strategy": "password"})
+    again = b2.last.json()["client"]["sessions"][0]  # type: ignore[union-attr]
+    assert (again["id"], again["status"], again["tasks"]) == (si["created_session_id"], "active", [])
+    assert b2.error("POST", "/v1/me/change_password", {"new_password": "yet-another-secret-7"}) == (
+        422, "form_password_incorrect")
+
+
+def test_both_tasks_wait_in_turn(engine: Engine) -> None:
+    force(engine)
+    user = ok(engine, "POST", "/v1/users", {"email_address": ["gil@example.com"], "password": PASSWORD})
+    ok(engine, "POST", f"/v1/users/{user['id']}/password/set_compromised")
+    b = Browser(engine)
+    session = sign_in(b, "gil@example.com")
+    assert session["tasks"] == [{"key": "choose-organization"}, {"key": "reset-password"}]
+    org = b.call("POST", "/v1/organizations", {"name": "Gil Co"})
+    picked = b.call("POST", f"/v1/client/sessions/{session['id']}/touch", {"active_organization_id": org["id"]})
+    assert (picked["status"], picked["tasks"]) == ("pending", [{"key": "reset-password"}])
+    b.call("POST", "/v1/me/change_password", {"new_password": "a-brand-new-secret-9"})
+    [done] = b.client()["sessions"]  # type: ignore[index]
+    assert (done["status"], done["tasks"]) == ("active", [])

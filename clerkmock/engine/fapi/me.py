@@ -19,6 +19,8 @@ from clerkmock.engine.fapi.sessions import active_session
 from clerkmock.engine.records import User
 from clerkmock.engine.resources import users
 from clerkmock.engine.resources.auth import claims as claims_mod
+from clerkmock.engine.resources.auth import session_tasks
+from clerkmock.engine.resources.auth import sessions as bapi_sessions
 from clerkmock.engine.resources.orgs import organizations as bapi_orgs
 from clerkmock.engine.resources.orgs.common import add_membership, check_keeps_a_manager, page, remove_membership, require_org, user_emails
 from clerkmock.engine.resources.orgs.serializers import invitation_status, org_json, public_org_data
@@ -63,17 +65,32 @@ def patch_user(ctx: FapiCtx) -> Json:
 
 @ROUTES.op("changePassword")
 def change_password(ctx: FapiCtx) -> Json:
-    user = me(ctx)
+    """A new password; the current one is needed unless the session's ``reset-password`` task is what asks for
+    it (`<TaskResetPassword/>` sends none), and that task is then done.  ``sign_out_of_other_sessions`` revokes
+    the user's other live sessions (``session.revoked``)."""
+    sess = active_session(ctx)
+    user = ctx.state.users[sess.user_id]
     new = body_param(ctx, "new_password")
     if not new:
         raise errors.form_param_missing("new_password")
-    if user.password_hash is not None:
+    resetting = session_tasks.has_task(sess, session_tasks.RESET_PASSWORD, ctx.now)
+    if user.password_hash is not None and not resetting:
         current = body_param(ctx, "current_password") or ""
         if not passwords.verify(current, user.password_hash):
             raise errors.form_password_incorrect()
     credentials.check_password(new, False)
     credentials.set_password(ctx.state, user, new, ctx.now)
     users.emit_updated(ctx.state, user, ctx.now)
+    if resetting:
+        bapi_sessions.complete_task(ctx.state, sess, session_tasks.RESET_PASSWORD, ctx.now)
+    if body_param(ctx, "sign_out_of_other_sessions"):
+        for sid in ctx.state.auth.sessions_by_user.get(user.id, []):
+            other = ctx.state.auth.sessions[sid]
+            before = other.status
+            if other.id != sess.id:
+                bapi_sessions.set_status(other, "revoked", ctx.now)
+            if other.status != before:
+                bapi_sessions.emit_session(ctx.state, "session.revoked", other, ctx.now)
     return views.user_json(ctx, user)
 
 

@@ -17,7 +17,7 @@ from clerkmock.engine.fapi.routing import FapiCtx, FapiRoutes, body_param
 from clerkmock.engine.records import User
 from clerkmock.engine.records.sessions import Session
 from clerkmock.engine.resources.auth import claims as claims_mod
-from clerkmock.engine.resources.auth import jwt_templates
+from clerkmock.engine.resources.auth import jwt_templates, session_tasks
 from clerkmock.engine.resources.auth import sessions as bapi_sessions
 from clerkmock.engine.resources.orgs.common import require_org
 from clerkmock.engine.types import Json
@@ -92,7 +92,8 @@ def touch_session(ctx: FapiCtx) -> Json:
     if "active_organization_id" in ctx.body:
         sess.last_active_organization_id = resolve_org(ctx, sess, body_param(ctx, "active_organization_id"),
                                                        "active_organization_id")
-        bapi_sessions.complete_tasks(ctx.state, sess, ctx.now)
+        if sess.last_active_organization_id is not None:
+            bapi_sessions.complete_task(ctx.state, sess, session_tasks.CHOOSE_ORGANIZATION, ctx.now)
     sess.last_active_at = sess.updated_at = ctx.now
     assert ctx.client is not None
     ctx.client.last_active_session_id = sess.id

@@ -28,6 +28,8 @@ class Session:
     refresh_token: str = ""  # the __refresh cookie value FAPI would set; RefreshSession checks it
     first_factor_at: int = 0  # for the fva claim: minutes since the first / second factor
     second_factor_at: int | None = None
+    # session tasks still to do, in order (resources/auth/session_tasks.py); the status is "pending" while any
+    tasks: list[str] = field(default_factory=list)
 
     def status_at(self, now: int) -> str:
         if self.status not in ("active", "pending"):

@@ -1,22 +1,28 @@
 """Session tasks: what a user who has authenticated must still do before the session is ``active`` (Clerk's
-pending sessions).  One task is modelled: ``choose-organization``, set when the instance forces organization
-selection (Clerk's "Allow personal accounts" off; ``force_organization_selection`` of the Frontend API's
-environment) and the session has no active organization.  Clerk's ``reset-password`` task (a password marked
-compromised) is not modelled.
+pending sessions).  Two of Clerk's tasks are modelled:
+
+- ``choose-organization``: the instance forces organization selection (Clerk's "Allow personal accounts" off;
+  ``force_organization_selection`` of the Frontend API's environment) and the session has no active
+  organization.  Done when the session is touched with one.
+- ``reset-password``: the user's password is marked compromised (SetUserPasswordCompromised; Clerk's "Force
+  password reset", on by default).  Done when the session's browser sets a new password (the Frontend API's
+  changePassword, which then needs no current password).
 
 A pending session gets tokens (``sts: "pending"``; @clerk/backend treats it as signed out unless told
-otherwise) and is listed as ``status: "pending"`` with its ``tasks``.  Choosing an organization (touching the
-session with ``active_organization_id``) completes the task: the session becomes ``active``.
+otherwise) and is listed as ``status: "pending"`` with its ``tasks``; when the last one is done it becomes
+``active``.  An impersonation (actor session) never waits on tasks.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from clerkmock.engine.records import User
 from clerkmock.engine.records.sessions import Session
 from clerkmock.engine.state import State
 
 CHOOSE_ORGANIZATION = "choose-organization"
+RESET_PASSWORD = "reset-password"
 
 
 def forces_organization(st: State) -> bool:
@@ -26,20 +32,34 @@ def forces_organization(st: State) -> bool:
         st.instance_config.organization_settings.get("enabled", True))
 
 
-def initial_status(st: State, org_id: str | None, actor: dict[str, Any] | None) -> str:
-    """``pending`` for a new session that must choose an organization; an impersonation never waits on tasks."""
-    return "pending" if forces_organization(st) and org_id is None and actor is None else "active"
+def initial_tasks(st: State, user: User, org_id: str | None, actor: dict[str, Any] | None) -> list[str]:
+    """The tasks a new session starts with (its status is ``pending`` when there is any)."""
+    if actor is not None:
+        return []
+    out = []
+    if forces_organization(st) and org_id is None:
+        out.append(CHOOSE_ORGANIZATION)
+    if user.password_compromised and user.password_hash is not None:
+        out.append(RESET_PASSWORD)
+    return out
+
+
+def has_task(sess: Session, key: str, now: int) -> bool:
+    return sess.status_at(now) == "pending" and key in sess.tasks
 
 
 def tasks(sess: Session, now: int) -> list[dict[str, str]]:
-    return [{"key": CHOOSE_ORGANIZATION}] if sess.status_at(now) == "pending" else []
+    return [{"key": k} for k in sess.tasks] if sess.status_at(now) == "pending" else []
 
 
-def complete_if_done(sess: Session, now: int) -> bool:
-    """After the session's organization changed: a pending session with an active organization has no task
-    left and becomes ``active``.  True when it did (the caller emits the event)."""
-    if sess.status_at(now) != "pending" or sess.last_active_organization_id is None:
+def complete(sess: Session, key: str, now: int) -> bool:
+    """Mark ``key`` done on a pending session; True when that was its last task (it is now ``active``: the
+    caller emits the event)."""
+    if not has_task(sess, key, now):
+        return False
+    sess.tasks = [k for k in sess.tasks if k != key]
+    sess.updated_at = now
+    if sess.tasks:
         return False
     sess.status = "active"
-    sess.updated_at = now
     return True

@@ -103,8 +103,10 @@ def open_session(
         last_active_organization_id=org_id,
         refresh_token=st.ids.token(24),
         first_factor_at=now,
-        status=session_tasks.initial_status(st, org_id, actor),
+        tasks=session_tasks.initial_tasks(st, user, org_id, actor),
     )
+    if sess.tasks:
+        sess.status = "pending"
     client.session_ids.append(sess.id)
     client.last_active_session_id = sess.id
     client.updated_at = now
@@ -115,14 +117,14 @@ def open_session(
         user.last_sign_in_at = now
         user.last_active_at = now
     # A session that waits on a task is announced as pending; session.created follows when it becomes active
-    # (complete_tasks).
+    # (complete_task).
     emit_session(st, "session.pending" if sess.status == "pending" else "session.created", sess, now)
     return sess
 
 
-def complete_tasks(st: State, sess: Session, now: int) -> None:
-    """Called after a session's organization changed: a pending session whose tasks are done becomes active."""
-    if session_tasks.complete_if_done(sess, now):
+def complete_task(st: State, sess: Session, key: str, now: int) -> None:
+    """A task of a pending session is done; after its last one the session is active (``session.created``)."""
+    if session_tasks.complete(sess, key, now):
         emit_session(st, "session.created", sess, now)
 
 
