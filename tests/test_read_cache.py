@@ -298,3 +298,22 @@ def test_the_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     assert list(cache.entries) == [b"3"] and cache.size == 20
     cache.put(b"4", entry._replace(tail=b"t" * 90))  # over the byte budget
     assert list(cache.entries) == [b"4"]
+
+
+def test_a_direct_write_under_the_pipeline_lock_stales_reused_answers(servers: tuple[Server, Server]) -> None:
+    """docs/auth-in-tests.md has tests call engine functions on ``engine.state`` under ``mock.pipeline.lock``:
+    releasing that lock is enough for the next read to see what they wrote, with no `Engine.touch` of their own."""
+    cached, plain = servers
+    for server in servers:
+        server.mock.pipeline.reset()
+    run = Run(cached, plain)
+    get = http("GET", f"/v1/users/{ALICE}")
+    run.send(get)
+    start = cached.replayed
+    assert isinstance(run.send(get), dict) and cached.replayed == start + 1  # reused while nothing changed
+    for server in servers:
+        with server.mock.pipeline.lock:
+            server.mock.engine.state.users[ALICE].first_name = "Direct"
+    after = run.send(get)
+    assert cached.replayed == start + 1
+    assert isinstance(after, dict) and after["first_name"] == "Direct"

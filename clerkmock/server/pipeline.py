@@ -67,14 +67,48 @@ class Baseline:
     webhooks: tuple[Any, ...] = ()  # the webhook endpoints configured (WebhookDispatcher.snapshot)
 
 
+
+class StateLock:
+    """The pipeline's lock as code outside the pipeline holds it (tests, ``clerkmock.testing``, the state file,
+    docs/auth-in-tests.md's direct calls on ``engine.state``): on release it calls `Engine.touch`, because the
+    holder may have written the state directly, so no answer the listener built before is sent again
+    (server/read_cache.py).  The pipeline's own requests take the bare lock and keep their answers."""
+
+    __slots__ = ("_lock", "_pipeline")
+
+    def __init__(self, lock: threading.RLock, pipeline: Pipeline) -> None:
+        self._lock = lock
+        self._pipeline = pipeline
+
+    def __enter__(self) -> StateLock:
+        self._lock.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self._pipeline.engine.touch()
+        finally:
+            self._lock.release()
+
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+        return self._lock.acquire(blocking, timeout)
+
+    def release(self) -> None:
+        try:
+            self._pipeline.engine.touch()
+        finally:
+            self._lock.release()
+
 class Pipeline:
     def __init__(self, engine: Engine, *, assets: AssetCache | None = None) -> None:
         self.engine = engine
         # The browser bundles (clerk-js, @clerk/ui) from the user's npm cache: no engine state, never reset.
         self.assets = assets if assets is not None else AssetCache()
         # The engine is not thread-safe; listener threads and test threads call concurrently.  An RLock so
-        # control-plane handlers may call back into pipeline methods (reset ...) while holding it.
-        self.lock = threading.RLock()
+        # control-plane handlers may call back into pipeline methods (reset ...) while holding it.  The pipeline
+        # takes `_lock` itself; `lock` is what code outside it holds to read or write ``engine.state`` directly.
+        self._lock = threading.RLock()
+        self.lock = StateLock(self._lock, self)
         self.faults = FaultSet(engine.state.ids.seed, lambda: self.engine.clock.now_ms())
         self.journal = Journal()
         # Answers of pure reads the base-URL listener sends again while the state is unchanged
@@ -104,7 +138,7 @@ class Pipeline:
             return self._asset(request)
         if is_control_path(request.path):
             try:
-                with self.lock:
+                with self._lock:
                     refusal = self.control_guard.refusal(request, request.path[len(CONTROL_PREFIX):].rstrip("/"))
                     if refusal is not None:
                         return Directive(self.engine.error(refusal))
@@ -121,14 +155,14 @@ class Pipeline:
                 return Directive(self.internal_error())
         fapi = is_fapi_path(request.path)
         if fapi and request.method == "OPTIONS":  # CORS preflight: answered here, never faulted or journaled
-            with self.lock:
+            with self._lock:
                 headers = cors_headers(self.engine.state, request.headers.get("origin"), preflight=True,
                                        requested_headers=request.headers.get("access-control-request-headers"))
             return Directive(Response(204, b"", headers))
         if not fapi:  # Backend API keys only: the Frontend API authenticates browsers, not secret keys
             self.key_notice.check(request, strict=bool(self.engine.secret_keys))
         started = time.perf_counter()
-        with self.lock:
+        with self._lock:
             decision = routed = None
             try:
                 if self.faults.rules:  # routed once, for the rules and then the engine
@@ -173,7 +207,7 @@ class Pipeline:
     def replay(self, entry: Reusable, started: float) -> bool:
         """Journal a reused answer, if it is still what the engine would answer (the invariant of
         server/read_cache.py); False: answer the request the ordinary way."""
-        with self.lock:
+        with self._lock:
             engine = self.engine
             if entry.generation != engine.generation or self.faults.rules or engine.state.billing.items:
                 return False
@@ -194,7 +228,7 @@ class Pipeline:
                 log.exception("clerkmock: unexpected error serving %s", request.path)
                 response = self.internal_error()
             response.meta["route"] = ASSET_ROUTE
-            with self.lock:
+            with self._lock:
                 self._record(request, Directive(response), None, None, started)
             return response
 
@@ -268,7 +302,7 @@ class Pipeline:
 
     def route_name(self, request: Request) -> str | None:
         """The engine route a request would reach (``users.create``, ``fapi.createSignIn``), or None."""
-        with self.lock:
+        with self._lock:
             names = self.engine.route_names(request.method, request.path)
         return names[0] if names else None
 
@@ -277,12 +311,12 @@ class Pipeline:
         (engine/fapi/hosts.py `browser_hosts`)."""
         from clerkmock.engine.fapi.hosts import browser_hosts
 
-        with self.lock:
+        with self._lock:
             return browser_hosts(self.engine.state)
 
     def internal_error(self) -> Response:
         """Clerk's 500 envelope; also used by adapters whose own conversion code failed."""
-        with self.lock:
+        with self._lock:
             return self.engine.error(internal_clerk_error())
 
     # -- scenario ---------------------------------------------------------------------------------------------
@@ -291,7 +325,7 @@ class Pipeline:
         """Put a scenario in force -- the one way to: seed the engine (all or nothing, `Scenario.apply`), then
         its fault rules, rate limit and webhook endpoints.  Returns the created ids by section.  Call
         `set_baseline` afterwards to make the result what `reset` returns to."""
-        with self.lock:
+        with self._lock:
             summary = scenario.apply(self.engine, progress)
             now = self.engine.clock.now_ms()
             if self.scenario is None:  # the first one; a document seeded on top does not replace it
@@ -311,7 +345,7 @@ class Pipeline:
     # -- baseline / reset --------------------------------------------------------------------------------------
 
     def capture(self) -> Baseline:
-        with self.lock:
+        with self._lock:
             return Baseline(
                 self.engine.state.snapshot(),
                 self.engine.clock.state(),
@@ -323,7 +357,7 @@ class Pipeline:
 
     def restore(self, baseline: Baseline) -> None:
         """Back to ``baseline``: state, clock, keys, API version and fault rules (with fresh counters)."""
-        with self.lock:
+        with self._lock:
             engine = self.engine
             engine.state = type(engine.state).restore(baseline.state)
             # The clock is restored in place: callers may hold a reference to `engine.clock`.
@@ -342,12 +376,12 @@ class Pipeline:
 
     def set_baseline(self, baseline: Baseline | None = None) -> None:
         """Make ``baseline`` (default: the current state, e.g. right after seeding) what `reset` returns to."""
-        with self.lock:
+        with self._lock:
             self._baseline = baseline if baseline is not None else self.capture()
 
     def reset(self) -> None:
         """Back to the baseline and an empty journal.  Cheap (a pickle load), meant to run between tests."""
-        with self.lock:
+        with self._lock:
             self.restore(self._baseline)
             self.journal.clear()
             if self.read_cache is not None:  # stale now anyway (a new state); dropped to bound memory
