@@ -36,9 +36,11 @@ def open_component(page: Any, page_server: Any, component: str) -> str:
 
 
 def signed_in_user(page: Any) -> str | None:
-    """After the component's navigation: wait for the landing page's Clerk, then its user id."""
-    page.wait_for_url("**/clerk.html?load&landed")
-    page.wait_for_function("() => window.Clerk?.loaded === true")
+    """After the component's navigation: wait for the landing page's Clerk, then its user id.  Polled in the page
+    rather than `wait_for_url`: when clerk-js navigates again before the first navigation has loaded (a task
+    finished, then setActive's redirect), the first one is aborted and `wait_for_url` fails on it."""
+    page.wait_for_function("() => window.Clerk?.loaded === true && location.pathname.endsWith('/clerk.html')"
+                           " && new URLSearchParams(location.search).has('landed')")
     return page.evaluate("() => window.Clerk.user?.id ?? null")
 
 
