@@ -84,13 +84,7 @@ def change_password(ctx: FapiCtx) -> Json:
     if resetting:
         bapi_sessions.complete_task(ctx.state, sess, session_tasks.RESET_PASSWORD, ctx.now)
     if body_param(ctx, "sign_out_of_other_sessions"):
-        for sid in ctx.state.auth.sessions_by_user.get(user.id, []):
-            other = ctx.state.auth.sessions[sid]
-            before = other.status
-            if other.id != sess.id:
-                bapi_sessions.set_status(other, "revoked", ctx.now)
-            if other.status != before:
-                bapi_sessions.emit_session(ctx.state, "session.revoked", other, ctx.now)
+        bapi_sessions.revoke_user_sessions(ctx.state, user.id, ctx.now, keep=sess.id)
     return views.user_json(ctx, user)
 
 

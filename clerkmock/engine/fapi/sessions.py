@@ -33,14 +33,6 @@ def activate(ctx: FapiCtx, user: User, strategy: str, *, org_id: str | None = No
     return sess
 
 
-def end_session(ctx: FapiCtx, sess: Session, status: str) -> None:
-    """``ended`` (sign-out) or ``removed``; fires ``session.<status>``."""
-    before = sess.status
-    bapi_sessions.set_status(sess, status, ctx.now)
-    if sess.status != before:
-        bapi_sessions.emit_session(ctx.state, f"session.{status}", sess, ctx.now)
-
-
 def client_session(ctx: FapiCtx, session_id: str, *, live: bool = True) -> Session:
     """A session of this browser's client.  One that is no longer live is a 401 ``signed_out``."""
     client = ctx.client
@@ -144,7 +136,7 @@ def remove_session(ctx: FapiCtx) -> Json:
 def _end_one(ctx: FapiCtx, status: str) -> Json:
     """The path's session (live or not) ends with ``status``; the answer is the session as it now is."""
     sess = client_session(ctx, ctx.path["session_id"], live=False)
-    end_session(ctx, sess, status)
+    bapi_sessions.set_status(ctx.state, sess, status, ctx.now)
     ctx.touch_client()
     return views.session_json(ctx, sess)
 
@@ -156,7 +148,7 @@ def sign_out(ctx: FapiCtx) -> Json:
     if client is None:
         return None
     for sess in views.live_sessions(ctx, client):
-        end_session(ctx, sess, "ended")
+        bapi_sessions.set_status(ctx.state, sess, "ended", ctx.now)
     client.sign_in_id = client.sign_up_id = None
     ctx.touch_client()
     return views.client_json(ctx, client)
@@ -192,5 +184,5 @@ def revoke_session(ctx: FapiCtx) -> Json:
     sess = st.auth.sessions.get(ctx.path["session_id"])
     if sess is None or sess.user_id != user_id:
         raise errors.resource_not_found(f"No session was found with id {ctx.path['session_id']}", "Session not found")
-    end_session(ctx, sess, "revoked")
+    bapi_sessions.set_status(ctx.state, sess, "revoked", ctx.now)
     return views.session_json(ctx, sess)

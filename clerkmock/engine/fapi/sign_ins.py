@@ -334,14 +334,9 @@ def reset_password(ctx: FapiCtx) -> Json:
     credentials.set_password(ctx.state, user, password, ctx.now)
     users.emit_updated(ctx.state, user, ctx.now)
     if body_param(ctx, "sign_out_of_other_sessions"):
-        from clerkmock.engine.resources.auth.sessions import emit_session, set_status
+        from clerkmock.engine.resources.auth.sessions import revoke_user_sessions
 
-        for sid in ctx.state.auth.sessions_by_user.get(user.id, []):
-            sess = ctx.state.auth.sessions[sid]
-            before = sess.status
-            set_status(sess, "revoked", ctx.now)
-            if sess.status != before:
-                emit_session(ctx.state, "session.revoked", sess, ctx.now)
+        revoke_user_sessions(ctx.state, user.id, ctx.now)
     first_factor_done(ctx, si, user, si.first_factor.strategy if si.first_factor else "reset_password_email_code")
     si.updated_at = ctx.now
     ctx.touch_client()

@@ -128,11 +128,20 @@ def complete_task(st: State, sess: Session, key: str, now: int) -> None:
         emit_session(st, "session.created", sess, now)
 
 
-def set_status(sess: Session, status: str, now: int) -> None:
-    """Move a session that is still live (active/pending) to a terminal status; others keep theirs."""
+def set_status(st: State, sess: Session, status: str, now: int) -> None:
+    """Move a session that is still live (active/pending) to a terminal status (``revoked``, ``ended``,
+    ``removed``) and fire ``session.<status>``; others keep theirs and fire nothing."""
     if sess.status_at(now) in TOKEN_STATUSES:
         sess.status = status
         sess.updated_at = now
+        emit_session(st, f"session.{status}", sess, now)
+
+
+def revoke_user_sessions(st: State, user_id: str, now: int, *, keep: str | None = None) -> None:
+    """``sign_out_of_other_sessions``: revoke every live session of the user but ``keep``."""
+    for sid in st.auth.sessions_by_user.get(user_id, []):
+        if sid != keep:
+            set_status(st, st.auth.sessions[sid], "revoked", now)
 
 
 def end_user_sessions(st: State, user: User) -> None:
@@ -218,10 +227,7 @@ def get_session(ctx: Ctx) -> Json:
 @ROUTES.op("RevokeSession", "revoke")
 def revoke_session(ctx: Ctx) -> Json:
     sess = require_session(ctx.state, ctx.path["session_id"])
-    before = sess.status
-    set_status(sess, "revoked", ctx.now)
-    if sess.status != before:
-        emit_session(ctx.state, "session.revoked", sess, ctx.now)
+    set_status(ctx.state, sess, "revoked", ctx.now)
     return session_json(sess, ctx.now)
 
 
