@@ -27,6 +27,14 @@ def base62(number: int, width: int = ID_LENGTH) -> str:
     return "".join(reversed(out)).lstrip("0").rjust(width, "0")
 
 
+def well_formed(record_id: object, prefix: str) -> bool:
+    """``<prefix>_`` and `ID_LENGTH` ASCII letters and digits: the shape of a Clerk id of that kind."""
+    if not isinstance(record_id, str) or not record_id.startswith(prefix + "_"):
+        return False
+    rest = record_id[len(prefix) + 1:]
+    return len(rest) == ID_LENGTH and rest.isascii() and rest.isalnum()
+
+
 def decode62(text: str) -> int:
     number = 0
     for char in text:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Protocol
 
-from clerkmock.engine.ids import ID_LENGTH
+from clerkmock.engine.ids import ID_LENGTH, well_formed
 from clerkmock.engine.records import Verification
 from clerkmock.scenario.rekey import rekey
 from clerkmock.scenario.schema import RESTORE_FIELDS
@@ -111,8 +111,7 @@ class Restorer:
 
     def _repin(self, idn: Any, new_id: Any, where: Path) -> None:
         st = self.seeder.st
-        rest = new_id[4:] if isinstance(new_id, str) and new_id.startswith("idn_") else ""
-        if len(rest) != ID_LENGTH or not rest.isascii() or not rest.isalnum():
+        if not well_formed(new_id, "idn"):
             raise self.seeder.doc.error(where, f"{_name(where)}: an address id is idn_ followed by {ID_LENGTH} "
                                                f"letters and digits (got {new_id!r})")
         if new_id == idn.id:  # the seeder had the generator hand it out (or it was generated so)

@@ -1,8 +1,8 @@
 """Seeding: turn scenario entries into the engine's own create requests (``trusted=True``: no auth), so a
 scenario can never hold what the API would refuse.  References by email/username/slug are resolved first;
 a pinned id is handed out by the id generator to the record the create makes (``IdGenerator.pinned``), and
-re-keyed through the state afterwards (`rekey`) only where that could not be arranged.  A failure is a `ScenarioError` at the entry's line,
-carrying the Clerk error; the caller restores the state it had before.
+re-keyed through the state afterwards (`rekey`) only where that could not be arranged.  A failure is a
+`ScenarioError` at the entry's line, carrying the Clerk error; the caller restores the state it had before.
 
 Like a linter, a run reports every independent problem: an entry that fails is recorded and seeding goes on
 with the next one.  What only fails *because* of an earlier failure (a member who refers to a user whose
@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import quote
 
 from clerkmock.engine import Engine, Request
-from clerkmock.engine.ids import ID_LENGTH
+from clerkmock.engine.ids import ID_LENGTH, well_formed
 from clerkmock.scenario.errors import ScenarioError
 from clerkmock.scenario.rekey import rekey
 from clerkmock.scenario.restore import Restorer
@@ -110,10 +110,9 @@ class Seeder:
         pinned = entry.pop("id", None)
         if pinned is None:
             return None
-        prefix = ID_PREFIXES[section] + "_"
-        rest = pinned[len(prefix):] if isinstance(pinned, str) and pinned.startswith(prefix) else ""
-        if len(rest) != ID_LENGTH or not rest.isascii() or not rest.isalnum():
-            raise self.doc.error((*where, "id"), f"{_name(where)}: a pinned id must be {prefix} followed by "
+        prefix = ID_PREFIXES[section]
+        if not well_formed(pinned, prefix):
+            raise self.doc.error((*where, "id"), f"{_name(where)}: a pinned id must be {prefix}_ followed by "
                                                  f"{ID_LENGTH} letters and digits, like Clerk's (got {pinned!r})")
         if pinned in table:
             return True
@@ -215,7 +214,7 @@ class Seeder:
             for value in entry.get(kind) or ():
                 fields = restored.get(value)
                 pin = fields.get("id") if isinstance(fields, dict) else None
-                if not (isinstance(pin, str) and _well_formed(pin, "idn")) or pin in out \
+                if not (isinstance(pin, str) and well_formed(pin, "idn")) or pin in out \
                         or pin in self.st.identifications or pin in self.restorer.repinned:
                     return out
                 out.append(pin)
@@ -316,7 +315,7 @@ class Seeder:
             first = members[0] if members and isinstance(members[0], dict) else {}
             pin = first.get("id")
             if (first.get("user", first.get("user_id")) in (creator, entry["created_by"]) and isinstance(pin, str)
-                    and _well_formed(pin, "orgmem") and pin not in self.st.orgs.memberships):
+                    and well_formed(pin, "orgmem") and pin not in self.st.orgs.memberships):
                 creator_pin = [pin]
         org_id = self._create("organizations", "/organizations", entry, where, pinned, {"orgmem": creator_pin})
         if creator_pin and creator_pin[0] in self.st.orgs.memberships:  # the creator's entry below restores it
@@ -424,10 +423,6 @@ class Seeder:
             raise self.doc.error(path, f"billing.{key}[{i}]: {exc.code}: {exc.long_message}") from None
         if hasattr(created, "id"):
             self._note(f"billing.{key}", created.id)
-
-def _well_formed(record_id: str, prefix: str) -> bool:
-    rest = record_id.removeprefix(prefix + "_")
-    return rest != record_id and len(rest) == ID_LENGTH and rest.isascii() and rest.isalnum()
 
 
 def _name(where: Path) -> str:
