@@ -115,10 +115,11 @@ def _date_header() -> str:
     return _date_cache[1]
 
 
-def _date_bytes(now: float) -> bytes:
+def _resent(entry: Reusable, now: float) -> bytes:
+    """A reused answer as it goes out again: its bytes around a fresh date."""
     if _date_cache[0] != int(now):
         _date_header()
-    return _date_cache[2]
+    return b"".join((entry.head, _date_cache[2], entry.tail))
 
 
 _STATUS_LINES: dict[int, str] = {}
@@ -202,7 +203,7 @@ class _Connection(asyncio.Protocol):
             cache = pipeline.read_cache
             entry = cache.entries.get(data) if cache is not None else None
             if entry is not None and self.transport is not None and pipeline.replay(entry, perf_counter()):
-                self.transport.write(b"".join((entry.head, _date_bytes(now), entry.tail)))
+                self.transport.write(_resent(entry, now))
                 return
         self.buffer += data
         if not self.waiting:
@@ -241,7 +242,7 @@ class _Connection(asyncio.Protocol):
                 return
             if isinstance(parsed, Reusable):  # sent again as it was (server/read_cache.py)
                 assert self.transport is not None
-                self.transport.write(b"".join((parsed.head, _date_bytes(time()), parsed.tail)))
+                self.transport.write(_resent(parsed, time()))
                 continue
             request, keep_alive, key = parsed
             self._answer(request, keep_alive, key)
@@ -377,9 +378,12 @@ class _Connection(asyncio.Protocol):
         pipeline = self.server.pipeline
         directive = pipeline.handle(request)
         if directive.plain:
+            raw = None
             if key is not None and (generation := pipeline.reusable(request, directive)) is not None:
-                self._remember(key, generation, request, directive.response)
-            self._deliver(directive, keep_alive, False)
+                # a key means keep-alive, a plain directive an answer: the bytes `_deliver` would render
+                raw = render(directive.response, keep_alive=True)
+                self._remember(key, generation, request, directive.response, raw)
+            self._deliver(directive, keep_alive, False, raw)
             return
         self.waiting = True  # later requests on this connection queue behind this answer
         if directive.deferred is not None:  # a blocking wait (webhook flush): off the loop
@@ -390,14 +394,14 @@ class _Connection(asyncio.Protocol):
             asyncio.get_running_loop().call_later(directive.delay_ms / 1000, self._deliver, directive, keep_alive,
                                                   True)
 
-    def _remember(self, key: bytes, generation: int, request: Request, response: Response) -> None:
-        """Keep a pure read's answer for its head (server/read_cache.py); rendered once more here, which only
-        the first request of a head pays."""
-        parts = _split_at_date(render(response, keep_alive=True))
+    def _remember(self, key: bytes, generation: int, request: Request, response: Response, raw: bytes) -> None:
+        """Keep a pure read's answer, as rendered for sending (``raw``), for its head (server/read_cache.py)."""
+        parts = _split_at_date(raw)
         if parts is not None and not response.set_cookies:
             self.server.pipeline.remember(key, generation, request, response, *parts)
 
-    def _deliver(self, directive: Directive, keep_alive: bool, resume: bool) -> None:
+    def _deliver(self, directive: Directive, keep_alive: bool, resume: bool, raw: bytes | None = None) -> None:
+        """Carry out the directive; ``raw``: the answer already rendered (`_answer`, for a reused read)."""
         transport = self.transport
         if self.closed or transport is None:
             return
@@ -416,7 +420,8 @@ class _Connection(asyncio.Protocol):
             transport.close()
             return
         response = directive.response
-        raw = render(response, keep_alive=keep_alive and action is Action.ANSWER)
+        if raw is None:
+            raw = render(response, keep_alive=keep_alive and action is Action.ANSWER)
         if action is Action.TRUNCATE:
             transport.write(raw[: len(raw) - len(response.body) + directive.body_bytes])
             transport.close()

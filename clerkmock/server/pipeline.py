@@ -67,7 +67,6 @@ class Baseline:
     webhooks: tuple[Any, ...] = ()  # the webhook endpoints configured (WebhookDispatcher.snapshot)
 
 
-
 class StateLock:
     """The pipeline's lock as code outside the pipeline holds it (tests, ``clerkmock.testing``, the state file,
     docs/auth-in-tests.md's direct calls on ``engine.state``): on release it calls `Engine.touch`, because the
@@ -90,14 +89,6 @@ class StateLock:
         finally:
             self._lock.release()
 
-    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
-        return self._lock.acquire(blocking, timeout)
-
-    def release(self) -> None:
-        try:
-            self._pipeline.engine.touch()
-        finally:
-            self._lock.release()
 
 class Pipeline:
     def __init__(self, engine: Engine, *, assets: AssetCache | None = None) -> None:

@@ -5,10 +5,11 @@ read, and sends them again without parsing, routing, the engine or rendering whi
 ``engine.generation`` equals the generation its answer was built at, no fault rule is in force and no billing
 item is pending.  The engine bumps the generation for every request that is not a pure route's (any write,
 the Frontend API, SCIM, a failure half-way), for a new state, keys or default version, and on `Engine.touch`
-(the control plane, scenarios, releasing ``pipeline.lock`` -- what code writing ``engine.state`` directly holds).  Only a pure route's 200 whose building
-read no clock is kept (`Engine._handle` sets ``meta["reusable"]``), so the clock moving cannot stale an entry;
-a request with a body is never kept (its key would not hold the body).  The key is the whole head -- request
-line and every header byte -- so the version header, the key, the query and the client are all in it.
+(the control plane, scenarios, releasing ``pipeline.lock``: what code writing ``engine.state`` directly holds).
+Only a pure route's 200 whose building read no clock is kept (`Engine._handle` sets ``meta["reusable"]``), so
+the clock moving cannot stale an entry; a request with a body is never kept (its key would not hold the body).
+The key is the whole head -- request line and every header byte -- so the version header, the key, the query
+and the client are all in it.
 
 A reused answer is journaled like any other (the same route, status, client and response body); only the
 ``date`` header is made anew.  tests/test_read_cache.py drives random operation sequences against a caching
