@@ -12,8 +12,7 @@ import httpx
 from playwright.sync_api import expect
 
 from clerkmock import ClerkMock
-
-PASSWORD = "correct-horse-battery"
+from tests.browser.test_ui_components import PASSWORD, sign_in_with_password
 
 
 def dev_browser(mock: ClerkMock) -> str:
@@ -50,10 +49,7 @@ def test_hosted_sign_in_returns_to_the_app_signed_in(page: Any, page_server: Any
     back = page_server.url("clerk.html", "load&back")
     seen = navigations(page)
     page.goto(portal(mock_server, "sign-in", back, token))
-    page.get_by_label("Email address").fill("alice@example.com")
-    page.get_by_role("button", name="Continue", exact=True).click()
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Continue", exact=True).click()
+    sign_in_with_password(page, "alice@example.com")
     page.wait_for_url(f"{page_server.origin}/clerk.html?**")
     page.wait_for_function("() => window.Clerk?.loaded === true")
     assert page.evaluate("() => window.Clerk.user?.id ?? null") == alice["id"]
@@ -118,10 +114,7 @@ def test_the_account_portal_host_through_the_forward_proxy(page: Any, page_serve
     back = page_server.add("landed.html", "<!doctype html><title>landed</title><p>back in the app</p>")
     seen = navigations(page)
     page.goto(f"https://{portal_host}/sign-in?" + urlencode({"redirect_url": back, "__clerk_db_jwt": token}))
-    page.get_by_label("Email address").fill("alice@example.com")
-    page.get_by_role("button", name="Continue", exact=True).click()
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Continue", exact=True).click()
+    sign_in_with_password(page, "alice@example.com")
     page.wait_for_url(f"{back}?**")
     assert parse_qs(urlsplit(page.url).query)["__clerk_db_jwt"] == [token]
     assert [s["user"]["id"] for s in client_of(proxied, token)["sessions"]] == [alice["id"]]

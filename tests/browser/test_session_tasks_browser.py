@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 
 from clerkmock import ClerkMock
-from tests.browser.test_ui_components import PASSWORD, bapi, open_component, signed_in_user
+from tests.browser.test_ui_components import PASSWORD, bapi, open_component, sign_in_with_password, signed_in_user
 from tests.webhooks.receiver import Receiver
 
 
@@ -23,10 +23,7 @@ def test_sign_in_then_the_choose_organization_task(page: Any, page_server: Any, 
     with Receiver(secret) as rx:
         mock_server.webhooks.add(rx.url, events=["session.*", "organization.created"])
         open_component(page, page_server, "SignIn")
-        page.get_by_label("Email address").fill("tess@example.com")
-        page.get_by_role("button", name="Continue", exact=True).click()
-        page.get_by_label("Password", exact=True).fill(PASSWORD)
-        page.get_by_role("button", name="Continue", exact=True).click()
+        sign_in_with_password(page, "tess@example.com")
         # the task, inside <SignIn/>: the session exists but is pending, so clerk-js counts nobody signed in
         page.get_by_label("Name").wait_for()
         assert page.evaluate("() => window.Clerk.session?.status") == "pending"
@@ -59,10 +56,7 @@ def test_a_member_picks_one_of_their_organizations(page: Any, page_server: Any, 
     user = bapi(mock_server, "POST", "/users", json={"email_address": ["uma@example.com"], "password": PASSWORD})
     org = bapi(mock_server, "POST", "/organizations", json={"name": "Uma Works", "created_by": user["id"]})
     open_component(page, page_server, "SignIn")
-    page.get_by_label("Email address").fill("uma@example.com")
-    page.get_by_role("button", name="Continue", exact=True).click()
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Continue", exact=True).click()
+    sign_in_with_password(page, "uma@example.com")
     page.get_by_text("Choose an organization").wait_for()  # the task lists the memberships to pick from
     assert page.evaluate("() => window.Clerk.session?.currentTask?.key") == "choose-organization"
     page.get_by_text("Uma Works").click()
@@ -79,10 +73,7 @@ def test_a_compromised_password_is_reset_in_the_task(page: Any, page_server: Any
     user = bapi(mock_server, "POST", "/users", json={"email_address": ["val@example.com"], "password": PASSWORD})
     bapi(mock_server, "POST", f"/users/{user['id']}/password/set_compromised")
     open_component(page, page_server, "SignIn")
-    page.get_by_label("Email address").fill("val@example.com")
-    page.get_by_role("button", name="Continue", exact=True).click()
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Continue", exact=True).click()
+    sign_in_with_password(page, "val@example.com")
     page.get_by_label("New password").wait_for()
     assert page.evaluate("() => window.Clerk.session?.currentTask?.key") == "reset-password"
     assert page.url.endswith("#/tasks/reset-password")

@@ -44,13 +44,19 @@ def signed_in_user(page: Any) -> str | None:
     return page.evaluate("() => window.Clerk.user?.id ?? null")
 
 
+def sign_in_with_password(page: Any, email: str, password: str = PASSWORD) -> None:
+    """Clerk's two-step `<SignIn/>` form as a person fills it: the email address, Continue, the password,
+    Continue."""
+    page.get_by_label("Email address").fill(email)
+    page.get_by_role("button", name="Continue", exact=True).click()
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Continue", exact=True).click()
+
+
 def test_sign_in_with_a_password(page: Any, page_server: Any, mock_server: ClerkMock, offsite: list[str]) -> None:
     alice = bapi(mock_server, "POST", "/users", json={"email_address": ["alice@example.com"], "password": PASSWORD})
     open_component(page, page_server, "SignIn")
-    page.get_by_label("Email address").fill("alice@example.com")
-    page.get_by_role("button", name="Continue", exact=True).click()
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Continue", exact=True).click()
+    sign_in_with_password(page, "alice@example.com")
     assert signed_in_user(page) == alice["id"]
     sessions = bapi(mock_server, "GET", "/sessions", params={"user_id": alice["id"], "status": "active"})
     assert len(sessions) == 1  # the Backend API sees the browser's session
@@ -61,10 +67,7 @@ def test_a_wrong_password_shows_clerks_error(page: Any, page_server: Any, mock_s
                                             offsite: list[str]) -> None:
     bapi(mock_server, "POST", "/users", json={"email_address": ["alice@example.com"], "password": PASSWORD})
     open_component(page, page_server, "SignIn")
-    page.get_by_label("Email address").fill("alice@example.com")
-    page.get_by_role("button", name="Continue", exact=True).click()
-    page.get_by_label("Password", exact=True).fill("not-the-password")
-    page.get_by_role("button", name="Continue", exact=True).click()
+    sign_in_with_password(page, "alice@example.com", "not-the-password")
     # @clerk/ui's en-US text for form_password_incorrect, shown under the field (and read out to screen readers)
     expect(page.locator("#error-password")).to_have_text("Password is incorrect. Try again, or use another method.")
     assert page.evaluate("() => window.Clerk.user") is None
