@@ -59,6 +59,32 @@ def test_the_adapters_build_the_same_request(tmp_path: Any, monkeypatch: pytest.
         assert request.headers["authorization"] == "Bearer sk_test_x" and request.headers["x-trace"] == "abc"
 
 
+def test_flow_to_request_finds_the_host_where_pretty_host_does() -> None:
+    """The proxy adapter reads mitmproxy's header fields and host directly (its `pretty_host` and `headers.items()`
+    cost more than the rest of the conversion, docs/performance.md): the same host, headers and body."""
+    import gzip
+
+    from mitmproxy.test import tutils
+
+    from clerkmock.proxy.hosts import normalise_host
+
+    def treq(**kw: Any) -> Any:
+        return tutils.treq(method=b"POST", host="10.0.0.1", port=443, path=b"/v1/users", content=b"", **kw)
+
+    h1 = treq(headers=((b"Host", b"API.Clerk.com:443"), (b"X-A", b"1"), (b"x-a", b"2"),
+                       (b"Content-Encoding", b"gzip")))
+    h1.raw_content = gzip.compress(b'{"a":1}')
+    no_host = treq(headers=())
+    h2 = treq(headers=((b"Host", b"ignored.example"),))
+    h2.http_version, h2.authority = "HTTP/2.0", "clerk.example.com"
+    for req in (h1, no_host, h2):
+        assert flow_to_request(req).host == normalise_host(req.pretty_host)
+    assert [flow_to_request(r).host for r in (h1, no_host, h2)] == ["api.clerk.com", "10.0.0.1", "clerk.example.com"]
+    r = flow_to_request(h1)
+    assert r.headers["x-a"] == "1, 2" and r.body == b'{"a":1}'
+    assert flow_to_request(no_host).body == b""
+
+
 def test_directive_defaults_and_truncation() -> None:
     from clerkmock.engine import Response
 

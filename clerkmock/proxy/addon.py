@@ -14,7 +14,7 @@ from clerkmock.engine import Request
 from clerkmock.server.directive import Action, Directive
 from clerkmock.server.inbound import build_request
 from clerkmock.engine.fapi.surface import FAPI_PREFIX
-from clerkmock.proxy.hosts import normalise_host
+from clerkmock.proxy.hosts import CLERK_API_HOSTS, normalise_host
 from clerkmock.server.pipeline import Pipeline
 
 log = logging.getLogger("clerkmock.proxy")
@@ -24,18 +24,27 @@ HANG_MAX_S = 300.0  # a "hang" fault answers nothing for this long, then closes 
 def flow_to_request(req: http.Request, arrived_on: str = "") -> Request:
     # flow.request.path is the raw request target: percent-encoding intact (the router decodes), query attached.
     # The body: the raw bytes minus any Content-Encoding (gzip ...) the client applied; raw if that fails.
-    return build_request(req.method, req.path, req.headers.items(), req.get_content(strict=False) or b"",
-                         req.pretty_host, arrived_on=arrived_on)
+    # Header fields as sent (build_request lower-cases and joins repeats): `headers.items()` would look every
+    # name up again, ~30,000 instructions a header (docs/performance.md, "The forward proxy path").
+    # The host, as mitmproxy's `pretty_host` finds it (HTTP/2's :authority, else the Host header, else the
+    # host connected for), parsed by build_request: `pretty_host` costs ~60,000 instructions an access.
+    h2 = req.is_http2 or req.is_http3
+    request = build_request(req.method, req.path, req.headers.items(multi=True),
+                            (req.raw_content and req.get_content(strict=False)) or b"",
+                            (req.authority or None) if h2 else None, arrived_on=arrived_on)
+    if not request.host:
+        request.host = normalise_host(req.host)
+    return request
 
 
-def arrived_on(flow: http.HTTPFlow) -> str:
+def arrived_on(flow: http.HTTPFlow, host: str) -> str:
     """What the control guard may accept as Host: on the base-URL (reverse) listener the local address the
     connection arrived on (the listener keeps the client's Host header: keep_host_header); on the forward and
-    transparent listeners the intercepted Clerk host itself, which hosts.HostPolicy has already vetted."""
+    transparent listeners the intercepted Clerk host itself (``host``), which hosts.HostPolicy has vetted."""
     if isinstance(flow.client_conn.proxy_mode, ReverseMode):
         sockname = flow.client_conn.sockname
         return str(sockname[0]) if sockname else ""
-    return flow.request.pretty_host
+    return host
 
 
 class EmulateAddon:
@@ -55,8 +64,11 @@ class EmulateAddon:
         if flow.response is not None or flow.metadata.get("clerkmock.passthrough"):
             return  # an earlier addon already answered (fault, replay, hosts.HostPolicy's 502) or passed it on
         try:
-            request = flow_to_request(flow.request, arrived_on(flow))
-            if normalise_host(flow.request.pretty_host) in self.pipeline.fapi_hosts():
+            request = flow_to_request(flow.request)
+            request.arrived_on = arrived_on(flow, request.host)
+            name = normalise_host(request.host)
+            # The Backend API hosts are never a Frontend API or Account Portal host: no need to look those up.
+            if name not in CLERK_API_HOSTS and name in self.pipeline.fapi_hosts():
                 # a Frontend API host (the publishable key's): the same surface as /__clerk on the base URL
                 request.path = FAPI_PREFIX + request.path
                 request.headers.setdefault("x-forwarded-proto", flow.request.scheme)
