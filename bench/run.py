@@ -181,7 +181,7 @@ class Bench:
         self.lua_post_form.write_text(
             'wrk.method = "POST"\nwrk.body = ""\nwrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n'
         )
-        self.before: list[str] = []  # earlier commits (--before) measured in the base section beside this one
+        self.before: list[str] = []  # earlier commits (--before) measured in the base and proxy sections too
 
     def lua_create(self) -> str:
         """A fresh script per wrk run: every run (and round) creates users no earlier run created, so the
@@ -220,7 +220,8 @@ class Bench:
                   + (f"  ({row.errors} non-2xx/errors)" if row.errors else ""), flush=True)
         return rows
 
-    # (b); (a) and (n) are measured in the base section, interleaved with the rows they are the ceiling of
+    # (b) reverse; (a) and (n) are measured in the base section, (b) forward in the proxy section, interleaved
+    # with the rows they are the ceiling of
     def baselines(self) -> None:
         port = free_port()
         srv = Server([PY, "bench/baselines.py", "mitm-reverse", str(port), str(self.tmp / "mitm")], port)
@@ -228,17 +229,6 @@ class Bench:
             for c in (1, 32):
                 self.measure("baseline", "(b) mitmproxy reverse constant", c,
                              lambda c=c: run_wrk(f"http://127.0.0.1:{port}/v1/users/x", c, self.seconds))
-        finally:
-            srv.stop()
-        port = free_port()
-        confdir = self.tmp / "mitm-fwd"
-        srv = Server([PY, "bench/baselines.py", "mitm-forward", str(port), str(confdir)], port)
-        try:
-            ca = str(confdir / "mitmproxy-ca-cert.pem")
-            for c in (1, 32):
-                self.measure("baseline", "(b) mitmproxy forward HTTPS constant", c,
-                             lambda c=c: run_hey("https://api.clerk.com/v1/users/x", c, self.seconds,
-                                                 f"http://127.0.0.1:{port}", ca))
         finally:
             srv.stop()
 
@@ -331,26 +321,56 @@ class Bench:
                 server.stop()
 
     def proxy(self) -> None:
-        help_text = subprocess.run([PY, "-m", "clerkmock", "serve", "--help"], capture_output=True, text=True).stdout
-        if "--proxy-port" not in help_text:
-            print("  proxy: skipped (this clerkmock has no --proxy-port)")
-            return
-        pport = free_port()
-        srv, ids = self._clerkmock(["--proxy-port", str(pport)])
-        wait_port(pport)
-        ca = str(self.tmp / "cfg" / "mitmproxy-ca-cert.pem")
+        """Interleaved like the base section: (b)'s forward constant, clerkmock's forward proxy (and, with
+        --before, an earlier commit's GET /v1/users/{id} through its proxy) all up at once, round by round."""
+        servers: list[Server] = []
+        specs: list[tuple[str, str, int, Callable[[], tuple[float, float, float, int]]]] = []
+        warmups: list[tuple[str, str, str]] = []  # (url, proxy, ca)
+
+        def hey_row(section: str, name: str, url: str, proxy: str, ca: str, method: str = "GET",
+                    body: str | None = None) -> None:
+            for c in (1, 32):
+                specs.append((section, name, c, lambda c=c: run_hey(url, c, self.seconds, proxy, ca, method, body)))
+            if method == "GET":
+                warmups.append((url, proxy, ca))
+
+        def proxied(cwd: Path = ROOT) -> tuple[str, dict[str, str]] | None:
+            help_text = subprocess.run([PY, "-m", "clerkmock", "serve", "--help"], capture_output=True, text=True,
+                                       cwd=cwd).stdout
+            if "--proxy-port" not in help_text:
+                print(f"  proxy: skipped {cwd} (no --proxy-port)")
+                return None
+            pport = free_port()
+            srv, ids = self._clerkmock(["--proxy-port", str(pport)], cwd=cwd)
+            servers.append(srv)
+            wait_port(pport)
+            return f"http://127.0.0.1:{pport}", ids
+
         try:
-            for name, path, kind in self.calls(ids):
-                if kind == "create":
-                    continue  # hey cannot vary the body; the create path is measured over the base URL
-                method, body = ("POST", "{}") if kind == "post" else ("GET", None)
-                for c in (1, 32):
-                    self.measure("fwd proxy", name, c,
-                                 lambda c=c, p=path, m=method, b=body: run_hey(
-                                     f"https://api.clerk.com{p}", c, self.seconds, f"http://127.0.0.1:{pport}", ca,
-                                     m, b))
+            port = free_port()
+            confdir = self.tmp / "mitm-fwd"
+            servers.append(Server([PY, "bench/baselines.py", "mitm-forward", str(port), str(confdir)], port))
+            hey_row("baseline", "(b) mitmproxy forward HTTPS constant", "https://api.clerk.com/v1/users/x",
+                    f"http://127.0.0.1:{port}", str(confdir / "mitmproxy-ca-cert.pem"))
+            ca = str(self.tmp / "cfg" / "mitmproxy-ca-cert.pem")  # every clerkmock here shares the config dir
+            if (current := proxied()) is not None:
+                proxy, ids = current
+                for name, path, kind in self.calls(ids):
+                    if kind == "create":
+                        continue  # hey cannot vary the body; the create path is measured over the base URL
+                    method, body = ("POST", "{}") if kind == "post" else ("GET", None)
+                    hey_row("fwd proxy", name, f"https://api.clerk.com{path}", proxy, ca, method, body)
+            for rev in self.before:
+                if (old := proxied(self._checkout(rev))) is not None:
+                    proxy, ids = old
+                    name, path, _ = self.calls(ids)[0]
+                    hey_row("before", f"fwd proxy {name} @ {rev}", f"https://api.clerk.com{path}", proxy, ca)
+            for url, proxy, ca_file in warmups:  # TLS sessions, caches and pools warm before round 1
+                run_hey(url, 32, 1, proxy, ca_file)
+            self.interleaved(specs)
         finally:
-            srv.stop()
+            for server in servers:
+                server.stop()
 
     def inprocess(self) -> None:
         import httpx
@@ -471,7 +491,7 @@ class Bench:
         print("\n| section | call | c | req/s (median, min-max) | p50 ms | p99 ms | vs (a) | vs (n) | vs (b) |")
         print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
         for r in self.rows:
-            b_name = ("(b) mitmproxy forward HTTPS constant" if r.section == "fwd proxy"
+            b_name = ("(b) mitmproxy forward HTTPS constant" if r.section == "fwd proxy" or "fwd proxy" in r.name
                       else "(b) mitmproxy reverse constant")
             ra = ratio(r, find("(a) asyncio constant JSON", r.concurrency))
             rn = ratio(r, find("(n) Node http constant JSON", r.concurrency))
@@ -548,7 +568,7 @@ def main() -> None:
     parser.add_argument("--only", choices=["baselines", "base", "proxy", "inprocess", "scale", "startup"],
                         action="append")
     parser.add_argument("--before", action="append", default=[], metavar="REV",
-                        help="also serve this earlier commit (git archive) in the base section, interleaved")
+                        help="also serve this earlier commit (git archive) in the base and proxy sections, interleaved")
     parser.add_argument("--scale-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.scale_child:
