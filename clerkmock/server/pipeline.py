@@ -127,7 +127,8 @@ class Pipeline:
         in-process transport does, so a test sees the real traceback rather than a retried 500)."""
         if request.path.startswith(ASSET_PREFIXES) and is_asset_request(request):
             return self._asset(request)
-        if is_control_path(request.path):
+        special = request.path.startswith("/__")  # the control plane's and the Frontend API's: one test for the rest
+        if special and is_control_path(request.path):
             try:
                 with self._lock:
                     refusal = self.control_guard.refusal(request, request.path[len(CONTROL_PREFIX):].rstrip("/"))
@@ -144,7 +145,7 @@ class Pipeline:
                     raise
                 log.exception("clerkmock: unexpected error answering %s %s", request.method, request.path)
                 return Directive(self.internal_error())
-        fapi = is_fapi_path(request.path)
+        fapi = special and is_fapi_path(request.path)
         if fapi and request.method == "OPTIONS":  # CORS preflight: answered here, never faulted or journaled
             with self._lock:
                 headers = cors_headers(self.engine.state, request.headers.get("origin"), preflight=True,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from clerkmock.engine import Engine, Request
-from clerkmock.engine.ids import ALPHABET, ID_LENGTH, IdGenerator
+from clerkmock.engine.ids import ALPHABET, ID_LENGTH, IdGenerator, base62, base62_python
 
 from .helpers import call, create, error_code, make_engine, ok
 
@@ -150,6 +150,26 @@ def test_ids_are_deterministic_and_well_formed() -> None:
     assert len(set(ALPHABET)) == 62
     other_seed = Engine(seed="other")
     assert create(other_seed, email_address=["u0@example.com"])["id"] != first[0]
+
+
+def test_ids_are_the_same_as_ever() -> None:
+    """The generated ids are part of what a user sees (fixtures, exported scenarios): pinned from the first
+    implementation, before base62 went to GMP (docs/performance.md)."""
+    gen = IdGenerator("clerkmock")
+    assert [gen.new("user"), gen.new("user"), gen.new("idn")] == [
+        "user_00000C2N9mbT74SvnPoLQKiA41I", "user_00000Hjq42Iq3Dysef9j4hCWy6a", "idn_00000QPvgechZQv7VwCrTdBaDRf"]
+    assert gen.token() == "1Q4auosxJbJ7kZMixCtCYfeB7F3l52buG" and gen.token(8) == "A9zs3KqMbmh"
+
+
+def test_base62_agrees_with_the_python_reference() -> None:
+    import random
+
+    rng = random.Random(7)
+    numbers = [0, 1, 61, 62, 3843, 3844, 2**160 - 1, 62**27 - 1] + [rng.getrandbits(rng.choice((8, 64, 128, 160)))
+                                                                    for _ in range(20_000)]
+    for n in numbers:
+        for width in (0, ID_LENGTH):
+            assert base62(n, width) == base62_python(n, width), (n, width)
 
 
 def test_id_generator_helpers() -> None:
