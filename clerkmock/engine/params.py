@@ -181,8 +181,13 @@ def _check_value(value: Any, schema: dict[str, Any], name: str, depth: int) -> N
         if "minItems" in schema and len(value) < schema["minItems"]:
             raise errors.form_param_value_invalid(name, f"{name} needs at least {schema['minItems']} items.")
         item_schema = schema.get("items", {})
-        if item_schema == _PLAIN_STRING and depth < MAX_DEPTH and all(isinstance(item, str) for item in value):
-            return  # a list of strings (email addresses, ids ...): nothing to name, nothing to check further
+        if item_schema == _PLAIN_STRING and depth < MAX_DEPTH:
+            # a list of strings (email addresses, ids ...): no name built per item unless one is wrong
+            for item in value:
+                if not isinstance(item, str):
+                    break
+            else:
+                return
         for i, item in enumerate(value):
             _check_value(item, item_schema, f"{name}[{i}]", depth + 1)
     elif kind == "object":
