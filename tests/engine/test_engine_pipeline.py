@@ -211,3 +211,20 @@ def test_public_interstitial_needs_no_auth_and_is_html() -> None:
     assert "clerk.browser.js" in page and 'data-clerk-publishable-key="pk_test_abc"' in page
     # everything else still needs a key
     assert e.handle(Request.make("GET", "/v1/users")).status == 401
+
+
+def test_default_avatar_url_is_the_json_clerk_encodes() -> None:
+    """The avatar URL's payload is built without the json encoder when nothing needs escaping
+    (resources/users.py); it must be what `json.dumps` writes for every input, escaped ones included."""
+    import base64
+    import json
+
+    from clerkmock.engine.resources.users import _default_image_url
+
+    for iid, rid, initials in [("ins_1", "user_2", "AB"), ("ins_1", "user_2", ""), ("ins_1", "user_2", "É"),
+                               ("ins_1", "user_2", '"'), ("ins_1", "user_2", "\\"), ("ins_1", "user_2", "\x7f"),
+                               ("ins_1", "user_2", "\n"), ("ins_ü", "user_2", "Z"), ("ins_1", "user_2", "日本")]:
+        raw = json.dumps({"type": "default", "iid": iid, "rid": rid, "initials": initials}, separators=(",", ":"))
+        expected = "https://img.clerk.com/" + base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+        _default_image_url.cache_clear()
+        assert _default_image_url(iid, rid, initials) == expected, (iid, rid, initials)
