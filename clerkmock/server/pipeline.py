@@ -204,8 +204,8 @@ class Pipeline:
             if entry.generation != engine.generation or self.faults.rules or engine.state.billing.items:
                 return False
             self.journal.record(engine.clock.now_ms(), entry.method, entry.path, entry.query, 200,
-                                round((time.perf_counter() - started) * 1000, 3), entry.route, None, None, 0, None,
-                                entry.client, b"", entry.body)
+                                int((time.perf_counter() - started) * 1e6 + 0.5) / 1000, entry.route, None, None, 0,
+                                None, entry.client, b"", entry.body)
             return True
 
     def _asset(self, request: Request) -> Directive:
@@ -281,7 +281,8 @@ class Pipeline:
             request.path,
             request.query,
             None if directive.sends_no_response or response.status == _NO_RESPONSE else response.status,
-            round((time.perf_counter() - started) * 1000, 3),
+            # to the microsecond, as round(ms, 3) would (which costs a third of a reused answer's journal entry)
+            int((time.perf_counter() - started) * 1e6 + 0.5) / 1000,
             route,
             directive.fault,
             action,
