@@ -151,6 +151,7 @@ def serve(
     """Serve the emulator until Ctrl-C / SIGTERM; prints the env an app needs."""
     _log_to_stderr()
     from clerkmock.mock import ClerkMock
+    from clerkmock.server import gc_policy
     from clerkmock.server.http import ListenError  # not via proxy/: mitmproxy's import costs ~0.5 s
 
     keys = [*secret_keys, *(k for k in re.split(r"[,\s]+", os.environ.get(ENV_SECRET_KEYS, "")) if k)]
@@ -165,6 +166,7 @@ def serve(
     status = _Status()
     if scenario is not None:
         status(f"loading {scenario} …")
+    gc_policy.tune()
     try:
         mock = ClerkMock(port, host, dict.fromkeys(keys), scenario, seed, config_dir=config_dir,
                          signing_key=signing_key, listener=listener, proxy_port=proxy_port,
@@ -181,6 +183,7 @@ def serve(
             mock.pipeline.faults.set_rate_limit(compile_rate_limit(rate_limit))
             mock.pipeline.set_baseline()  # reset keeps it
         mock.start()
+        gc_policy.settle()
     except ListenError as exc:
         _fail(f"{exc}" + _listen_hint(exc, port, proxy_port, transparent_port if transparent else None))
     except (OSError, ValueError) as exc:  # a bad scenario, an unreadable config dir ...

@@ -19,7 +19,7 @@ from clerkmock.engine.clock import Clock
 from clerkmock.engine.errors import ClerkError
 from clerkmock.engine.events import Outbox
 from clerkmock.engine.fapi import oauth_provider, portal
-from clerkmock.engine.fapi.surface import is_fapi_path
+from clerkmock.engine.fapi.surface import FAPI_PREFIX, is_fapi_path
 from clerkmock.engine.jsonio import dumps
 from clerkmock.engine.router import Route, Router
 from clerkmock.engine.routing import Ctx, Reply, RouteSet, Upload, compile_routes
@@ -213,12 +213,13 @@ class Engine:
 
     def _handle(self, request: Request, trusted: bool, routed: RouteMatch | None) -> Response:
         self._requests += 1
-        if portal.is_page(request.path):  # the hosted sign-in pages (Account Portal): HTML, not the FAPI envelope
-            return portal.handle(self.state, request)
-        if oauth_provider.is_page(request.path):  # the fake OAuth provider's consent page (fapi/social.py)
-            return oauth_provider.handle(self.state, request, self.clock.now_ms())
-        if is_fapi_path(request.path):
-            return self.fapi.handle(request)
+        if request.path.startswith(FAPI_PREFIX):  # one test for the Backend API's requests, the common ones
+            if portal.is_page(request.path):  # the hosted sign-in pages (Account Portal): HTML, not FAPI's envelope
+                return portal.handle(self.state, request)
+            if oauth_provider.is_page(request.path):  # the fake OAuth provider's consent page (fapi/social.py)
+                return oauth_provider.handle(self.state, request, self.clock.now_ms())
+            if is_fapi_path(request.path):
+                return self.fapi.handle(request)
         route: Route | None = None
         reads = self.clock.reads  # a reusable answer read no clock (authentication included)
         try:

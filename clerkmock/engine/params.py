@@ -109,7 +109,7 @@ def _check_object(data: dict[str, Any], schema: dict[str, Any], prefix: str, dep
     props: dict[str, Any] = schema.get("properties", {})
     extra = schema.get("additionalProperties", bool(not props))
     for key, value in data.items():
-        name = f"{prefix}{key}"
+        name = f"{prefix}{key}" if prefix else key
         sub = props.get(key)
         if sub is None:
             if extra is False:
@@ -133,6 +133,9 @@ _JSON_TYPES: dict[str, tuple[type, ...]] = {
 }
 
 
+_PLAIN_STRING = {"type": "string"}
+
+
 def _check_value(value: Any, schema: dict[str, Any], name: str, depth: int) -> None:
     if depth > MAX_DEPTH:
         raise errors.request_body_invalid(f"(nesting deeper than {MAX_DEPTH} levels at {name})")
@@ -140,11 +143,11 @@ def _check_value(value: Any, schema: dict[str, Any], name: str, depth: int) -> N
         if schema.get("nullable") or not schema.get("type"):
             return
         raise errors.form_param_nil(name)
-    for key in ("oneOf", "anyOf"):
-        if key in schema:
-            if not any(_matches(value, alt, name, depth) for alt in schema[key]):
-                raise errors.form_param_type_invalid(name, " or ".join(_type_name(s) for s in schema[key]))
-            return
+    if "oneOf" in schema or "anyOf" in schema:
+        alternatives = schema["oneOf"] if "oneOf" in schema else schema["anyOf"]
+        if not any(_matches(value, alt, name, depth) for alt in alternatives):
+            raise errors.form_param_type_invalid(name, " or ".join(_type_name(s) for s in alternatives))
+        return
     kind = schema.get("type")
     if kind is None:
         _check_depth(value, name, depth)
@@ -178,6 +181,13 @@ def _check_value(value: Any, schema: dict[str, Any], name: str, depth: int) -> N
         if "minItems" in schema and len(value) < schema["minItems"]:
             raise errors.form_param_value_invalid(name, f"{name} needs at least {schema['minItems']} items.")
         item_schema = schema.get("items", {})
+        if item_schema == _PLAIN_STRING and depth < MAX_DEPTH:
+            # a list of strings (email addresses, ids ...): no name built per item unless one is wrong
+            for item in value:
+                if not isinstance(item, str):
+                    break
+            else:
+                return
         for i, item in enumerate(value):
             _check_value(item, item_schema, f"{name}[{i}]", depth + 1)
     elif kind == "object":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from clerkmock.engine import Engine, Request
-from clerkmock.engine.ids import ALPHABET, ID_LENGTH, IdGenerator
+from clerkmock.engine.ids import ALPHABET, ID_LENGTH, IdGenerator, base62, base62_python
 
 from .helpers import call, create, error_code, make_engine, ok
 
@@ -152,6 +152,26 @@ def test_ids_are_deterministic_and_well_formed() -> None:
     assert create(other_seed, email_address=["u0@example.com"])["id"] != first[0]
 
 
+def test_ids_are_the_same_as_ever() -> None:
+    """The generated ids are part of what a user sees (fixtures, exported scenarios): pinned from the first
+    implementation, before base62 went to GMP (docs/performance.md)."""
+    gen = IdGenerator("clerkmock")
+    assert [gen.new("user"), gen.new("user"), gen.new("idn")] == [
+        "user_00000C2N9mbT74SvnPoLQKiA41I", "user_00000Hjq42Iq3Dysef9j4hCWy6a", "idn_00000QPvgechZQv7VwCrTdBaDRf"]
+    assert gen.token() == "1Q4auosxJbJ7kZMixCtCYfeB7F3l52buG" and gen.token(8) == "A9zs3KqMbmh"
+
+
+def test_base62_agrees_with_the_python_reference() -> None:
+    import random
+
+    rng = random.Random(7)
+    numbers = [0, 1, 61, 62, 3843, 3844, 2**160 - 1, 62**27 - 1] + [rng.getrandbits(rng.choice((8, 64, 128, 160)))
+                                                                    for _ in range(20_000)]
+    for n in numbers:
+        for width in (0, ID_LENGTH):
+            assert base62(n, width) == base62_python(n, width), (n, width)
+
+
 def test_id_generator_helpers() -> None:
     gen = IdGenerator("s")
     assert gen.hex("ak").startswith("ak_") and len(gen.hex("ak")) == 3 + 32
@@ -191,3 +211,20 @@ def test_public_interstitial_needs_no_auth_and_is_html() -> None:
     assert "clerk.browser.js" in page and 'data-clerk-publishable-key="pk_test_abc"' in page
     # everything else still needs a key
     assert e.handle(Request.make("GET", "/v1/users")).status == 401
+
+
+def test_default_avatar_url_is_the_json_clerk_encodes() -> None:
+    """The avatar URL's payload is built without the json encoder when nothing needs escaping
+    (resources/users.py); it must be what `json.dumps` writes for every input, escaped ones included."""
+    import base64
+    import json
+
+    from clerkmock.engine.resources.users import _default_image_url
+
+    for iid, rid, initials in [("ins_1", "user_2", "AB"), ("ins_1", "user_2", ""), ("ins_1", "user_2", "É"),
+                               ("ins_1", "user_2", '"'), ("ins_1", "user_2", "\\"), ("ins_1", "user_2", "\x7f"),
+                               ("ins_1", "user_2", "\n"), ("ins_ü", "user_2", "Z"), ("ins_1", "user_2", "日本")]:
+        raw = json.dumps({"type": "default", "iid": iid, "rid": rid, "initials": initials}, separators=(",", ":"))
+        expected = "https://img.clerk.com/" + base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+        _default_image_url.cache_clear()
+        assert _default_image_url(iid, rid, initials) == expected, (iid, rid, initials)

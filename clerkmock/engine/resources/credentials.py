@@ -22,8 +22,15 @@ class Credentials:
     backup_codes: tuple[str, ...] = ()
 
 
+NO_CREDENTIALS = Credentials()
+
+
 def check_credentials(body: dict[str, Any]) -> Credentials:
     """The body's credential fields, checked (raises Clerk's errors); nothing is written."""
+    get = body.get
+    if get("password") is None and get("password_digest") is None and get("totp_secret") is None \
+            and get("backup_codes") is None:
+        return NO_CREDENTIALS  # most creates and updates carry none
     password = body.get("password")
     if password is not None:
         check_password(password, bool(body.get("skip_password_checks")))
@@ -40,6 +47,8 @@ def check_credentials(body: dict[str, Any]) -> Credentials:
 
 
 def apply_credentials(st: State, user: User, creds: Credentials, now: int) -> None:
+    if creds is NO_CREDENTIALS:
+        return
     if creds.password is not None:
         set_password(st, user, creds.password, now)
     elif creds.digest is not None:

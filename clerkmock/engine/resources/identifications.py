@@ -51,8 +51,15 @@ def check_format(kind: str, value: Any, param: str) -> str:
     return str(value)
 
 
+_INDEX_ATTR = {"email_address": "email_index", "phone_number": "phone_index", "web3_wallet": "web3_index"}
+_USER_LIST_ATTR = {"email_address": "email_ids", "phone_number": "phone_ids", "web3_wallet": "web3_ids"}
+_PRIMARY_ATTR = {"email_address": "primary_email_address_id", "phone_number": "primary_phone_number_id",
+                 "web3_wallet": "primary_web3_wallet_id"}
+
+
 def _index(st: State, kind: str) -> dict[str, list[str]]:
-    return {"email_address": st.email_index, "phone_number": st.phone_index, "web3_wallet": st.web3_index}[kind]
+    index: dict[str, list[str]] = getattr(st, _INDEX_ATTR[kind])
+    return index
 
 
 def holders(st: State, kind: str, value: str) -> list[Identification]:
@@ -121,15 +128,11 @@ def remove(st: State, idn: Identification) -> None:
 
 
 def user_list_attr(kind: str) -> str:
-    return {"email_address": "email_ids", "phone_number": "phone_ids", "web3_wallet": "web3_ids"}[kind]
+    return _USER_LIST_ATTR[kind]
 
 
 def primary_attr(kind: str) -> str:
-    return {
-        "email_address": "primary_email_address_id",
-        "phone_number": "primary_phone_number_id",
-        "web3_wallet": "primary_web3_wallet_id",
-    }[kind]
+    return _PRIMARY_ATTR[kind]
 
 
 def attach(user: User, idn: Identification, primary: bool | None) -> None:

@@ -49,14 +49,20 @@ def scim_metadata(st: State, user_id: str) -> dict[str, Any] | None:
 
 def default_image_url(st: State, user: User) -> str:
     """Clerk's default avatar URL encodes {type, iid, rid, initials} as base64 JSON under img.clerk.com."""
-    initials = "".join(n[0] for n in (user.first_name, user.last_name) if n).upper()
+    first, last = user.first_name, user.last_name  # (no generator: every user's JSON comes through here)
+    initials = ((first[0] if first else "") + (last[0] if last else "")).upper()
     return _default_image_url(st.instance.id, user.id, initials)
 
 
 @lru_cache(maxsize=4096)  # serialized on every read of a user; the inputs rarely change
 def _default_image_url(instance_id: str, user_id: str, initials: str) -> str:
-    raw = json.dumps({"type": "default", "iid": instance_id, "rid": user_id, "initials": initials},
-                     separators=(",", ":"))
+    fields = instance_id + user_id + initials
+    if fields.isascii() and fields.isprintable() and '"' not in fields and "\\" not in fields:
+        # nothing to escape: the JSON `json.dumps` would write, without its encoder (every create misses the cache)
+        raw = f'{{"type":"default","iid":"{instance_id}","rid":"{user_id}","initials":"{initials}"}}'
+    else:
+        raw = json.dumps({"type": "default", "iid": instance_id, "rid": user_id, "initials": initials},
+                         separators=(",", ":"))
     return "https://img.clerk.com/" + base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
@@ -101,7 +107,8 @@ def user_json(st: State, user: User, now: int | None = None) -> dict[str, Any]:
             for pk in user.passkeys
         ],
         "password_enabled": user.password_hash is not None,
-        "two_factor_enabled": totp_enabled or backup_enabled or any(p.reserved_for_second_factor for p in phones),
+        "two_factor_enabled": totp_enabled or backup_enabled or bool(phones) and any(
+            p.reserved_for_second_factor for p in phones),
         "totp_enabled": totp_enabled,
         "backup_code_enabled": backup_enabled,
         "mfa_enabled_at": user.mfa_enabled_at,
@@ -234,15 +241,21 @@ def _statuses(body: dict[str, Any], values: list[str], param: str) -> list[str]:
     return statuses or ["verified"] * len(values)
 
 
+_IDENTIFIER_PARAMS = (
+    ("email_address", "email_address_identification_status"),
+    ("phone_number", "phone_number_identification_status"),
+    ("web3_wallet", None),
+)
+
+
 def add_user(st: State, body: dict[str, Any], now: int) -> User:
     """Validate everything first, then write: a rejected request leaves no trace in state."""
     plan: list[tuple[str, str, str]] = []  # (kind, value, status)
-    for kind, status_param in (
-        ("email_address", "email_address_identification_status"),
-        ("phone_number", "phone_number_identification_status"),
-        ("web3_wallet", None),
-    ):
-        values = body.get(kind) or []
+    for kind, status_param in _IDENTIFIER_PARAMS:
+        values = body.get(kind)
+        if not values and not (status_param and body.get(status_param)):
+            continue  # (statuses without values: `_statuses` names the mismatch)
+        values = values or []
         statuses = _statuses(body, values, status_param) if status_param else ["verified"] * len(values)
         seen: set[str] = set()
         for value, status in zip(values, statuses, strict=True):
@@ -264,16 +277,17 @@ def add_user(st: State, body: dict[str, Any], now: int) -> User:
     created_at = parse_rfc3339(body["created_at"], "created_at") if body.get("created_at") else now
     legal = parse_rfc3339(body["legal_accepted_at"], "legal_accepted_at") if body.get("legal_accepted_at") else None
 
-    user = User(id=st.ids.new("user"), created_at=created_at, updated_at=created_at)
-    for field in ("first_name", "last_name", "locale"):
-        setattr(user, field, body.get(field))
-    for field in ("public_metadata", "private_metadata", "unsafe_metadata"):
-        setattr(user, field, copy.deepcopy(body.get(field) or {}))
+    user = User(
+        id=st.ids.new("user"), created_at=created_at, updated_at=created_at,
+        first_name=body.get("first_name"), last_name=body.get("last_name"), locale=body.get("locale"),
+        public_metadata=_json_copy(body.get("public_metadata")),
+        private_metadata=_json_copy(body.get("private_metadata")),
+        unsafe_metadata=_json_copy(body.get("unsafe_metadata")),
+        create_organizations_limit=body.get("create_organizations_limit"), legal_accepted_at=legal,
+    )
     for field in ("delete_self_enabled", "create_organization_enabled", "banned", "locked", "bypass_client_trust"):
-        if body.get(field) is not None:
-            setattr(user, field, body[field])
-    user.create_organizations_limit = body.get("create_organizations_limit")
-    user.legal_accepted_at = legal
+        if (value := body.get(field)) is not None:
+            setattr(user, field, value)
     st.users[user.id] = user
     st.users_by_created.add((user.created_at, user.id))
     set_username(st, user, username)
@@ -283,6 +297,11 @@ def add_user(st: State, body: dict[str, Any], now: int) -> User:
         idns.attach(user, idn, primary=None if status == "verified" else False)
     apply_credentials(st, user, creds, now)
     return user
+
+
+def _json_copy(value: Any) -> Any:
+    """A metadata object of the request, the user's own from now on; most creates send none (no deepcopy)."""
+    return copy.deepcopy(value) if value else {}
 
 
 def delete_user(st: State, user: User) -> None:
