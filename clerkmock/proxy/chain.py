@@ -25,7 +25,8 @@ class AddonChain:
     """``parts`` in order; for each mitmproxy hook any part implements, one method that calls them all.  A
     part's exception is logged and the next part still runs (mitmproxy's `safecall`); `AddonHalt` stops the
     chain (and mitmproxy's, as before).  A hook is async only if some part's is, so sync-only hooks (load,
-    configure) stay callable from mitmproxy's sync context."""
+    configure) stay callable from mitmproxy's sync context.  The parts are not visible to mitmproxy as addons:
+    no `@command` of theirs would be collected (clerkmock's addons declare none)."""
 
     name = "clerkmock"  # mitmproxy's addon lookup name
 
