@@ -37,12 +37,19 @@ class _Node:
     routes: dict[str, Route] = field(default_factory=dict)
 
 
+MAX_KNOWN_PATHS = 512
+
+
 class Router:
     def __init__(self) -> None:
         self._root = _Node()
         self.routes: list[Route] = []
+        # path -> the node it matched with no parameters (``/users``, ``/users/count``): the trie walk skipped for
+        # the paths every request of a kind repeats.  Bounded: ``//users//`` and such match too.
+        self._known: dict[str, _Node] = {}
 
     def add(self, route: Route) -> None:
+        self._known.clear()
         node = self._root
         for seg in _split(route.template):
             if seg.startswith("{") and seg.endswith("}"):
@@ -62,10 +69,15 @@ class Router:
 
     def match(self, method: str, path: str) -> tuple[Route | None, dict[str, str], bool]:
         """Return (route, path params, path_exists).  path_exists tells 405-ish misses from unknown paths."""
+        known = self._known.get(path)
+        if known is not None:
+            return known.routes.get(method), {}, True
         params: dict[str, str] = {}
         node = self._match(self._root, _split(path), 0, params)
         if node is None:
             return None, {}, False
+        if not params and len(self._known) < MAX_KNOWN_PATHS:
+            self._known[path] = node
         return node.routes.get(method), params, True
 
     def methods(self, path: str) -> list[str]:

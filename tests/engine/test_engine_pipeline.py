@@ -228,3 +228,23 @@ def test_default_avatar_url_is_the_json_clerk_encodes() -> None:
         expected = "https://img.clerk.com/" + base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
         _default_image_url.cache_clear()
         assert _default_image_url(iid, rid, initials) == expected, (iid, rid, initials)
+
+
+def test_router_remembers_static_paths_and_forgets_on_add() -> None:
+    """Router._known skips the trie walk for paths matched without parameters; adding a route clears it."""
+    from clerkmock.engine.router import Route, Router
+
+    router = Router()
+    router.add(Route("GET", "/users", lambda ctx: None, "users.list"))
+    router.add(Route("GET", "/users/{user_id}", lambda ctx: None, "users.get"))
+    assert router.match("GET", "/users")[0].name == "users.list"  # type: ignore[union-attr]
+    assert router.match("GET", "/users")[0].name == "users.list"  # type: ignore[union-attr]  # from _known
+    route, params, exists = router.match("POST", "/users")
+    assert route is None and params == {} and exists
+    assert router.match("GET", "/users/count")[1] == {"user_id": "count"}
+    router.add(Route("GET", "/users/count", lambda ctx: None, "users.count"))
+    route, params, _ = router.match("GET", "/users/count")
+    assert route is not None and route.name == "users.count" and params == {}
+    first = router.match("GET", "/users")[1]
+    first["x"] = "y"  # a caller writing into the params it got never changes the next answer
+    assert router.match("GET", "/users")[1] == {}
