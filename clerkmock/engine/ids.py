@@ -9,7 +9,6 @@ ids sort by creation, and no wall clock or unseeded randomness is involved.
 from __future__ import annotations
 
 import hashlib
-from hashlib import sha256 as _sha256
 from typing import Any
 
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -63,6 +62,11 @@ def decode62(text: str) -> int:
     return number
 
 
+def _digest_at(seed: str, prefix: str, counter: int) -> bytes:
+    """What the ``counter``-th id (key, token) of a generator is made from: `new` makes it, `claim` recognises it."""
+    return hashlib.sha256(f"{seed}\x00{prefix}\x00{counter}".encode()).digest()
+
+
 class IdGenerator:
     """Seeded, counter-based id source; lives in `State` so snapshots and resets rewind it too."""
 
@@ -87,16 +91,15 @@ class IdGenerator:
 
     def _digest(self, prefix: str) -> bytes:
         self.counter += 1
-        return hashlib.sha256(f"{self.seed}\x00{prefix}\x00{self.counter}".encode()).digest()
+        return _digest_at(self.seed, prefix, self.counter)
 
     def new(self, prefix: str) -> str:
-        # `_digest` inlined: two ids per create (docs/performance.md)
         self.counter = counter = self.counter + 1  # a pinned id still advances the counter: later ids stay the same
         if self.pinned:
             queue = self.pinned.get(prefix)
             if queue:
-                return queue.pop(0)
-        digest = _sha256(f"{self.seed}\x00{prefix}\x00{counter}".encode()).digest()
+                return queue.pop(0)  # (no digest computed for it: nothing reads one)
+        digest = _digest_at(self.seed, prefix, counter)
         # 2**32 ids before the sort order wraps; base62 of 160 bits always fits 27 characters.
         number = (counter & 0xFFFFFFFF) << 128 | int.from_bytes(digest[:16], "big")
         return f"{prefix}_{base62(number)}"
@@ -114,7 +117,7 @@ class IdGenerator:
         counter = number >> 128
         if counter <= self.counter or counter > 0xFFFFFFFF:
             return
-        digest = hashlib.sha256(f"{self.seed}\x00{prefix}\x00{counter}".encode()).digest()
+        digest = _digest_at(self.seed, prefix, counter)
         if number & ((1 << 128) - 1) == int.from_bytes(digest[:16], "big"):
             self.counter = counter
 

@@ -300,7 +300,7 @@ def add_user(st: State, body: dict[str, Any], now: int) -> User:
 
 
 def _json_copy(value: Any) -> Any:
-    """A metadata object of the request, the user's own from now on; most creates send none (no deepcopy)."""
+    """A metadata object of the request, the user's own from now on; most requests send none (no deepcopy)."""
     return copy.deepcopy(value) if value else {}
 
 
@@ -400,7 +400,7 @@ def update_user(ctx: Ctx) -> Json:
     # Metadata here only exists in versions before 2026-05-12; the versioned spec rejects it otherwise.
     for field in ("public_metadata", "private_metadata", "unsafe_metadata"):
         if field in body:
-            setattr(user, field, copy.deepcopy(body[field] or {}))
+            setattr(user, field, _json_copy(body[field]))
     if created_at is not None:
         st.users_by_created.discard((user.created_at, user.id))
         user.created_at = created_at
@@ -485,7 +485,7 @@ def replace_user_metadata(ctx: Ctx) -> Json:
     user = require_user(ctx.state, ctx.path["user_id"])
     for field in ("public_metadata", "private_metadata", "unsafe_metadata"):
         if field in ctx.body:
-            setattr(user, field, copy.deepcopy(ctx.body[field] or {}))
+            setattr(user, field, _json_copy(ctx.body[field]))
     return updated(ctx, user)
 
 
