@@ -9,6 +9,10 @@ create, update, metadata, delete, ban/lock (the lockout countdown reads the cloc
 organizations and memberships, sessions, the clock moved (directly and through the control plane), a reset,
 a scenario seeded on top, a Frontend API sign-in (``last_sign_in_at``), a fault rule; and the pure reads they
 interleave with (a user, the list, the count), with and without a version header.
+
+The same sequences are played through the forward proxy's addon (proxy/addon.py `EmulateAddon`, which keeps
+answers by `reuse_key`) with mitmproxy flows built in-process; the control plane's requests go to the same
+mock's listener, as a test harness beside a proxied app would send them.
 """
 
 from __future__ import annotations
@@ -28,6 +32,12 @@ from hypothesis import strategies as st
 from clerkmock import ClerkMock
 from clerkmock.engine.clock import Clock
 from clerkmock.server.http import BaseUrlServer, _Connection
+from mitmproxy import http as mhttp
+from mitmproxy.net.http.http1 import assemble_response
+from mitmproxy.proxy.mode_specs import ProxyMode
+from mitmproxy.test import tflow
+
+from clerkmock.proxy.addon import EmulateAddon, reuse_key
 
 ROOT = Path(__file__).resolve().parent.parent
 T0 = 1_767_225_600_000  # 2026-01-01T00:00:00Z
@@ -90,10 +100,46 @@ class Server:
         return [e._replace(duration_ms=0) for e in self.mock.pipeline.journal]
 
 
+class ProxyServer(Server):
+    """The same, with the app's requests answered by the forward proxy's addon: each raw request becomes the
+    mitmproxy flow a client of ``HTTPS_PROXY`` would send to api.clerk.com, and the answer is rendered by
+    mitmproxy's HTTP/1 assembler (no date header).  The control plane's requests go to the listener."""
+
+    def __init__(self, config_dir: Path, *, reuse: bool) -> None:
+        super().__init__(config_dir, reuse=reuse)
+        self.addon = EmulateAddon(self.mock.pipeline)
+        self.loop = asyncio.new_event_loop()
+
+    def send(self, raw: bytes) -> bytes:
+        head, _, body = raw.partition(b"\r\n\r\n")
+        request_line, *lines = head.split(b"\r\n")
+        method, target, _ = request_line.split(b" ")
+        if target.startswith(b"/__clerkmock/"):
+            return super().send(raw)
+        fields = [tuple(line.split(b": ", 1)) for line in lines]
+        fields = [(b"Host", b"api.clerk.com") if name == b"Host" else (name, value) for name, value in fields]
+        flow = tflow.tflow()
+        flow.client_conn.proxy_mode = ProxyMode.parse("regular")
+        flow.request = mhttp.Request("api.clerk.com", 443, method, b"https", b"", target, b"HTTP/1.1",
+                                     mhttp.Headers(fields), body, None, 0.0, 0.0)
+        self.loop.run_until_complete(self.addon.request(flow))
+        assert flow.response is not None
+        return assemble_response(flow.response)
+
+
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Server]]:
     config = tmp_path_factory.mktemp("cfg")
     yield Server(config, reuse=True), Server(config, reuse=False)
+
+
+@pytest.fixture(scope="module")
+def proxy_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Server]]:
+    config = tmp_path_factory.mktemp("cfg")
+    pair = ProxyServer(config, reuse=True), ProxyServer(config, reuse=False)
+    yield pair
+    for server in pair:
+        server.loop.close()
 
 
 def http(method: str, target: str, body: Any = None, *, version: str | None = None, agent: str = "prop/1",
@@ -213,13 +259,10 @@ OPS = ("get", "get", "get", "get_missing", "list", "list", "count", "create", "u
        "ban", "unban", "lock", "unlock", "email", "org", "membership", "session", "clock", "clock_control",
        "reset", "seed", "fault", "sign_in", "bad_sign_in")
 operation = st.tuples(st.sampled_from(OPS), st.integers(0, 50), st.sampled_from(VERSIONS))
-STATS = {"examples": 0, "operations": 0, "reused": 0}
+STATS = {way: {"examples": 0, "operations": 0, "reused": 0} for way in ("listener", "proxy")}
 
 
-@settings(max_examples=100, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(ops=st.lists(operation, min_size=5, max_size=40))
-def test_reused_answers_are_byte_identical(servers: tuple[Server, Server], ops: list[tuple[Any, ...]]) -> None:
+def _play_both(servers: tuple[Server, Server], ops: list[tuple[Any, ...]], way: str) -> None:
     cached, plain = servers
     for server in servers:
         server.mock.pipeline.reset()
@@ -230,17 +273,67 @@ def test_reused_answers_are_byte_identical(servers: tuple[Server, Server], ops: 
         run.play(op)
     assert cached.journal() == plain.journal()
     assert plain.replayed == 0
-    STATS["examples"] += 1
-    STATS["operations"] += len(ops)
-    STATS["reused"] += cached.replayed - before
+    STATS[way]["examples"] += 1
+    STATS[way]["operations"] += len(ops)
+    STATS[way]["reused"] += cached.replayed - before
 
 
-def test_the_property_test_reused_answers(servers: tuple[Server, Server]) -> None:
-    """Guards the test above against passing vacuously: it did run, and answers were reused in it."""
-    if STATS["examples"] == 0:
-        pytest.skip("runs after test_reused_answers_are_byte_identical (not selected)")
-    print(f"read cache property test: {STATS}")
-    assert STATS["reused"] > 0
+@settings(max_examples=100, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(ops=st.lists(operation, min_size=5, max_size=40))
+def test_reused_answers_are_byte_identical(servers: tuple[Server, Server], ops: list[tuple[Any, ...]]) -> None:
+    _play_both(servers, ops, "listener")
+
+
+@settings(max_examples=60, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(ops=st.lists(operation, min_size=5, max_size=40))
+def test_reused_proxy_answers_are_byte_identical(proxy_servers: tuple[Server, Server],
+                                                 ops: list[tuple[Any, ...]]) -> None:
+    _play_both(proxy_servers, ops, "proxy")
+
+
+@pytest.mark.parametrize("way", ["listener", "proxy"])
+def test_the_property_test_reused_answers(way: str) -> None:
+    """Guards the tests above against passing vacuously: they did run, and answers were reused in them."""
+    if STATS[way]["examples"] == 0:
+        pytest.skip(f"runs after the {way}'s property test (not selected)")
+    print(f"read cache property test, {way}: {STATS[way]}")
+    assert STATS[way]["reused"] > 0
+
+
+def test_the_proxy_reuses_a_read_until_a_write(proxy_servers: tuple[Server, Server]) -> None:
+    cached, plain = proxy_servers
+    for server in proxy_servers:
+        server.mock.pipeline.reset()
+    run = Run(cached, plain)
+    get = http("GET", f"/v1/users/{ALICE}")
+    first = run.send(get)
+    start = cached.replayed
+    run.send(get)
+    run.send(http("GET", f"/v1/users/{ALICE}", agent="other/2"))  # another header: another key, built anew
+    assert cached.replayed == start + 1
+    run.send(http("PATCH", f"/v1/users/{ALICE}", {"first_name": "Changed"}))
+    after = run.send(get)
+    assert cached.replayed == start + 1
+    assert isinstance(first, dict) and isinstance(after, dict)
+    assert (first["first_name"], after["first_name"]) == ("Alice", "Changed")
+    journal = cached.mock.pipeline.journal.entries(path="/v1/users/*")
+    assert [e.route for e in journal] == ["users.get"] * 3 + ["users.update", "users.get"]
+    assert journal[1].response_body == journal[0].response_body and journal[1].client == "prop/1"
+
+
+def test_only_bodiless_gets_have_a_proxy_reuse_key() -> None:
+    flow = tflow.tflow()  # GET with a body
+    assert reuse_key(flow) is None
+    flow.request.content = b""
+    key = reuse_key(flow)
+    assert key is not None and hash(key) is not None
+    flow.request.headers["x-other"] = "1"
+    assert reuse_key(flow) != key  # every header field is part of it
+    flow.request.method = "POST"
+    flow.request.content = b""
+    assert reuse_key(flow) is None
 
 
 def test_a_read_is_reused_until_a_write(servers: tuple[Server, Server]) -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
+from typing import Any
 
 from mitmproxy import ctx, http
 from mitmproxy.proxy import server_hooks
@@ -16,6 +18,7 @@ from clerkmock.server.inbound import build_request
 from clerkmock.engine.fapi.surface import FAPI_PREFIX
 from clerkmock.proxy.hosts import CLERK_API_HOSTS, normalise_host
 from clerkmock.server.pipeline import Pipeline
+from clerkmock.server.read_cache import Reusable
 
 log = logging.getLogger("clerkmock.proxy")
 HANG_MAX_S = 300.0  # a "hang" fault answers nothing for this long, then closes the connection
@@ -47,9 +50,30 @@ def arrived_on(flow: http.HTTPFlow, host: str) -> str:
     return host
 
 
+def reuse_key(flow: http.HTTPFlow) -> tuple[Any, ...] | None:
+    """What a reused answer is kept under (server/read_cache.py): everything the request says -- the listener
+    it came through, scheme, host, port, target, version and every header field as sent -- for a bodiless GET;
+    None for anything else.  The proxy's counterpart of the base-URL listener's raw head, built without a loop
+    (a tuple of mitmproxy's own bytes; mitmproxy parsed the head already)."""
+    data = flow.request.data
+    if data.method != b"GET" or data.content or data.trailers:
+        return None
+    return (flow.client_conn.proxy_mode, data.scheme, data.host, data.port, data.authority, data.path,
+            data.http_version, data.headers.fields)
+
+
+def reused_response(entry: Reusable) -> http.Response:
+    """The answer kept in ``entry`` as a new mitmproxy response (its header fields as first sent)."""
+    now = time.time()
+    return http.Response(b"HTTP/1.1", 200, b"OK", http.Headers(entry.fields), entry.body, None, now, now)
+
+
 class EmulateAddon:
     """Answers every request from the pipeline in the `request` hook.  A response set there short-circuits
-    mitmproxy: with connection_strategy=lazy no upstream connection is ever opened."""
+    mitmproxy: with connection_strategy=lazy no upstream connection is ever opened.
+
+    A pure read's answer is kept and sent again for the same request while nothing changed, as the base-URL
+    listener does (server/read_cache.py): journaled, never routed, built or rendered again."""
 
     def __init__(self, pipeline: Pipeline) -> None:
         self.pipeline = pipeline
@@ -63,6 +87,13 @@ class EmulateAddon:
         # async so a delay or hang fault waits without blocking the event loop's other connections
         if flow.response is not None or flow.metadata.get("clerkmock.passthrough"):
             return  # an earlier addon already answered (fault, replay, hosts.HostPolicy's 502) or passed it on
+        key = reuse_key(flow)
+        cache = self.pipeline.read_cache
+        if key is not None and cache is not None and (entry := cache.entries.get(key)) is not None:
+            if self.pipeline.replay(entry, time.perf_counter()):
+                flow.response = reused_response(entry)
+                return
+            cache.entries.pop(key, None)
         try:
             request = flow_to_request(flow.request)
             request.arrived_on = arrived_on(flow, request.host)
@@ -94,6 +125,9 @@ class EmulateAddon:
         flow.response = http.Response.make(response.status, response.body, response.headers)
         for cookie in response.set_cookies:  # one header line each
             flow.response.headers.add("set-cookie", cookie)
+        if key is not None and directive.plain and not response.set_cookies and (
+                generation := self.pipeline.reusable(request, directive)) is not None:
+            self.pipeline.remember(key, generation, request, response, fields=flow.response.headers.fields)
         if directive.action is Action.TRUNCATE:
             # Keep the full Content-Length, send part of the body and close: the client sees a short body.
             flow.response.headers["content-length"] = str(len(response.body))

@@ -2,21 +2,26 @@
 that only imports clerkmock, such as a test run using the pytest plugin).
 
 The engine's records are freed by reference counting the moment nothing holds them; the cyclic collector is
-only needed for the rare cycle (an exception's traceback, an asyncio callback).  With CPython's defaults it
-runs a full collection every ~70,000 container allocations once the long-lived heap has grown by a quarter --
-and a full collection walks every live record: at 40,000 created users one takes ~100 ms, which made
-`POST /v1/users` under load spend ~20 % of its CPU in the collector and gave its p99 latency the pauses
-(docs/performance.md, "The create path").  Young collections every 50,000 allocations and full ones after 100
-middle ones keep the collector's cost per request flat as the state grows, for a few MB of garbage cycles
-waiting longer (measured: 60,000 creates in one process, 116.6 -> 94.5 µs of CPU a request, peak RSS 265 ->
-270 MB).
+only needed for cycles -- rare in the engine, but the forward proxy's mitmproxy leaves ~120 cyclic objects
+behind every request (flows, layers, coroutines).  Two costs pull the settings apart:
+
+* **Full collections** walk every live record.  With CPython's defaults (700, 10, 10) one ran about every
+  5,000 creates once the long-lived heap had grown by a quarter: ~110 ms at 25,000 users, ~20 % of
+  `POST /v1/users`'s CPU under load and the pauses of its p99 (docs/performance.md, "The create path").
+  Hence the third threshold, 1000 instead of 10: a full collection after ~7 million net allocations.
+* **Young collections** are cheap only while the young objects are still in the CPU's caches.  A first
+  remedy raised the first threshold to 50,000 as well: the proxy's garbage then waited for ~400 requests and
+  each collection walked 50,000 cold objects, ~120 µs a proxied request against ~35 µs for mitmproxy's own
+  default (`gc.callbacks` timing, docs/performance.md "The forward proxy and the collector").  The first two
+  thresholds are therefore CPython's; creates measured the same either way (~2-3 µs of collection a request
+  over 100,000 creates).
 """
 
 from __future__ import annotations
 
 import gc
 
-THRESHOLDS = (50_000, 20, 100)  # CPython's defaults: (700, 10, 10)
+THRESHOLDS = (700, 10, 1000)  # CPython's defaults: (700, 10, 10)
 
 
 def tune() -> None:

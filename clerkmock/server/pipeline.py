@@ -188,13 +188,14 @@ class Pipeline:
         generation: int | None = directive.response.meta.get("reusable")
         return generation
 
-    def remember(self, key: bytes, generation: int, request: Request, response: Response, head: bytes,
-                 tail: bytes) -> None:
-        """Keep an answer `reusable` allowed, rendered by the adapter (``head`` up to the date, ``tail`` after)."""
+    def remember(self, key: object, generation: int, request: Request, response: Response, head: bytes = b"",
+                 tail: bytes = b"", fields: tuple[tuple[bytes, bytes], ...] = ()) -> None:
+        """Keep an answer `reusable` allowed: rendered by the base-URL listener (``head`` up to the date,
+        ``tail`` after), or, from the proxy, its body and the header ``fields`` it was sent with."""
         if self.read_cache is not None:
             self.read_cache.put(key, Reusable(generation, head, tail, request.method, request.path, request.query,
                                               response.meta.get("route"), request.headers.get("user-agent"),
-                                              response.body))
+                                              response.body, fields))
 
     def replay(self, entry: Reusable, started: float) -> bool:
         """Journal a reused answer, if it is still what the engine would answer (the invariant of
