@@ -8,20 +8,20 @@ behind every request (flows, layers, coroutines).  Two costs pull the settings a
 * **Full collections** walk every live record.  With CPython's defaults (700, 10, 10) one ran about every
   5,000 creates once the long-lived heap had grown by a quarter: ~110 ms at 25,000 users, ~20 % of
   `POST /v1/users`'s CPU under load and the pauses of its p99 (docs/performance.md, "The create path").
-  Hence the third threshold, 1000 instead of 10: a full collection after ~7 million net allocations.
+  Hence the third threshold, 1000 instead of 10: with the first two below, a full collection after ~50 million
+  net allocations at the earliest.
 * **Young collections** are cheap only while the young objects are still in the CPU's caches.  A first
   remedy raised the first threshold to 50,000 as well: the proxy's garbage then waited for ~400 requests and
   each collection walked 50,000 cold objects, ~120 µs a proxied request against ~35 µs for mitmproxy's own
-  default (`gc.callbacks` timing, docs/performance.md "The forward proxy and the collector").  The first two
-  thresholds are therefore CPython's; creates measured the same either way (~2-3 µs of collection a request
-  over 100,000 creates).
+  default (`gc.callbacks` timing, docs/performance.md "The forward proxy and the collector").  At 5,000 a
+  proxied request's share is ~30 µs, and creates measured as with 50,000 (CPython's 700 cost them ~5-10 %).
 """
 
 from __future__ import annotations
 
 import gc
 
-THRESHOLDS = (700, 10, 1000)  # CPython's defaults: (700, 10, 10)
+THRESHOLDS = (5_000, 10, 1000)  # CPython's defaults: (700, 10, 10)
 
 
 def tune() -> None:
