@@ -104,8 +104,9 @@ def add(
         reserved=status == "reserved",
     )
     st.identifications[idn.id] = idn
-    _index(st, kind).setdefault(normalize(kind, value), []).append(idn.id)
-    if status == "verified":
+    holding = _index(st, kind).setdefault(normalize(kind, value), [])
+    holding.append(idn.id)
+    if status == "verified" and len(holding) > 1:  # the common new value has no other holder to release
         release_unverified_copies(st, idn)
     return idn
 
