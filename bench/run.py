@@ -499,8 +499,38 @@ class Bench:
             spread = f"{min(r.rps):,.0f}-{max(r.rps):,.0f}"
             print(f"| {r.section} | {r.name} | {r.concurrency} | {r.median_rps:,.0f} ({spread}) | "
                   f"{r.med(r.p50_ms):.3f} | {r.med(r.p99_ms):.3f} | {ra} | {rn} | {rb} |")
+        self.paired_report(find)
         if self.notes:
             print("\n" + json.dumps(self.notes, indent=2, default=str))
+
+    def paired_report(self, find: Callable[[str, int], Row | None]) -> None:
+        """Interleaved rows' round i ran next to their baselines' round i: the ratio of each such pair, then
+        the median (min-max) of those.  On a machine whose speed drifts from second to second this follows the
+        drift better than the ratio of the medians above (rounds far apart are never compared)."""
+        lines = []
+        for r in self.rows:
+            if r.section == "before" or r.section == "in-process" or r.section == "baseline":
+                continue
+            if r.section == "fwd proxy":  # the proxy section's own rotation
+                bases = [("(b)", "(b) mitmproxy forward HTTPS constant")]
+                bases += [(f"@ {rev}", f"fwd proxy {r.name} @ {rev}") for rev in self.before]
+            else:  # the base section's
+                bases = [("(a)", "(a) asyncio constant JSON"), ("(n)", "(n) Node http constant JSON")]
+                bases += [(f"@ {rev}", f"{r.name} @ {rev}") for rev in self.before]
+            cells = []
+            for label, name in bases:
+                base = find(name, r.concurrency)
+                if base is None or len(base.rps) != len(r.rps) or not r.rps:
+                    continue
+                pairs = [mine / theirs for mine, theirs in zip(r.rps, base.rps, strict=True) if theirs]
+                if pairs:
+                    cells.append(f"vs {label} {statistics.median(pairs):.2f} ({min(pairs):.2f}-{max(pairs):.2f})")
+            if cells:
+                lines.append(f"| {r.section} | {r.name} | {r.concurrency} | {'; '.join(cells)} |")
+        if lines:
+            print("\nPer-round ratios (a row's round i over its baseline's round i), median (min-max):\n")
+            print("| section | call | c | paired ratios |\n|---|---|---:|---|")
+            print("\n".join(lines))
 
 
 def _summ(lat: list[float], bad: int) -> tuple[float, float, float, int]:

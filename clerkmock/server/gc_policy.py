@@ -13,7 +13,7 @@ behind every request (flows, layers, coroutines).  Two costs pull the settings a
 * **Young collections** are cheap only while the young objects are still in the CPU's caches.  A first
   remedy raised the first threshold to 50,000 as well: the proxy's garbage then waited for ~400 requests and
   each collection walked 50,000 cold objects, ~120 µs a proxied request against ~35 µs for mitmproxy's own
-  default (`gc.callbacks` timing, docs/performance.md "The forward proxy and the collector").  At 5,000 a
+  default (`gc.callbacks` timing, docs/performance.md "The collector and reused answers").  At 5,000 a
   proxied request's share is ~30 µs, and creates measured as with 50,000 (CPython's 700 cost them ~5-10 %).
 """
 
