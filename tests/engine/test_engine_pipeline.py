@@ -248,3 +248,28 @@ def test_router_remembers_static_paths_and_forgets_on_add() -> None:
     first = router.match("GET", "/users")[1]
     first["x"] = "y"  # a caller writing into the params it got never changes the next answer
     assert router.match("GET", "/users")[1] == {}
+
+
+def test_user_json_sets_every_attribute_the_shape_leaves_null() -> None:
+    """`user_json` copies a shape of defaults and sets what differs: every attribute a user may have must reach
+    its key when present (distinct values here), and the keys keep Clerk's order whatever is set."""
+    from clerkmock import ClerkMock
+    from clerkmock.engine.resources.users import _USER_SHAPE, user_json
+
+    mock = ClerkMock(scenario="basic.yaml")
+    st = mock.engine.state
+    user = next(iter(st.users.values()))
+    plain = user_json(st, user)
+    attrs = {"external_id": "ext-1", "primary_phone_number_id": "idn_p", "primary_web3_wallet_id": "idn_w",
+             "username": "u1", "first_name": "F", "last_name": "L", "locale": "fr-FR", "mfa_enabled_at": 11,
+             "mfa_disabled_at": 12, "password_last_updated_at": 13, "last_sign_in_at": 14,
+             "create_organizations_limit": 15, "last_active_at": 16, "legal_accepted_at": 17}
+    for name, value in attrs.items():
+        setattr(user, name, value)
+    user.locked, user.lockout_expires_at = True, 90_000
+    full = user_json(st, user, now=30_000)
+    assert list(plain) == list(full) == list(_USER_SHAPE)
+    for name, value in attrs.items():
+        assert full[name] == value, name
+    assert full["lockout_expires_in_seconds"] == 60 and full["locked"] is True
+    assert full["saml_accounts"] == [] and full["saml_accounts"] is not user_json(st, user)["saml_accounts"]
