@@ -88,8 +88,8 @@ class EmulateAddon:
         if flow.response is not None or flow.metadata.get("clerkmock.passthrough"):
             return  # an earlier addon already answered (fault, replay, hosts.HostPolicy's 502) or passed it on
         key = reuse_key(flow)
-        cache = self.pipeline.read_cache
-        if key is not None and cache is not None and (entry := cache.entries.get(key)) is not None:
+        if key is not None and (cache := self.pipeline.read_cache) is not None and (
+                entry := cache.entries.get(key)) is not None:
             if self.pipeline.replay(entry, time.perf_counter()):
                 flow.response = reused_response(entry)
                 return
