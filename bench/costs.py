@@ -3,6 +3,7 @@
     .venv/bin/python bench/costs.py                    # top ten functions by self time (cProfile)
     .venv/bin/python bench/costs.py --callgrind        # instructions per request (needs valgrind)
     .venv/bin/python bench/costs.py --callgrind --list # ... of GET /v1/users?limit=10 (--post: POST /v1/users)
+    .venv/bin/python bench/costs.py --tree --post      # instructions per request in each Python function, callees included
     ROOT=/path/to/other/checkout .venv/bin/python bench/costs.py ...   # an earlier tree (git archive)
 
 Feeds the listener's protocol object (`server/http.py` `_Connection`) wrk's `GET /v1/users/{id}` (or, with
@@ -14,9 +15,11 @@ machine's load, which wall-clock figures on a shared machine do (docs/performanc
 from __future__ import annotations
 
 import asyncio
+import bisect
 import cProfile
 import os
 import pstats
+import re
 import subprocess
 import sys
 import tempfile
@@ -113,13 +116,19 @@ def callgrind_child(which: str, n: int) -> None:
     sys.stdin.readline()  # exit only once instrumentation is off: the interpreter's teardown is not a request's
 
 
-def callgrind(raw_arg: str, n: int) -> None:
+def callgrind(raw_arg: str, n: int, tree: int = 0) -> None:
+    """Instructions per request; with ``tree``, also the ``tree`` Python functions with the most instructions per
+    request, callees included.  For that the child runs with ``-X perf``: CPython 3.12 then enters every Python
+    function through a trampoline of its own, which callgrind counts as a function, and names them all in
+    /tmp/perf-PID.map (the trampolines add ~10 % to the total)."""
+    python = [sys.executable, "-X", "perf"] if tree else [sys.executable]
+    valgrind = ["valgrind", "--tool=callgrind", "--instr-atstart=no"] + (["--smc-check=all"] if tree else [])
     with tempfile.TemporaryDirectory() as tmp:
         err = Path(tmp) / "err"
         with err.open("w") as errf:
             proc = subprocess.Popen(
-                ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={tmp}/out",
-                 sys.executable, __file__, "--callgrind-child", raw_arg, str(n)],
+                [*valgrind, f"--callgrind-out-file={tmp}/out", *python, __file__, "--callgrind-child", raw_arg,
+                 str(n)],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errf, text=True, env=os.environ)
             assert proc.stdin is not None and proc.stdout is not None
             if proc.stdout.readline().strip() != "READY":
@@ -137,6 +146,33 @@ def callgrind(raw_arg: str, n: int) -> None:
         collected = next(int(line.rsplit(":", 1)[1]) for line in err.read_text().splitlines()
                          if "Collected :" in line)
         print(f"{collected / n:,.0f} instructions per request ({n} requests, {ROOT})")
+        if tree:
+            perf_map = Path(f"/tmp/perf-{proc.pid}.map")  # valgrind runs the child in its own process
+            try:
+                print_tree(Path(tmp) / "out", perf_map, n, tree)
+            finally:
+                perf_map.unlink(missing_ok=True)
+
+
+def print_tree(out: Path, perf_map: Path, n: int, top: int) -> None:
+    """Callgrind's inclusive count of each trampoline, named by the perf map: a Python function's instructions,
+    its callees' included (a function called at several depths: the largest)."""
+    entries = sorted((int(start, 16), int(size, 16), name.removeprefix("py::"))
+                     for start, size, name in (line.rstrip("\n").split(" ", 2) for line in perf_map.open()))
+    starts = [e[0] for e in entries]
+    report = subprocess.run(["callgrind_annotate", "--inclusive=yes", "--threshold=100", str(out)],
+                            capture_output=True, text=True, check=True).stdout
+    totals: dict[str, int] = {}
+    for count, address in re.findall(r"^\s*([\d,]+) \([^)]*\)\s+\?\?\?:0x([0-9a-f]+) \[\?\?\?\]", report, re.M):
+        i = bisect.bisect_right(starts, int(address, 16)) - 1
+        if i >= 0 and entries[i][0] <= int(address, 16) < entries[i][0] + entries[i][1]:
+            name = entries[i][2]
+            for prefix in (str(ROOT), sys.prefix, sys.base_prefix):  # the repository's paths, the venv's, stdlib's
+                name = name.replace(prefix + "/", "")
+            totals[name] = max(totals.get(name, 0), int(count.replace(",", "")))
+    print("\n| instructions per request, callees included | function |\n|---:|---|")
+    for name, count in sorted(totals.items(), key=lambda kv: -kv[1])[:top]:
+        print(f"| {count / n:,.0f} | `{name}` |")
 
 
 def main() -> None:
@@ -145,8 +181,8 @@ def main() -> None:
         callgrind_child(args[1], int(args[2]))
         return
     which = "list" if "--list" in args else "post" if "--post" in args else "get"
-    if "--callgrind" in args:
-        callgrind(which, 2000 if which == "get" else 1000)
+    if "--callgrind" in args or "--tree" in args:
+        callgrind(which, 2000 if which == "get" else 1000, tree=40 if "--tree" in args else 0)
     else:
         top_ten(which, 20000 if which == "get" else 5000)
 
