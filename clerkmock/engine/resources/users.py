@@ -7,10 +7,10 @@ ReplaceUserMetadata.  The bulk UsersBan / UsersUnban skip unknown ids.  (MFA, pa
 from __future__ import annotations
 
 import copy
-from binascii import b2a_base64
 import hashlib
 import json
 import re
+from binascii import b2a_base64
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
