@@ -28,7 +28,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import AUTH, PY, ROOT, free_port, pinned, wait_port  # noqa: E402
+from run import AUTH, PY, ROOT, create_script, free_port, pinned, wait_port  # noqa: E402
 
 PROBE = """
 import gc, json, os, threading, time
@@ -100,13 +100,7 @@ def measure(name: str, server: Probed, load: Callable[[], int]) -> None:
 
 
 def wrk_creates(port: int, seconds: float, conc: int, tmp: Path) -> int:
-    nonce = time.time_ns()
-    lua = tmp / f"create-{nonce}.lua"
-    lua.write_text(
-        'counter = 0\nrequest = function()\n  counter = counter + 1\n'
-        f'  local body = string.format(\'{{"email_address":["gc{nonce}-%d@example.com"]}}\', counter)\n'
-        f'  return wrk.format("POST", nil, {{["Content-Type"]="application/json", ["Authorization"]="{AUTH}"}}, body)'
-        '\nend\n')
+    lua = create_script(tmp)
     out = subprocess.run(pinned(1, ["wrk", "-t1", f"-c{conc}", f"-d{max(1, round(seconds))}s", "-s", str(lua),
                                     f"http://127.0.0.1:{port}/v1/users"]),
                          capture_output=True, text=True, timeout=seconds + 30).stdout

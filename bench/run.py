@@ -164,6 +164,21 @@ def run_hey(url: str, conc: int, seconds: float, proxy: str, ca: str,
     return rps, p50, p99, bad
 
 
+def create_script(directory: Path) -> Path:
+    """A fresh wrk script of `POST /v1/users`: every run (and round) creates users no earlier run created, so a
+    create row measures creates, not 422 duplicates."""
+    nonce = time.time_ns()
+    path = directory / f"create-{nonce}.lua"
+    path.write_text(
+        'counter = 0\nrequest = function()\n  counter = counter + 1\n'
+        f'  local body = string.format(\'{{"email_address":["bench{nonce}-%d@example.com"]}}\', counter)\n'
+        # headers given to wrk.format replace wrk's -H ones: repeat the key here
+        f'  return wrk.format("POST", nil, {{["Content-Type"]="application/json", ["Authorization"]="{AUTH}"}}, body)'
+        '\nend\n'
+    )
+    return path
+
+
 # -- sections ---------------------------------------------------------------------------------------------------
 
 
@@ -184,18 +199,7 @@ class Bench:
         self.before: list[str] = []  # earlier commits (--before) measured in the base and proxy sections too
 
     def lua_create(self) -> str:
-        """A fresh script per wrk run: every run (and round) creates users no earlier run created, so the
-        POST /v1/users rows measure creates, not 422 duplicates."""
-        nonce = time.time_ns()
-        path = self.tmp / f"create-{nonce}.lua"
-        path.write_text(
-            'counter = 0\nrequest = function()\n  counter = counter + 1\n'
-            f'  local body = string.format(\'{{"email_address":["bench{nonce}-%d@example.com"]}}\', counter)\n'
-            # headers given to wrk.format replace wrk's -H ones: repeat the key here
-            f'  return wrk.format("POST", nil, {{["Content-Type"]="application/json", ["Authorization"]="{AUTH}"}}, body)'
-            '\nend\n'
-        )
-        return str(path)
+        return str(create_script(self.tmp))
 
     def measure(self, section: str, name: str, conc: int, fn: Callable[[], tuple[float, float, float, int]]) -> Row:
         return self.interleaved([(section, name, conc, fn)])[0]
