@@ -95,7 +95,8 @@ def user_json(st: State, user: User, now: int | None = None) -> dict[str, Any]:
     out = _USER_SHAPE.copy()
     out["id"] = user.id
     value: Any  # each attribute's, in turn
-    # the attributes most users lack (None, as in the shape) are set only when present
+    # the attributes most users lack (None, as in the shape) are set only when present; one test each, inline:
+    # a loop over their names with `operator.attrgetter` measured ~7,500 instructions more per user (callgrind)
     if (value := user.external_id) is not None:
         out["external_id"] = value
     out["primary_email_address_id"] = user.primary_email_address_id
