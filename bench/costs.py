@@ -182,7 +182,7 @@ def main() -> None:
         return
     which = "list" if "--list" in args else "post" if "--post" in args else "get"
     if "--callgrind" in args or "--tree" in args:
-        callgrind(which, 2000 if which == "get" else 1000, tree=40 if "--tree" in args else 0)
+        callgrind(which, 2000 if which == "get" else 1000, tree=int(os.environ.get("TREE_ROWS", "40")) if "--tree" in args else 0)
     else:
         top_ten(which, 20000 if which == "get" else 5000)
 

@@ -5,7 +5,6 @@ up; resident memory stays bounded under a burst of 5 MB bodies (a server in a su
 
 from __future__ import annotations
 
-import asyncio
 import concurrent.futures
 import json
 import os
@@ -19,7 +18,8 @@ from typing import Any
 
 import httpx
 import pytest
-from sdk import spec_check  # tests/ is on sys.path
+from fake_transport import FakeTransport  # tests/ is on sys.path
+from sdk import spec_check
 
 from clerkmock import ClerkMock
 from clerkmock.engine.engine import MAX_BODY_BYTES, MAX_UPLOAD_BYTES
@@ -428,31 +428,6 @@ def test_chunked_bodies_are_decoded_once_however_they_arrive(mock: ClerkMock) ->
     assert time.perf_counter() - started < 10
 
 
-class _FakeTransport(asyncio.Transport):
-    """Collects what the listener writes; for driving its protocol object read by read, without a socket."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.out = bytearray()
-        self.closed = False
-
-    def write(self, data: bytes | bytearray | memoryview) -> None:
-        self.out += data
-
-    def close(self) -> None:
-        self.closed = True
-
-    def is_closing(self) -> bool:
-        return self.closed
-
-    def get_extra_info(self, name: str, default: Any = None) -> Any:
-        return default
-
-    def pause_reading(self) -> None: ...
-
-    def resume_reading(self) -> None: ...
-
-
 def test_chunked_body_in_many_reads_is_linear(mock: ClerkMock) -> None:
     """The protocol object fed 60-byte reads: 20k one-byte chunks took ~20 M chunk-header parses before (each read
     re-decoded from the start); now each chunk is decoded once."""
@@ -462,7 +437,7 @@ def test_chunked_body_in_many_reads_is_linear(mock: ClerkMock) -> None:
     wire = (b"POST /v1/users HTTP/1.1\r\nHost: x\r\n" + AUTH_LINE + b"Content-Type: application/json\r\n"
             b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
             + b"".join(b"1\r\n%s\r\n" % body[i:i + 1] for i in range(len(body))) + b"0\r\n\r\n")
-    transport = _FakeTransport()
+    transport = FakeTransport()
     conn = _Connection(BaseUrlServer(mock.pipeline))  # not started: only its pipeline is used
     conn.connection_made(transport)
     started = time.perf_counter()
@@ -480,7 +455,7 @@ def test_a_client_that_does_not_read_is_not_answered_until_it_does(mock: ClerkMo
     requests wait in the (paused) read side instead of piling answers up in memory."""
     from clerkmock.server.http import BaseUrlServer, _Connection
 
-    transport = _FakeTransport()
+    transport = FakeTransport()
     conn = _Connection(BaseUrlServer(mock.pipeline))
     conn.connection_made(transport)
     request = b"GET /v1/users/count HTTP/1.1\r\nHost: x\r\n" + AUTH_LINE + b"\r\n"

@@ -163,3 +163,45 @@ def test_idle_and_incomplete_connections_are_swept(mock: ClerkMock, monkeypatch:
         time.sleep(0.05)
         mock._loop.loop.call_soon_threadsafe(server._sweep)
         assert idle.recv(100) == b""
+
+
+def test_answers_of_one_round_of_reads_are_sent_after_it(mock: ClerkMock) -> None:
+    """Reads that arrive in one round of the loop are all handled before any answer is written (one wake-up of
+    a client waiting on several connections instead of one per answer); a lone read is answered at once."""
+    import asyncio
+
+    from fake_transport import FakeTransport  # tests/ is on sys.path
+
+    from clerkmock.server.http import BaseUrlServer, _Connection
+
+    req = b"GET /v1/users/count HTTP/1.1\r\nHost: x\r\n" + AUTH + b"\r\n"
+
+    async def rounds() -> tuple[list[list[bytes]], list[bytes], list[bytes]]:
+        loop = asyncio.get_running_loop()
+        server = BaseUrlServer(mock.pipeline)
+        server.bind(loop)
+        transports = [FakeTransport() for _ in range(3)]
+        conns = [_Connection(server) for _ in transports]
+        for conn, transport in zip(conns, transports, strict=True):
+            conn.connection_made(transport)
+        seen: list[list[bytes]] = []
+
+        def read(conn: _Connection) -> None:
+            conn.data_received(req)
+            seen.append([bytes(t.out) for t in transports])
+
+        loop.call_soon(read, conns[0])  # two reads in one round
+        loop.call_soon(read, conns[1])
+        await asyncio.sleep(0.01)
+        together = [bytes(t.out) for t in transports]
+        loop.call_later(0.001, read, conns[2])  # a lone read: nothing else queued when it runs
+        await asyncio.sleep(0.01)
+        for conn in conns:
+            conn.connection_lost(None)
+        return seen, together, [bytes(t.out) for t in transports]
+
+    seen, together, after = asyncio.run(rounds())
+    assert seen[0] == seen[1] == [b"", b"", b""]  # neither answer written while the round was being handled
+    assert [out.count(b"HTTP/1.1 200 OK") for out in together] == [1, 1, 0]  # both written after it
+    assert seen[2][2].count(b"HTTP/1.1 200 OK") == 1  # the lone read's answer, written before read() returned
+    assert after[:2] == together[:2]

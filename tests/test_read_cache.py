@@ -26,6 +26,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from fake_transport import FakeTransport  # tests/ is on sys.path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -44,27 +45,6 @@ T0 = 1_767_225_600_000  # 2026-01-01T00:00:00Z
 ALICE = "user_2basicAlice0000000000000000"
 DATE = re.compile(rb"\r\ndate: [^\r]*")
 VERSIONS = (None, "2024-10-01", "2025-04-10", "2025-11-10")
-
-
-class _Transport(asyncio.Transport):
-    def __init__(self) -> None:
-        super().__init__()
-        self.out: list[bytes] = []
-
-    def write(self, data: Any) -> None:
-        self.out.append(bytes(data))
-
-    def close(self) -> None: ...
-
-    def is_closing(self) -> bool:
-        return False
-
-    def get_extra_info(self, name: str, default: Any = None) -> Any:
-        return default
-
-    def pause_reading(self) -> None: ...
-
-    def resume_reading(self) -> None: ...
 
 
 class Server:
@@ -86,7 +66,7 @@ class Server:
             return hit
 
         pipeline.replay = counted  # type: ignore[method-assign]
-        self.transport = _Transport()
+        self.transport = FakeTransport()
         self.conn = _Connection(BaseUrlServer(pipeline))
         self.conn.connection_made(self.transport)
 
@@ -94,7 +74,7 @@ class Server:
         self.transport.out.clear()
         self.conn.data_received(raw)
         assert not self.conn.waiting, "no delayed or deferred answers here"
-        return DATE.sub(b"\r\ndate: -", b"".join(self.transport.out))
+        return DATE.sub(b"\r\ndate: -", bytes(self.transport.out))
 
     def journal(self) -> list[tuple[Any, ...]]:
         return [e._replace(duration_ms=0) for e in self.mock.pipeline.journal]

@@ -19,6 +19,7 @@ import struct
 from email.utils import formatdate
 from http import HTTPStatus
 from time import perf_counter, time
+from typing import Any
 
 from clerkmock.engine import Request, Response
 from clerkmock.engine.engine import MAX_BODY_BYTES as JSON_BODY_BYTES
@@ -155,7 +156,7 @@ def _split_at_date(raw: bytes) -> tuple[bytes, bytes] | None:
 
 class _Connection(asyncio.Protocol):
     __slots__ = ("server", "transport", "buffer", "waiting", "closed", "_continue_sent", "_paused", "_discard",
-                 "_chunks", "last_active", "local_addr")
+                 "_chunks", "last_active", "local_addr", "outbox")
 
     def __init__(self, server: BaseUrlServer) -> None:
         self.server = server
@@ -170,6 +171,7 @@ class _Connection(asyncio.Protocol):
         self._chunks: tuple[int, bytearray, int] | None = None
         self.last_active = time()  # read by the server's idle sweep (one timer per server, not per read)
         self.local_addr = ""  # the address this connection arrived on: the control guard's Host check
+        self.outbox: bytes | None = None  # an answer waiting for the server's flush (`_write`)
 
     # -- asyncio.Protocol -----------------------------------------------------------------------------------
 
@@ -187,6 +189,7 @@ class _Connection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
+        self.outbox = None
         self.server.connections.discard(self)
 
     def data_received(self, data: bytes) -> None:
@@ -194,6 +197,7 @@ class _Connection(asyncio.Protocol):
         if self._discard:
             self._discard -= min(len(data), self._discard)
             if not self._discard and self.transport is not None:
+                self.flush()
                 self.transport.close()
             return
         if not self.buffer and not self.waiting and not self._paused and not self.closed:
@@ -203,7 +207,7 @@ class _Connection(asyncio.Protocol):
             cache = pipeline.read_cache
             entry = cache.entries.get(data) if cache is not None else None
             if entry is not None and self.transport is not None and pipeline.replay(entry, perf_counter()):
-                self.transport.write(_resent(entry, now))
+                self._write(_resent(entry, now))
                 return
         self.buffer += data
         if not self.waiting:
@@ -241,8 +245,7 @@ class _Connection(asyncio.Protocol):
             if parsed is None:
                 return
             if isinstance(parsed, Reusable):  # sent again as it was (server/read_cache.py)
-                assert self.transport is not None
-                self.transport.write(_resent(parsed, time()))
+                self._write(_resent(parsed, time()))
                 continue
             request, keep_alive, key = parsed
             self._answer(request, keep_alive, key)
@@ -322,7 +325,7 @@ class _Connection(asyncio.Protocol):
 
     def _maybe_continue(self, headers: dict[str, str]) -> None:
         if not self._continue_sent and headers.get("expect", "").lower() == "100-continue" and self.transport:
-            self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            self._write(b"HTTP/1.1 100 Continue\r\n\r\n")
             self._continue_sent = True
 
     def _dechunk(self, start: int, limit: int) -> tuple[bytes, int] | None:
@@ -372,6 +375,32 @@ class _Connection(asyncio.Protocol):
             self._chunks = None
             raise
 
+    # -- writing ---------------------------------------------------------------------------------------------
+
+    def _write(self, data: bytes) -> None:
+        """Send ``data`` once the loop has handled the reads it is handling (`BaseUrlServer._flush`).
+
+        Each send to a client that sleeps waiting for it wakes the client; on a VM that wake (an inter-processor
+        interrupt) cost ~15 % of a create's CPU time (docs/performance.md).  Answers written together, after a
+        round of reads, wake a busy client once.  One answer waits at most: a second one (pipelining) sends the
+        first, so the transport's flow control (`pause_writing`) still sees every byte.
+        """
+        if self.outbox is not None:
+            self.flush()
+        server = self.server
+        if server.unflushed or server.ready:  # other answers of this round are waiting: this one waits with them
+            self.outbox = data
+            server.pending(self)
+        elif self.transport is not None:  # the round's only answer
+            self.transport.write(data)
+
+    def flush(self) -> None:
+        data = self.outbox
+        if data is not None:
+            self.outbox = None
+            if self.transport is not None:
+                self.transport.write(data)
+
     # -- answering -------------------------------------------------------------------------------------------
 
     def _answer(self, request: Request, keep_alive: bool, key: bytes | None) -> None:
@@ -409,6 +438,8 @@ class _Connection(asyncio.Protocol):
         if action is Action.HANG:
             self.waiting = True  # never answer; the client's timeout ends it (or the server stops)
             return
+        if self.outbox is not None and (action is not Action.ANSWER or not keep_alive):
+            self.flush()  # the answers before this one go first, then the transport is written and closed directly
         if action is Action.RESET:
             sock = transport.get_extra_info("socket")
             if sock is not None:  # SO_LINGER 0 turns close() into a TCP RST
@@ -426,11 +457,12 @@ class _Connection(asyncio.Protocol):
             transport.write(raw[: len(raw) - len(response.body) + directive.body_bytes])
             transport.close()
             return
-        transport.write(raw)
         if not keep_alive:
+            transport.write(raw)
             self.closed = True  # nothing pipelined behind a "Connection: close" request is answered
             transport.close()
             return
+        self._write(raw)
         if resume:
             self.waiting = False
             if self.buffer:
@@ -448,6 +480,7 @@ class _Connection(asyncio.Protocol):
             return
         self.closed = True  # no further requests on this connection
         self.buffer.clear()
+        self.flush()
         transport.write(render(response, keep_alive=False))
         if discard > 0:
             self._discard = discard
@@ -466,9 +499,16 @@ class BaseUrlServer:
         self.connections: set[_Connection] = set()
         self._server: asyncio.Server | None = None
         self._sweeper: asyncio.TimerHandle | None = None
+        self.unflushed: list[_Connection] = []  # connections with an answer in their outbox
+        self._call_soon: Any = None
+        # The loop's queue of callbacks still to run (asyncio's `BaseEventLoop._ready`): empty when this read
+        # is the round's last, and then an answer is sent at once (a lone client gains nothing by waiting).
+        # A loop without one (uvloop) always waits for the round's end; before `bind`, nothing waits.
+        self.ready: Any = ()
 
     async def start(self) -> int:
         loop = asyncio.get_running_loop()
+        self.bind(loop)
         try:
             self._server = await loop.create_server(
                 lambda: _Connection(self), self.host, self.port, reuse_address=True, backlog=1024
@@ -480,6 +520,23 @@ class BaseUrlServer:
         self._sweeper = loop.call_later(SWEEP_SECONDS, self._sweep)
         return self.port
 
+    def bind(self, loop: asyncio.AbstractEventLoop) -> None:
+        """The loop whose rounds `pending` follows (`start` binds the running one)."""
+        self._call_soon = loop.call_soon
+        self.ready = getattr(loop, "_ready", (None,))
+
+    def pending(self, conn: _Connection) -> None:
+        """``conn`` has an answer in its outbox: sent at the end of this round of the loop, together with the
+        round's other answers."""
+        if not self.unflushed:
+            self._call_soon(self._flush)  # after the callbacks already queued in this round of the loop
+        self.unflushed.append(conn)
+
+    def _flush(self) -> None:
+        unflushed, self.unflushed = self.unflushed, []
+        for conn in unflushed:
+            conn.flush()
+
     def _sweep(self) -> None:
         """Close connections that sent half a request and went quiet, and keep-alive connections idle for long;
         a connection held by a scripted ``hang`` or ``delay`` is left alone (the fault decides its fate)."""
@@ -489,6 +546,7 @@ class BaseUrlServer:
                 continue
             limit = INCOMPLETE_REQUEST_SECONDS if conn.buffer else IDLE_KEEPALIVE_SECONDS
             if now - conn.last_active > limit:
+                conn.flush()
                 conn.transport.close()
         if self._server is not None:
             self._sweeper = asyncio.get_running_loop().call_later(SWEEP_SECONDS, self._sweep)
@@ -501,6 +559,7 @@ class BaseUrlServer:
             self._sweeper.cancel()
         for conn in list(self.connections):
             if conn.transport is not None:
+                conn.flush()
                 conn.transport.close()
         await self._server.wait_closed()
         self._server = None
