@@ -4,6 +4,7 @@
     .venv/bin/python bench/costs.py --callgrind        # instructions per request (needs valgrind)
     .venv/bin/python bench/costs.py --callgrind --list # ... of GET /v1/users?limit=10 (--post: POST /v1/users)
     .venv/bin/python bench/costs.py --tree --post      # instructions per request in each Python function, callees included
+    TREE_ROWS=120 .venv/bin/python bench/costs.py --tree --post   # ... its first 120 rows (default 40)
     ROOT=/path/to/other/checkout .venv/bin/python bench/costs.py ...   # an earlier tree (git archive)
 
 Feeds the listener's protocol object (`server/http.py` `_Connection`) wrk's `GET /v1/users/{id}` (or, with

@@ -316,18 +316,23 @@ def add_user(st: State, body: dict[str, Any], now: int) -> User:
     user = User(
         id=st.ids.new("user"), created_at=created_at, updated_at=created_at,
         first_name=body.get("first_name"), last_name=body.get("last_name"), locale=body.get("locale"),
-        public_metadata=_json_copy(body.get("public_metadata")),
-        private_metadata=_json_copy(body.get("private_metadata")),
-        unsafe_metadata=_json_copy(body.get("unsafe_metadata")),
+        # a metadata object of the request becomes the user's own; most requests send none (no deepcopy, and
+        # no function call: every create gets here three times)
+        public_metadata=copy.deepcopy(value) if (value := body.get("public_metadata")) else {},
+        private_metadata=copy.deepcopy(value) if (value := body.get("private_metadata")) else {},
+        unsafe_metadata=copy.deepcopy(value) if (value := body.get("unsafe_metadata")) else {},
         create_organizations_limit=body.get("create_organizations_limit"), legal_accepted_at=legal,
     )
-    for field in ("delete_self_enabled", "create_organization_enabled", "banned", "locked", "bypass_client_trust"):
-        if (value := body.get(field)) is not None:
-            setattr(user, field, value)
+    if not _USER_FLAGS.isdisjoint(body):  # (one set operation for the common body that sends none of them)
+        for field in _USER_FLAGS:
+            if (value := body.get(field)) is not None:
+                setattr(user, field, value)
     st.users[user.id] = user
     st.users_by_created.add((user.created_at, user.id))
-    set_username(st, user, username)
-    set_external_id(st, user, body.get("external_id"))
+    if username:
+        set_username(st, user, username)
+    if (external_id := body.get("external_id")) is not None:
+        set_external_id(st, user, external_id)
     for kind, value, status in plan:
         idn = idns.add(st, kind=kind, value=value, user_id=user.id, now=created_at, status=status)
         idns.attach(user, idn, primary=None if status == "verified" else False)
@@ -338,6 +343,9 @@ def add_user(st: State, body: dict[str, Any], now: int) -> User:
 def _json_copy(value: Any) -> Any:
     """A metadata object of the request, the user's own from now on; most requests send none (no deepcopy)."""
     return copy.deepcopy(value) if value else {}
+
+
+_USER_FLAGS = frozenset(("delete_self_enabled", "create_organization_enabled", "banned", "locked", "bypass_client_trust"))
 
 
 def delete_user(st: State, user: User) -> None:
