@@ -1,6 +1,6 @@
 """Per-request cost of the base-URL listener's path without sockets or an event loop, independent of load.
 
-    .venv/bin/python bench/costs.py                    # top ten functions by self time (cProfile)
+    .venv/bin/python bench/costs.py                    # top ten functions by self time (cProfile; TOP_ROWS=N for more)
     .venv/bin/python bench/costs.py --callgrind        # instructions per request (needs valgrind)
     .venv/bin/python bench/costs.py --callgrind --list # ... of GET /v1/users?limit=10 (--post: POST /v1/users)
     .venv/bin/python bench/costs.py --tree --post      # instructions per request in each Python function, callees included
@@ -98,7 +98,7 @@ def top_ten(which: str, n: int) -> None:
     stats: dict[Any, Any] = pstats.Stats(prof).stats  # type: ignore[attr-defined]
     total = sum(v[2] for v in stats.values())
     print("| function | calls/request | self % |\n|---|---:|---:|")
-    for (file, line, fn), (_, calls, self_time, _, _) in sorted(stats.items(), key=lambda kv: -kv[1][2])[:10]:
+    for (file, line, fn), (_, calls, self_time, _, _) in sorted(stats.items(), key=lambda kv: -kv[1][2])[:int(os.environ.get("TOP_ROWS", "10"))]:
         where = fn if file == "~" else f"{file.split(str(ROOT) + '/')[-1].split('site-packages/')[-1]}:{line} `{fn}`"
         print(f"| {where} | {calls / n:g} | {self_time / total * 100:.1f} |")
     print(f"\n{sum(v[1] for v in stats.values()) / n:.0f} Python-level calls per request")
