@@ -36,6 +36,9 @@ class Action(StrEnum):
     TRUNCATE = "truncate"
 
 
+SILENT_ACTIONS = frozenset((Action.RESET, Action.DROP, Action.HANG))  # no HTTP response is sent
+
+
 class Directive(NamedTuple):
     """Immutable.  A NamedTuple rather than a frozen dataclass because one is built per request on the hot path
     (like `JournalEntry`: a frozen dataclass's __init__ costs a few µs, a tuple's a fraction of that)."""
@@ -54,7 +57,7 @@ class Directive(NamedTuple):
 
     @property
     def sends_no_response(self) -> bool:
-        return self.action in (Action.RESET, Action.DROP, Action.HANG)
+        return self.action in SILENT_ACTIONS
 
 
 def truncated_length(body: bytes) -> int:

@@ -36,7 +36,7 @@ from clerkmock.faults import FaultSet, FaultsBaseline
 from clerkmock.faults.decide import Decision
 from clerkmock.faults.rules import TRANSPORT_ACTIONS, Delay, Malformed, RateLimit, Respond, Truncate
 from clerkmock.server.control import CONTROL_PREFIX, ControlPlane, is_control_path
-from clerkmock.server.directive import Action, Directive, truncated_length
+from clerkmock.server.directive import SILENT_ACTIONS, Action, Directive, truncated_length
 from clerkmock.server.control_guard import ControlGuard
 from clerkmock.server.redaction import Sealer
 from clerkmock.server.journal import Journal
@@ -281,7 +281,8 @@ class Pipeline:
             request.method,
             request.path,
             request.query,
-            None if directive.sends_no_response or response.status == _NO_RESPONSE else response.status,
+            # (the set looked up here: the property is a function call, on every request)
+            None if directive.action in SILENT_ACTIONS or response.status == _NO_RESPONSE else response.status,
             # to the microsecond, as round(ms, 3) would (which costs a third of a reused answer's journal entry)
             int((time.perf_counter() - started) * 1e6 + 0.5) / 1000,
             route,
