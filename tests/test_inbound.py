@@ -10,7 +10,7 @@ import pytest
 from clerkmock import ClerkMock
 from clerkmock.engine import Request
 from clerkmock.proxy.addon import flow_to_request
-from clerkmock.server.directive import Action, Directive, truncated_length
+from clerkmock.server.directive import SILENT_ACTIONS, Action, Directive, truncated_length
 from clerkmock.server.inbound import build_request
 
 
@@ -89,6 +89,6 @@ def test_directive_defaults_and_truncation() -> None:
     from clerkmock.engine import Response
 
     d = Directive(Response(200, b"x"))
-    assert d.plain and d.action is Action.ANSWER and not d.sends_no_response
-    assert not d._replace(delay_ms=5).plain and Directive(Response(0), Action.HANG).sends_no_response
+    assert d.plain and d.action is Action.ANSWER and d.action not in SILENT_ACTIONS
+    assert not d._replace(delay_ms=5).plain and Directive(Response(0), Action.HANG).action in SILENT_ACTIONS
     assert [truncated_length(b"x" * n) for n in (0, 1, 2, 10)] == [0, 0, 1, 5]

@@ -36,7 +36,9 @@ class Action(StrEnum):
     TRUNCATE = "truncate"
 
 
-SILENT_ACTIONS = frozenset((Action.RESET, Action.DROP, Action.HANG))  # no HTTP response is sent
+# The actions that send no HTTP response (`directive.action in SILENT_ACTIONS`): a set rather than a property,
+# because the journal asks on every request and a property is a function call.
+SILENT_ACTIONS = frozenset((Action.RESET, Action.DROP, Action.HANG))
 
 
 class Directive(NamedTuple):
@@ -54,10 +56,6 @@ class Directive(NamedTuple):
     def plain(self) -> bool:
         """Send ``response`` now: no wait, no transport action (the common case, checked first)."""
         return self.action is Action.ANSWER and not self.delay_ms and self.deferred is None
-
-    @property
-    def sends_no_response(self) -> bool:
-        return self.action in SILENT_ACTIONS
 
 
 def truncated_length(body: bytes) -> int:

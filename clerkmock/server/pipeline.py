@@ -281,7 +281,6 @@ class Pipeline:
             request.method,
             request.path,
             request.query,
-            # (the set looked up here: the property is a function call, on every request)
             None if directive.action in SILENT_ACTIONS or response.status == _NO_RESPONSE else response.status,
             # to the microsecond, as round(ms, 3) would (which costs a third of a reused answer's journal entry)
             int((time.perf_counter() - started) * 1e6 + 0.5) / 1000,
