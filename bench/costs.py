@@ -72,7 +72,15 @@ def connection() -> Any:
     from clerkmock import ClerkMock
     from clerkmock.server.http import BaseUrlServer, _Connection
 
+    try:  # the collector's settings of `clerkmock serve` (an earlier tree may not have them)
+        from clerkmock.server import gc_policy
+    except ImportError:
+        gc_policy = None
+    if gc_policy is not None:
+        gc_policy.tune()
     mock = ClerkMock(scenario=str(ROOT / "scenarios/basic.yaml"), config_dir=tempfile.mkdtemp())
+    if gc_policy is not None:
+        gc_policy.settle()
     conn = _Connection(BaseUrlServer(mock.pipeline))
     conn.connection_made(_Transport())
     return conn

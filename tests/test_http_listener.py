@@ -205,3 +205,66 @@ def test_answers_of_one_round_of_reads_are_sent_after_it(mock: ClerkMock) -> Non
     assert [out.count(b"HTTP/1.1 200 OK") for out in together] == [1, 1, 0]  # both written after it
     assert seen[2][2].count(b"HTTP/1.1 200 OK") == 1  # the lone read's answer, written before read() returned
     assert after[:2] == together[:2]
+
+
+def test_a_head_seen_again_is_parsed_once_and_each_request_is_its_own(mock: ClerkMock) -> None:
+    """The listener keeps parsed heads (a client sends the same head again and again, only the body differs):
+    the same head with two bodies creates two users, and what a handler could change in one request (its
+    headers, its query) is never seen by the next."""
+    from fake_transport import FakeTransport  # tests/ is on sys.path
+
+    from clerkmock.server.http import BaseUrlServer, _Connection
+
+    server = BaseUrlServer(mock.pipeline)
+    conn = _Connection(server)
+    transport = FakeTransport()
+    conn.connection_made(transport)
+    bodies = [b'{"email_address":["head-a@example.com"]}', b'{"email_address":["head-b@example.com"]}']
+    head = (b"POST /v1/users?x=1 HTTP/1.1\r\nHost: x\r\n" + AUTH + b"Content-Type: application/json\r\n"
+            b"Content-Length: %d\r\n\r\n" % len(bodies[0]))
+    seen: list[Any] = []
+    arrived: list[tuple[dict[str, str], dict[str, list[str]]]] = []  # each request as it arrived
+    real_handle = mock.pipeline.handle
+
+    def handle(request: Any, **kwargs: Any) -> Directive:
+        seen.append(request)
+        arrived.append((dict(request.headers), {k: list(v) for k, v in request.query.items()}))
+        request.headers["x-changed"] = "by the first"  # what a careless handler might do
+        request.query["x"].append("2")
+        return real_handle(request, **kwargs)
+
+    mock.pipeline.handle = handle  # type: ignore[method-assign]
+    try:
+        for body in bodies:
+            conn.data_received(head + body)
+    finally:
+        mock.pipeline.handle = real_handle  # type: ignore[method-assign]
+        conn.connection_lost(None)
+    assert transport.out.count(b"HTTP/1.1 200 OK") == 2, bytes(transport.out[:400])
+    assert [r.body for r in seen] == bodies
+    assert arrived[1] == arrived[0] and "x-changed" not in arrived[1][0] and arrived[1][1] == {"x": ["1"]}
+    assert list(server.heads) == [head]  # one parse for both
+    for email in (b"head-a@example.com", b"head-b@example.com"):
+        assert email in transport.out
+
+
+def test_kept_heads_are_bounded(mock: ClerkMock) -> None:
+    """A client whose every head differs cannot grow the kept heads without bound; a huge head is not kept."""
+    from fake_transport import FakeTransport
+
+    from clerkmock.server import http
+    from clerkmock.server.http import BaseUrlServer, _Connection
+
+    server = BaseUrlServer(mock.pipeline)
+    conn = _Connection(server)
+    transport = FakeTransport()
+    conn.connection_made(transport)
+    for i in range(http.MAX_KEPT_HEADS + 10):
+        conn.data_received(b"GET /v1/users/count HTTP/1.1\r\nHost: x\r\nX-Trace: %d\r\n" % i + AUTH + b"\r\n")
+    assert 0 < len(server.heads) <= http.MAX_KEPT_HEADS
+    server.heads.clear()
+    conn.data_received(b"GET /v1/users/count HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * http.MAX_KEPT_HEAD_BYTES
+                       + b"\r\n" + AUTH + b"\r\n")
+    conn.connection_lost(None)
+    assert transport.out.count(b"HTTP/1.1 200 OK") == http.MAX_KEPT_HEADS + 11
+    assert not server.heads

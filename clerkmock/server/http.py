@@ -27,13 +27,17 @@ from clerkmock.engine.engine import MAX_UPLOAD_BYTES
 from clerkmock.engine.errors import ClerkError, protocol_error, request_too_large
 from clerkmock.server.control import CONTROL_PREFIX
 from clerkmock.server.directive import Action, Directive
-from clerkmock.server.inbound import build_request
+from clerkmock.server.inbound import Head
 from clerkmock.server.pipeline import Pipeline
 from clerkmock.server.read_cache import Reusable
 
 log = logging.getLogger("clerkmock")
 
 MAX_HEAD_BYTES = 64 * 1024
+# Parsed heads kept for reuse, per server: a client sends the same head again and again (only the body
+# differs, or nothing).  Bounded in number and size: at most ~1 MB.
+MAX_KEPT_HEADS = 256
+MAX_KEPT_HEAD_BYTES = 4096
 MAX_BODY_BYTES = 11 * 1024 * 1024  # above the engine's largest limit (10 MiB uploads): the engine answers 413
 MAX_CHUNKS = 100_000  # per chunked body: real clients send KB-sized chunks; 1-byte chunks would cost CPU
 MAX_CHUNK_LINE = 4096  # a chunk-size line (with extensions) or a trailer line
@@ -104,6 +108,45 @@ def _check_partial_head(buf: bytearray) -> None:
         raise _HttpError(400, "malformed request line")
 
 
+def _parse_head(whole: bytes) -> tuple[Head, bool, bool, int]:
+    """A complete head (its blank line included) -> (the request's `Head`, keep-alive, chunked, the declared
+    body length: -1 for a head with neither content-length nor transfer-encoding).  Hand-written on purpose:
+    llhttp (httptools) was measured slower here, whatever the number of headers, because each header still
+    costs a Python callback (docs/performance.md, "Step 1")."""
+    lines = whole.decode("latin-1").split("\r\n")  # ends with the blank line's two empty strings
+    method, target, version = _request_line(lines[0])
+    headers: dict[str, str] = {}
+    for line in lines[1:-2]:
+        name, sep, value = line.partition(":")
+        if not sep:
+            raise _HttpError(400, "malformed header line")
+        key = name.strip().lower()
+        value = value.strip()
+        headers[key] = f"{headers[key]}, {value}" if key in headers else value
+    # (each framing header looked up once and lowered only when present: most requests have none of them)
+    encoding = headers.get("transfer-encoding")
+    chunked = encoding is not None and "chunked" in encoding.lower()
+    declared = headers.get("content-length")
+    if chunked:
+        length = 0  # (the chunks frame the body; a content-length beside them is ignored)
+    elif declared is None:
+        length = -1 if encoding is None else 0  # -1: no body at all, the only head that may key a reused answer
+    else:
+        try:
+            length = int(declared) if declared else 0
+        except ValueError:
+            raise _HttpError(400, "invalid content-length") from None
+        if length < 0:
+            raise _HttpError(400, "invalid content-length")
+    connection = headers.get("connection")
+    if connection is None:
+        keep_alive = version == "HTTP/1.1"
+    else:
+        connection = connection.lower()
+        keep_alive = "close" not in connection if version == "HTTP/1.1" else "keep-alive" in connection
+    return Head(method, target, headers), keep_alive, chunked, length
+
+
 _date_cache: tuple[int, str, bytes] = (0, "", b"")
 
 
@@ -123,25 +166,38 @@ def _resent(entry: Reusable, now: float) -> bytes:
     return b"".join((entry.head, _date_cache[2], entry.tail))
 
 
-_STATUS_LINES: dict[int, str] = {}
 _FRAMING_HEADERS = frozenset(("content-length", "connection", "transfer-encoding"))  # ours to set
 
 
 def render(response: Response, *, keep_alive: bool) -> bytes:
-    """The head as one str, encoded once (latin-1, as HTTP/1.1 heads are; anything else becomes ``?``)."""
+    """The head, latin-1 as HTTP/1.1 heads are (anything else becomes ``?``), then the body."""
+    headers = response.headers
+    start = _HEAD_STARTS.get((response.status, *headers.items())) if len(headers) == 1 else None
+    if start is None:
+        start = _head_start(response)
+    if response.set_cookies:  # one line each: cookies cannot be joined with ", "
+        start += "".join(f"set-cookie: {cookie}\r\n" for cookie in response.set_cookies).encode("latin-1", "replace")
+    if _date_cache[0] != int(time()):
+        _date_header()
+    return b"".join((start, b"content-length: %d\r\ndate: " % len(response.body), _date_cache[2],
+                     b"\r\n\r\n" if keep_alive else b"\r\nconnection: close\r\n\r\n", response.body))
+
+
+# The status line and header lines of an answer with one header (most are: a JSON one's content-type),
+# rendered once: a head rendered line by line cost ~10,000 instructions a request.
+_HEAD_STARTS: dict[tuple[Any, ...], bytes] = {}
+
+
+def _head_start(response: Response) -> bytes:
     status = response.status
-    head = _STATUS_LINES.get(status)
-    if head is None:
-        head = _STATUS_LINES[status] = f"HTTP/1.1 {status} {_REASONS.get(status, 'Unknown')}\r\n"
+    head = f"HTTP/1.1 {status} {_REASONS.get(status, 'Unknown')}\r\n"
     for name, value in response.headers.items():
         if name.lower() not in _FRAMING_HEADERS:
             head += f"{name}: {value}\r\n"
-    for cookie in response.set_cookies:  # one line each: cookies cannot be joined with ", "
-        head += f"set-cookie: {cookie}\r\n"
-    head += f"content-length: {len(response.body)}\r\ndate: {_date_header()}\r\n"
-    if not keep_alive:
-        head += "connection: close\r\n"
-    return (head + "\r\n").encode("latin-1", "replace") + response.body
+    start = head.encode("latin-1", "replace")
+    if len(response.headers) == 1 and len(_HEAD_STARTS) < 256:  # (bounded: a handler may vary the value)
+        _HEAD_STARTS[(status, *response.headers.items())] = start
+    return start
 
 
 def _split_at_date(raw: bytes) -> tuple[bytes, bytes] | None:
@@ -271,57 +327,37 @@ class _Connection(asyncio.Protocol):
                 self._continue_sent = False
                 return entry
             cache.entries.pop(whole, None)
-        # Hand-written on purpose: llhttp (httptools) was measured slower here, whatever the number of headers,
-        # because each header still costs a Python callback (docs/performance.md, "Step 1").
-        lines = whole.decode("latin-1").split("\r\n")  # ends with the blank line's two empty strings
-        method, target, version = _request_line(lines[0])
-        headers: dict[str, str] = {}
-        for line in lines[1:-2]:
-            name, sep, value = line.partition(":")
-            if not sep:
-                raise _HttpError(400, "malformed header line")
-            key = name.strip().lower()
-            value = value.strip()
-            headers[key] = f"{headers[key]}, {value}" if key in headers else value
+        heads = self.server.heads
+        parsed = heads.get(whole)
+        if parsed is None:
+            parsed = _parse_head(whole)
+            if len(whole) <= MAX_KEPT_HEAD_BYTES:
+                if len(heads) >= MAX_KEPT_HEADS:
+                    heads.clear()  # (a client whose every head differs gains nothing: start again, bounded)
+                heads[whole] = parsed
+        head, keep_alive, chunked, length = parsed
         start = end + 4
-        # (each framing header looked up once and lowered only when present: most requests have none of them)
-        encoding = headers.get("transfer-encoding")
-        bodiless = encoding is None  # and no content-length (below): only such a head may key a reused answer
-        if encoding is not None and "chunked" in encoding.lower():
-            decoded = self._dechunk(start, _body_limit(target, headers))
+        if chunked:
+            decoded = self._dechunk(start, _body_limit(head.path, head.headers))
             if decoded is None:
                 return None
             body, consumed = decoded
         else:
-            declared = headers.get("content-length")
-            bodiless = bodiless and declared is None
-            try:
-                length = int(declared) if declared else 0
-            except ValueError:
-                raise _HttpError(400, "invalid content-length") from None
-            if length < 0:
-                raise _HttpError(400, "invalid content-length")
-            if length > JSON_BODY_BYTES and length > (limit := _body_limit(target, headers)):
+            if length > JSON_BODY_BYTES and length > (limit := _body_limit(head.path, head.headers)):
                 # Refused from the head alone: the body is never buffered.  Unless the client waits for a
                 # 100 Continue (then it sends nothing more), the rest of its body is read and dropped.
                 # An absurd length (more than DISCARD_BYTES) is not waited for: the connection closes at once.
-                waits = headers.get("expect", "").lower() == "100-continue" or length > DISCARD_BYTES
+                waits = head.headers.get("expect", "").lower() == "100-continue" or length > DISCARD_BYTES
                 rest = 0 if waits else length - (len(buf) - start)
                 raise _HttpError(413, "request body too large", error=request_too_large(limit), discard=rest)
             if len(buf) - start < length:
-                self._maybe_continue(headers)
+                self._maybe_continue(head.headers)
                 return None
-            body, consumed = bytes(buf[start : start + length]), start + length
+            body, consumed = (bytes(buf[start : start + length]), start + length) if length > 0 else (b"", start)
         del buf[:consumed]
         self._continue_sent = False
-        connection = headers.get("connection")
-        if connection is None:
-            keep_alive = version == "HTTP/1.1"
-        else:
-            connection = connection.lower()
-            keep_alive = "close" not in connection if version == "HTTP/1.1" else "keep-alive" in connection
-        return build_request(method, target, headers, body, arrived_on=self.local_addr,
-                             headers_lowered=True), keep_alive, whole if bodiless and keep_alive else None
+        # (only a head without a body, kept alive, may key a reused answer)
+        return head.request(body, self.local_addr), keep_alive, whole if length < 0 and keep_alive else None
 
     def _maybe_continue(self, headers: dict[str, str]) -> None:
         if not self._continue_sent and headers.get("expect", "").lower() == "100-continue" and self.transport:
@@ -500,6 +536,7 @@ class BaseUrlServer:
         self._server: asyncio.Server | None = None
         self._sweeper: asyncio.TimerHandle | None = None
         self.unflushed: list[_Connection] = []  # connections with an answer in their outbox
+        self.heads: dict[bytes, tuple[Head, bool, bool, int]] = {}  # `_parse_head`'s answers, by head
         self._call_soon: Any = None
         # The loop's queue of callbacks still to run (asyncio's `BaseEventLoop._ready`): empty when this read
         # is the round's last, and then an answer is sent at once (a lone client gains nothing by waiting).
