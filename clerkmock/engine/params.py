@@ -10,6 +10,7 @@ ignores them.  JSON bodies: unknown keys -> 422 ``form_param_unknown``, missing 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 from clerkmock.engine import errors
@@ -101,7 +102,8 @@ def validate_body(data: Any, schema: dict[str, Any]) -> dict[str, Any]:
         return data  # type: ignore[return-value]  # handlers of array operations read ctx.body as a list
     if not isinstance(data, dict):
         raise errors.request_body_invalid("(the body must be a JSON object)")
-    _check_object(data, schema, prefix="", depth=0)
+    entry = _COMPILED_OBJECTS.get(id(schema))  # (`_object_checker`, inline: every request with a body)
+    (entry[1] if entry is not None and entry[0] is schema else _object_checker(schema))(data, "", 0)
     return data
 
 
@@ -195,6 +197,194 @@ def _check_value(value: Any, schema: dict[str, Any], name: str, depth: int) -> N
             _check_object(value, schema, prefix=f"{name}.", depth=depth)
         else:
             _check_depth(value, name, depth)
+
+
+# -- the same checks, compiled ------------------------------------------------------------------------------
+# `_check_object` and `_check_value` read a schema on every request (~13,300 instructions for a one-field create
+# body).  Each schema is turned once into closures that hold what it says and do the checks in the same order
+# with the same errors; what they do not cover (oneOf, anyOf, an unknown type, an array with an enum) they hand
+# to `_check_value`, the reference (tests/engine/test_params_compiled.py compares the two on generated bodies for every operation).
+
+type _ValueCheck = Callable[[Any, str, int], None]
+type _ObjectCheck = Callable[[dict[str, Any], str, int], None]
+
+_COMPILED: dict[int, tuple[dict[str, Any], Any]] = {}  # id(schema) -> (the schema, kept alive; its checker)
+_COMPILED_OBJECTS: dict[int, tuple[dict[str, Any], Any]] = {}
+_MAX_COMPILED = 8192  # the vendored specs have ~2,000 schemas; a caller's own schemas must not grow it forever
+
+
+def _compiled(cache: dict[int, tuple[dict[str, Any], Any]], schema: dict[str, Any],
+              compile_: Callable[[dict[str, Any]], Any]) -> Any:
+    entry = cache.get(id(schema))
+    if entry is None or entry[0] is not schema:
+        if len(cache) >= _MAX_COMPILED:
+            cache.clear()
+        entry = cache[id(schema)] = (schema, compile_(schema))
+    return entry[1]
+
+
+def _object_checker(schema: dict[str, Any]) -> _ObjectCheck:
+    checker: _ObjectCheck = _compiled(_COMPILED_OBJECTS, schema, _compile_object)
+    return checker
+
+
+def _value_checker(schema: dict[str, Any]) -> _ValueCheck:
+    checker: _ValueCheck = _compiled(_COMPILED, schema, _compile_value)
+    return checker
+
+
+def _compile_object(schema: dict[str, Any]) -> _ObjectCheck:
+    props: dict[str, Any] = schema.get("properties", {})
+    extra = schema.get("additionalProperties", bool(not props))
+    required = tuple(schema.get("required", ()))
+    checkers: dict[str, _ValueCheck] = {}  # a property's, compiled when first sent (schemas may be recursive)
+
+    def check(data: dict[str, Any], prefix: str, depth: int) -> None:
+        for key, value in data.items():
+            name = f"{prefix}{key}" if prefix else key
+            checker = checkers.get(key)
+            if checker is None:
+                sub = props.get(key)
+                if sub is None:
+                    if extra is False:
+                        raise errors.form_param_unknown(name)
+                    if isinstance(extra, dict):
+                        _value_checker(extra)(value, name, depth + 1)
+                    else:
+                        _check_depth(value, name, depth + 1)
+                    continue
+                checker = checkers[key] = _value_checker(sub)
+            checker(value, name, depth + 1)
+        for key in required:
+            if key not in data:
+                raise errors.form_param_missing(f"{prefix}{key}")
+
+    return check
+
+
+def _compile_value(schema: dict[str, Any]) -> _ValueCheck:
+    kind = schema.get("type")
+    if ("oneOf" in schema or "anyOf" in schema or (kind is not None and kind not in _COMPILED_KINDS)
+            or kind == "array" and "enum" in schema):
+        return lambda value, name, depth: _check_value(value, schema, name, depth)
+    nullable = bool(schema.get("nullable") or not kind)
+    if kind is None:
+        def check_any(value: Any, name: str, depth: int) -> None:
+            if depth > MAX_DEPTH:
+                raise _too_deep(name)
+            if value is not None:
+                _check_depth(value, name, depth)
+
+        return check_any
+    integer = kind == "integer"  # (an integral float counts: 2.0)
+    accepted = (int,) if integer else (int, float) if kind == "number" else _JSON_TYPES[kind]
+    exclude_bool = kind in ("integer", "number")
+    type_name = _type_name(schema)
+    enum = schema.get("enum")
+    if kind == "array":
+        return _compile_array(schema, nullable, type_name)
+    then = _COMPILED_KINDS[kind](schema)
+
+    def check(value: Any, name: str, depth: int) -> None:
+        if depth > MAX_DEPTH:
+            raise _too_deep(name)
+        if value is None:
+            if nullable:
+                return
+            raise errors.form_param_nil(name)
+        if (not isinstance(value, accepted) or exclude_bool and isinstance(value, bool)) and not (
+                integer and isinstance(value, float) and value.is_integer()):
+            raise errors.form_param_type_invalid(name, type_name)
+        if enum is not None and value not in enum:
+            allowed = ", ".join(str(v) for v in enum)
+            raise errors.form_param_value_invalid(name, f"{name} must be one of: {allowed}.")
+        if then is not None:
+            then(value, name, depth)
+
+    return check
+
+
+def _then_number(schema: dict[str, Any]) -> _ValueCheck | None:
+    integer = schema.get("type") == "integer"
+    minimum, maximum = schema.get("minimum"), schema.get("maximum")
+
+    def check(value: Any, name: str, depth: int) -> None:
+        if integer and not INT64_MIN <= value <= INT64_MAX:
+            raise errors.form_param_value_invalid(name, f"{name} must be a 64-bit integer.")
+        if minimum is not None and value < minimum:
+            raise errors.form_param_value_invalid(name, f"{name} must be at least {minimum}.")
+        if maximum is not None and value > maximum:
+            raise errors.form_param_value_invalid(name, f"{name} must be at most {maximum}.")
+
+    return check
+
+
+def _then_string(schema: dict[str, Any]) -> _ValueCheck | None:
+    longest, shortest = schema.get("maxLength"), schema.get("minLength")
+    if longest is None and shortest is None:
+        return None
+
+    def check(value: Any, name: str, depth: int) -> None:
+        if longest is not None and len(value) > longest:
+            raise errors.form_param_max_length_exceeded(name, longest)
+        if shortest is not None and len(value) < shortest:
+            raise errors.form_param_min_length_exceeded(name, shortest)
+
+    return check
+
+
+def _compile_array(schema: dict[str, Any], nullable: bool, type_name: str) -> _ValueCheck:
+    """`_compile_value`'s check of an array without an enum (lists of emails, ids ...), in one function."""
+    most, least = schema.get("maxItems"), schema.get("minItems")
+    item_schema = schema.get("items", {})
+    strings = item_schema == _PLAIN_STRING
+
+    def check(value: Any, name: str, depth: int) -> None:
+        if depth > MAX_DEPTH:
+            raise _too_deep(name)
+        if value is None:
+            if nullable:
+                return
+            raise errors.form_param_nil(name)
+        if not isinstance(value, list):
+            raise errors.form_param_type_invalid(name, type_name)
+        if most is not None and len(value) > most:
+            raise errors.form_param_value_invalid(name, f"{name} accepts at most {most} items.")
+        if least is not None and len(value) < least:
+            raise errors.form_param_value_invalid(name, f"{name} needs at least {least} items.")
+        if strings and depth < MAX_DEPTH:
+            # a list of strings (email addresses, ids ...): no name built per item unless one is wrong
+            for item in value:
+                if not isinstance(item, str):
+                    break
+            else:
+                return
+        item_check = _value_checker(item_schema)
+        for i, item in enumerate(value):
+            item_check(item, f"{name}[{i}]", depth + 1)
+
+    return check
+
+
+def _then_object(schema: dict[str, Any]) -> _ValueCheck | None:
+    if not (schema.get("properties") or schema.get("additionalProperties") is False):
+        return _check_depth
+    object_check = _object_checker(schema)
+    return lambda value, name, depth: object_check(value, f"{name}.", depth)
+
+
+_COMPILED_KINDS: dict[str, Callable[[dict[str, Any]], _ValueCheck | None]] = {
+    "string": _then_string,
+    "boolean": lambda schema: None,
+    "integer": _then_number,
+    "number": _then_number,
+    "array": lambda schema: None,  # (`_compile_array`)
+    "object": _then_object,
+}
+
+
+def _too_deep(name: str) -> errors.ClerkError:
+    return errors.request_body_invalid(f"(nesting deeper than {MAX_DEPTH} levels at {name})")
 
 
 def _matches(value: Any, schema: dict[str, Any], name: str, depth: int) -> bool:
