@@ -54,9 +54,12 @@ $(BROWSER_NODE_DIR)/node_modules/.clerkmock-installed: $(BROWSER_NODE_DIR)/packa
 	@touch $@
 
 # Benchmarks (not part of `make test`): needs wrk and hey (apt-get install wrk hey).  See docs/performance.md.
+# BENCH_BEFORE: earlier commits served beside this tree in the same run; aa9af74 is the tree before issue 16,
+# what its 2x targets are measured against (the report ends with those targets, met or not).
+BENCH_BEFORE = aa9af74
 .PHONY: bench
 bench: $(STAMP)
-	$(PY) bench/run.py
+	$(PY) bench/run.py $(foreach rev,$(BENCH_BEFORE),--before $(rev))
 
 # The larger spec-driven fuzz run (the suite runs 10 cases per operation): bench/fuzz.py --examples N.
 .PHONY: fuzz

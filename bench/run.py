@@ -114,6 +114,9 @@ class Row:
     errors: int = 0
 
     def med(self, values: list[float]) -> float:
+        """The median of the rounds that measured it (a round without a latency line gives nan: one such round
+        must not make the median nan, or, sorted among numbers, a wrong one)."""
+        values = [v for v in values if v == v]
         return statistics.median(values) if values else float("nan")
 
     @property
@@ -504,6 +507,7 @@ class Bench:
             print(f"| {r.section} | {r.name} | {r.concurrency} | {r.median_rps:,.0f} ({spread}) | "
                   f"{r.med(r.p50_ms):.3f} | {r.med(r.p99_ms):.3f} | {ra} | {rn} | {rb} |")
         self.paired_report(find)
+        self.targets_report()
         if self.notes:
             print("\n" + json.dumps(self.notes, indent=2, default=str))
 
@@ -535,6 +539,52 @@ class Bench:
             print("\nPer-round ratios (a row's round i over its baseline's round i), median (min-max):\n")
             print("| section | call | c | paired ratios |\n|---|---|---:|---|")
             print("\n".join(lines))
+
+
+    def targets_report(self) -> None:
+        """Issue 16's targets, each judged from this run alone: the ratio of the medians and the median of the
+        per-round ratios must both reach it.  The 2x rows need the commit before issue 16 (aa9af74, what
+        `make bench` serves beside this tree) among the ``--before`` commits."""
+        def paired(row: Row | None, base: Row | None) -> tuple[float, float] | None:
+            if row is None or base is None or not row.rps or len(row.rps) != len(base.rps) or not base.median_rps:
+                return None
+            pairs = [mine / theirs for mine, theirs in zip(row.rps, base.rps, strict=True) if theirs]
+            return row.median_rps / base.median_rps, statistics.median(pairs) if pairs else float("nan")
+
+        def find(section: str, name: str, c: int) -> Row | None:
+            return next((r for r in self.rows if (r.section, r.name, r.concurrency) == (section, name, c)), None)
+
+        lines: list[tuple[str, str, bool | None]] = []
+
+        def judge(target: str, got: tuple[float, float] | None, bar: float) -> None:
+            if got is None:
+                lines.append((target, "not measured in this run", None))
+            else:
+                lines.append((target, f"{got[0]:.2f}x (per round {got[1]:.2f}x)", min(got) >= bar))
+
+        get, before = "GET /v1/users/{id}", "aa9af74"
+        for c, bar in ((1, 0.75), (32, 0.5)):
+            judge(f"`{get}` c={c} >= {bar}x (a)",
+                  paired(find("base URL", get, c), find("baseline", "(a) asyncio constant JSON", c)), bar)
+        for name in ("GET /v1/users?limit=10", "POST /v1/users"):
+            judge(f"`{name}` c=32 >= 2x {before}",
+                  paired(find("base URL", name, 32), find("before", f"{name} @ {before}", 32)), 2.0)
+        for c in (1, 32):
+            judge(f"forward proxy `{get}` c={c} >= 0.8x (b)",
+                  paired(find("fwd proxy", get, c), find("baseline", "(b) mitmproxy forward HTTPS constant", c)), 0.8)
+        if "first_answer_s" in self.notes:
+            lines.append(("start-up < 1 s", f"{self.notes['first_answer_s']:.2f} s", self.notes["first_answer_s"] < 1))
+        if "reset_basic_ms" in self.notes:
+            lines.append(("reset < 1 ms", f"{self.notes['reset_basic_ms']:.2f} ms", self.notes["reset_basic_ms"] < 1))
+        if "scale" in self.notes:
+            worst = max(big / small for small, big in self.notes["scale"]["calls_us"].values())
+            lines.append(("100k-user ratios <= 2x", f"worst {worst:.2f}", worst <= 2))
+        if not any(verdict is not None for _, _, verdict in lines):
+            return
+        print("\nIssue 16's targets in this run (the ratio of medians and the per-round median both count):\n")
+        print("| target | this run | met |\n|---|---|---|")
+        for target, got, verdict in lines:
+            print(f"| {target} | {got} | {'-' if verdict is None else 'yes' if verdict else '**no**'} |")
 
 
 def _summ(lat: list[float], bad: int) -> tuple[float, float, float, int]:
@@ -613,6 +663,12 @@ def main() -> None:
     for tool in ("wrk", "hey"):
         if not shutil.which(tool):
             sys.exit(f"bench: `{tool}` not found (Debian: apt-get install wrk hey)")
+    for rev in args.before:
+        known = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"],
+                               capture_output=True)
+        if known.returncode != 0:
+            sys.exit(f"bench: --before {rev}: not a commit of this repository (a shallow clone? `git fetch "
+                     "--unshallow`; or, from make, `make bench BENCH_BEFORE=` to measure without it)")
     bench = Bench(args.rounds, args.seconds)
     bench.before = args.before
     sections = args.only or ["baselines", "base", "proxy", "inprocess", "startup", "scale"]
