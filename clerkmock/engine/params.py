@@ -334,7 +334,8 @@ def _then_string(schema: dict[str, Any]) -> _ValueCheck | None:
 
 
 def _compile_array(schema: dict[str, Any], nullable: bool, type_name: str) -> _ValueCheck:
-    """`_compile_value`'s check of an array without an enum (lists of emails, ids ...), in one function."""
+    """`_compile_value`'s check of an array without an enum (lists of emails, ids ...), in one function: its
+    first lines repeat `_compile_value`'s check on purpose, a call less per array (~460 instructions a create)."""
     most, least = schema.get("maxItems"), schema.get("minItems")
     item_schema = schema.get("items", {})
     strings = item_schema == _PLAIN_STRING
