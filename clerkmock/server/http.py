@@ -69,10 +69,10 @@ class _HttpError(Exception):
         self.discard = discard  # body bytes still to come that the client will send anyway
 
 
-def _body_limit(target: str, headers: dict[str, str]) -> int:
+def _body_limit(path: str, headers: dict[str, str]) -> int:
     """The engine's limit for this request's body, known from its head: a larger body is refused before it is
     read (JSON and form bodies 1 MiB, multipart uploads 10 MiB; the control plane up to MAX_BODY_BYTES)."""
-    if target.startswith(CONTROL_PREFIX):
+    if path.startswith(CONTROL_PREFIX):
         return MAX_BODY_BYTES
     if headers.get("content-type", "")[:10].lower() == "multipart/":
         return MAX_UPLOAD_BYTES

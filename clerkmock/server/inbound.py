@@ -37,24 +37,18 @@ class Head:
 
 
 def build_request(method: str, target: str, headers: Iterable[tuple[str, str]] | dict[str, str], body: bytes,
-                  host: str | None = None, *, arrived_on: str = "", headers_lowered: bool = False) -> Request:
+                  host: str | None = None, *, arrived_on: str = "") -> Request:
     """``target`` is the raw request target: origin form (``/v1/users?limit=2``, percent-encoding intact: the
     router decodes) or absolute form (``http://api.clerk.com/v1/users``, a client that thinks we are a proxy).
     Header names are lower-cased and repeated headers joined with ``", "``.  ``host``: the host the request
     was meant for when the adapter knows it better than the Host header (the proxy's intercepted host);
     lower-cased, without the port.  ``arrived_on``: the local address the connection arrived on (or the
-    intercepted host; "in-process" for the httpx transport), for the control plane's guard.
-    ``headers_lowered``: ``headers`` is already such a dict, taken as it is."""
-    if headers_lowered:
-        assert isinstance(headers, dict)
-        joined = headers
-    else:
-        joined = {}
-        for name, value in headers.items() if isinstance(headers, dict) else headers:
-            key = name.lower()
-            joined[key] = f"{joined[key]}, {value}" if key in joined else value
-    head = Head(method, target, joined, host)
-    return Request(head.method, head.path, head.query, joined, body, arrived_on, head.host)
+    intercepted host; "in-process" for the httpx transport), for the control plane's guard."""
+    joined: dict[str, str] = {}
+    for name, value in headers.items() if isinstance(headers, dict) else headers:
+        key = name.lower()
+        joined[key] = f"{joined[key]}, {value}" if key in joined else value
+    return Head(method, target, joined, host).request(body, arrived_on)
 
 
 @lru_cache(maxsize=256)  # every request's Host header; a client sends the same few (1,000 instructions, not 3,700)
