@@ -276,13 +276,13 @@ def _compile_value(schema: dict[str, Any]) -> _ValueCheck:
                 _check_depth(value, name, depth)
 
         return check_any
+    type_name = _type_name(schema)
+    if kind == "array":
+        return _compile_array(schema, nullable, type_name)
     integer = kind == "integer"  # (an integral float counts: 2.0)
     accepted = (int,) if integer else (int, float) if kind == "number" else _JSON_TYPES[kind]
     exclude_bool = kind in ("integer", "number")
-    type_name = _type_name(schema)
     enum = schema.get("enum")
-    if kind == "array":
-        return _compile_array(schema, nullable, type_name)
     then = _COMPILED_KINDS[kind](schema)
 
     def check(value: Any, name: str, depth: int) -> None:
@@ -379,7 +379,7 @@ _COMPILED_KINDS: dict[str, Callable[[dict[str, Any]], _ValueCheck | None]] = {
     "boolean": lambda schema: None,
     "integer": _then_number,
     "number": _then_number,
-    "array": lambda schema: None,  # (`_compile_array`)
+    "array": lambda schema: None,  # (never called: `_compile_value` hands arrays to `_compile_array`)
     "object": _then_object,
 }
 

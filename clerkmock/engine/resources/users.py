@@ -323,7 +323,7 @@ def add_user(st: State, body: dict[str, Any], now: int) -> User:
     if not _METADATA_FIELDS.isdisjoint(body):  # a metadata object of the request becomes the user's own
         for field in _METADATA_FIELDS:
             if value := body.get(field):
-                setattr(user, field, copy.deepcopy(value))
+                setattr(user, field, _json_copy(value))
     if legal is not None:
         user.legal_accepted_at = legal
     st.users[user.id] = user
