@@ -527,10 +527,7 @@ class Bench:
                 bases += [(f"@ {rev}", f"{r.name} @ {rev}") for rev in self.before]
             cells = []
             for label, name in bases:
-                base = find(name, r.concurrency)
-                if base is None or len(base.rps) != len(r.rps) or not r.rps:
-                    continue
-                pairs = [mine / theirs for mine, theirs in zip(r.rps, base.rps, strict=True) if theirs]
+                pairs = _round_ratios(r, find(name, r.concurrency))
                 if pairs:
                     cells.append(f"vs {label} {statistics.median(pairs):.2f} ({min(pairs):.2f}-{max(pairs):.2f})")
             if cells:
@@ -540,16 +537,15 @@ class Bench:
             print("| section | call | c | paired ratios |\n|---|---|---:|---|")
             print("\n".join(lines))
 
-
     def targets_report(self) -> None:
         """Issue 16's targets, each judged from this run alone: the ratio of the medians and the median of the
         per-round ratios must both reach it.  The 2x rows need the commit before issue 16 (aa9af74, what
         `make bench` serves beside this tree) among the ``--before`` commits."""
         def paired(row: Row | None, base: Row | None) -> tuple[float, float] | None:
-            if row is None or base is None or not row.rps or len(row.rps) != len(base.rps) or not base.median_rps:
+            pairs = _round_ratios(row, base)
+            if row is None or base is None or not pairs or not base.median_rps:
                 return None
-            pairs = [mine / theirs for mine, theirs in zip(row.rps, base.rps, strict=True) if theirs]
-            return row.median_rps / base.median_rps, statistics.median(pairs) if pairs else float("nan")
+            return row.median_rps / base.median_rps, statistics.median(pairs)
 
         def find(section: str, name: str, c: int) -> Row | None:
             return next((r for r in self.rows if (r.section, r.name, r.concurrency) == (section, name, c)), None)
@@ -585,6 +581,14 @@ class Bench:
         print("| target | this run | met |\n|---|---|---|")
         for target, got, verdict in lines:
             print(f"| {target} | {got} | {'-' if verdict is None else 'yes' if verdict else '**no**'} |")
+
+
+def _round_ratios(row: Row | None, base: Row | None) -> list[float]:
+    """Round i of ``row`` over round i of ``base`` (interleaved rows ran side by side); none when they cannot be
+    paired."""
+    if row is None or base is None or not row.rps or len(row.rps) != len(base.rps):
+        return []
+    return [mine / theirs for mine, theirs in zip(row.rps, base.rps, strict=True) if theirs]
 
 
 def _summ(lat: list[float], bad: int) -> tuple[float, float, float, int]:
